@@ -1,0 +1,83 @@
+"""The FastAPI application factory: runtime, routers, error handlers, in-process workers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+import loadbay.rostering  # noqa: F401 - registers the rostering import types
+from loadbay import __version__
+from loadbay.auth.endpoints import router as auth_router
+from loadbay.config import Settings
+from loadbay.deps import RuntimeDep
+from loadbay.downloads.endpoints import router as downloads_router
+from loadbay.errors import install_error_handlers
+from loadbay.jobs.worker import WorkerPool
+from loadbay.kit.storage import StorageError
+from loadbay.runtime import Runtime
+from loadbay.tao.endpoints import router as tao_router
+
+log = logging.getLogger("loadbay")
+
+
+def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
+    """Build the app. ``workers`` in-process worker threads run while it serves (0 for none)."""
+    runtime = Runtime.create(settings)
+    pool_size = settings.workers if workers is None else workers
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        pool = WorkerPool(runtime, size=pool_size)
+        pool.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(pool.stop)
+            runtime.close()
+
+    app = FastAPI(
+        title="Loadbay",
+        version=__version__,
+        summary="Bulk data intake: authenticated uploads, asynchronous CSV imports, per-row results.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(auth_router)
+    app.include_router(tao_router)
+    app.include_router(downloads_router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz(runtime: RuntimeDep) -> Response:
+        problems: dict[str, str] = {}
+        try:
+            with runtime.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            problems["database"] = f"{type(exc).__name__}: {exc}"[:300]
+        try:
+            runtime.storage.check()
+        except StorageError as exc:
+            problems["storage"] = str(exc)[:300]
+        if problems:
+            return JSONResponse({"status": "unavailable", **problems}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    return app
+
+
+def api_from_env() -> FastAPI:
+    """For ``loadbay api``: uvicorn imports this in each of its worker processes; no import workers."""
+    from loadbay.config import get_settings
+
+    return create_app(get_settings(), workers=0)

@@ -1,0 +1,55 @@
+"""Bearer-token authentication and scope checks as FastAPI dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from loadbay.auth.service import get_active_client
+from loadbay.deps import DbSession, RuntimeDep
+from loadbay.errors import AccessDenied, InsufficientScope
+
+
+@dataclass(frozen=True)
+class AuthClient:
+    id: int
+    client_id: str
+    tenant_id: int
+    scopes: frozenset[str]
+
+
+def bearer_token(request: Request, *, allow_bare: bool = False) -> str | None:
+    header = request.headers.get("authorization", "").strip()
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    if allow_bare and header and " " not in header:
+        return header
+    return None
+
+
+def require_scope(scope: str, *, allow_bare: bool = False) -> Callable[..., AuthClient]:
+    """A dependency: the calling client, which must hold ``scope`` (401 / 403 otherwise)."""
+
+    def dependency(request: Request, session: DbSession, runtime: RuntimeDep) -> AuthClient:
+        token = bearer_token(request, allow_bare=allow_bare)
+        claims = runtime.signer.verify(token) if token else None
+        if claims is None:
+            raise AccessDenied()
+        # Looked up on every request so that revoking a client stops its tokens at once.
+        client = get_active_client(session, client_id=claims.client_id, tenant_id=claims.tenant_id)
+        if client is None:
+            raise AccessDenied()
+        if scope not in claims.scopes or scope not in client.scope_set:
+            raise InsufficientScope()
+        return AuthClient(
+            id=client.id, client_id=client.client_id, tenant_id=client.tenant_id, scopes=claims.scopes
+        )
+
+    return dependency
+
+
+RosteringClient = Annotated[AuthClient, Depends(require_scope("rostering"))]

@@ -1,0 +1,106 @@
+"""POST /api/v1/oauth2/tokens: the OAuth2 client credentials grant (RFC 6749 §4.4)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import unquote_plus
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
+
+from loadbay.auth.service import authenticate_client
+from loadbay.deps import DbSession, RuntimeDep
+
+router = APIRouter(tags=["auth"])
+
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _oauth_error(error: str, description: str, status_code: int = 400) -> JSONResponse:
+    headers = dict(_NO_STORE)
+    if error == "invalid_client":
+        headers["WWW-Authenticate"] = 'Basic realm="loadbay"'
+    return JSONResponse(
+        {"error": error, "error_description": description}, status_code=status_code, headers=headers
+    )
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ("", "")
+    client_id, _, client_secret = decoded.partition(":")
+    # RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined.
+    return unquote_plus(client_id), unquote_plus(client_secret)
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+@router.post("/api/v1/oauth2/tokens")
+@router.post("/api/v1/upload/v1/oauth2/tokens", include_in_schema=False)
+async def issue_token(request: Request, session: DbSession, runtime: RuntimeDep) -> JSONResponse:
+    """Exchange client credentials (form fields, urlencoded body or HTTP Basic) for a token."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        return _oauth_error(
+            "invalid_request",
+            "Send the token request as application/x-www-form-urlencoded or multipart/form-data.",
+        )
+    try:
+        form = await request.form(max_files=0, max_fields=20)
+    except Exception:
+        return _oauth_error("invalid_request", "The request body could not be read as a form.")
+    # Some clients send the seeds' quoted curl values literally ("client_credentials").
+    fields = {key: _unquote(value) for key, value in form.items() if isinstance(value, str)}
+
+    grant_type = fields.get("grant_type", "")
+    if not grant_type:
+        return _oauth_error("invalid_request", "grant_type is required; use client_credentials.")
+    if grant_type != "client_credentials":
+        return _oauth_error("unsupported_grant_type", "Only grant_type=client_credentials is supported.")
+
+    basic = _basic_credentials(request)
+    form_credentials = "client_id" in fields or "client_secret" in fields
+    if basic is not None and form_credentials:
+        return _oauth_error(
+            "invalid_request", "Send client credentials either as HTTP Basic or as form fields, not both."
+        )
+    client_id, client_secret = basic or (fields.get("client_id", ""), fields.get("client_secret", ""))
+    if not client_id or not client_secret:
+        return _oauth_error("invalid_client", "client_id and client_secret are required.", 401)
+
+    client = await run_in_threadpool(
+        authenticate_client, session, client_id=client_id, client_secret=client_secret
+    )
+    if client is None:
+        return _oauth_error("invalid_client", "Unknown client or wrong secret.", 401)
+
+    granted = sorted(client.scope_set)
+    requested = fields.get("scope", "").split()
+    if requested:
+        refused = sorted(set(requested) - client.scope_set)
+        if refused:
+            return _oauth_error(
+                "invalid_scope", f"This client may not request scope(s): {', '.join(refused)}."
+            )
+        granted = sorted(set(requested))
+
+    ttl = runtime.settings.token_ttl_seconds
+    token = runtime.signer.issue(
+        client_id=client.client_id, tenant_id=client.tenant_id, scopes=granted, ttl_seconds=ttl
+    )
+    return JSONResponse(
+        {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "scope": " ".join(granted)},
+        headers=_NO_STORE,
+    )

@@ -1,0 +1,184 @@
+"""The ``loadbay`` command: serve, api, worker, migrate, clients."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from loadbay.auth import SCOPES
+from loadbay.auth.service import UnknownScopeError, create_client, list_clients, revoke_client
+from loadbay.config import Settings, get_settings
+from loadbay.db import transaction
+from loadbay.migrate import upgrade
+from loadbay.runtime import Runtime
+
+app = typer.Typer(help="Loadbay: bulk data intake over an API.", no_args_is_help=True)
+clients_app = typer.Typer(help="API clients (OAuth2 client credentials) and their tenants.")
+app.add_typer(clients_app, name="clients")
+console = Console()
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _runtime() -> Runtime:
+    settings = get_settings()
+    runtime = Runtime.create(settings)
+    upgrade(runtime.engine)
+    return runtime
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Everything in one process: API and workers (the embedded default: SQLite, local files)."""
+    import uvicorn
+
+    from loadbay.app import create_app
+
+    _logging()
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    runtime = Runtime.create(settings)
+    upgrade(runtime.engine)
+    runtime.close()
+    console.print(
+        f"Loadbay on [bold]http://{settings.host}:{settings.port}[/bold] "
+        f"with {settings.workers} worker(s); database {settings.resolved_database_url.split('://')[0]}, "
+        f"storage {settings.resolved_storage_url}"
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def api(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+) -> None:
+    """The HTTP API only; imports are left to ``loadbay worker`` processes."""
+    import uvicorn
+
+    _logging()
+    _runtime().close()
+    uvicorn.run("loadbay.app:api_from_env", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Imports this process runs at once.")] = 1,
+) -> None:
+    """A standalone worker: claims pending imports and runs them until SIGTERM."""
+    from loadbay.jobs.worker import WorkerPool
+
+    _logging()
+    runtime = _runtime()
+    pool = WorkerPool(runtime, size=concurrency)
+    stopping = threading.Event()
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    pool.start()
+    console.print(f"worker running {concurrency} import(s) at a time; SIGTERM stops it")
+    stopping.wait()
+    pool.stop()
+    runtime.close()
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    _runtime().close()
+    console.print("database is up to date")
+
+
+@clients_app.command("create")
+def clients_create(
+    tenant: Annotated[str, typer.Option(help="Tenant name; created if new.")],
+    scope: Annotated[list[str], typer.Option(help=f"Scope to grant: {', '.join(SCOPES)}.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create an API client. Its secret is shown once and stored only as a hash."""
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            client, secret = create_client(session, tenant_name=tenant, scopes=scope)
+            payload = {
+                "client_id": client.client_id,
+                "client_secret": secret,
+                "tenant": tenant,
+                "scopes": client.scopes.split(),
+            }
+    except UnknownScopeError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        runtime.close()
+    if as_json:
+        typer.echo(json.dumps(payload))
+    else:
+        console.print(f"client_id:     {payload['client_id']}")
+        console.print(f"client_secret: {payload['client_secret']}  (shown once; keep it safe)")
+        console.print(f"tenant:        {tenant}\nscopes:        {' '.join(payload['scopes'])}")
+
+
+@clients_app.command("list")
+def clients_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List API clients with their tenant, scopes and state."""
+    runtime = _runtime()
+    with transaction(runtime.sessions) as session:
+        rows = [
+            {
+                "client_id": client.client_id,
+                "tenant": tenant.name,
+                "scopes": client.scopes.split(),
+                "created_at": client.created_at.isoformat(timespec="seconds"),
+                "revoked": client.revoked_at is not None,
+            }
+            for client, tenant in list_clients(session)
+        ]
+    runtime.close()
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table("client_id", "tenant", "scopes", "created", "state")
+    for row in rows:
+        table.add_row(
+            str(row["client_id"]),
+            str(row["tenant"]),
+            " ".join(row["scopes"]),  # type: ignore[arg-type]
+            str(row["created_at"]),
+            "revoked" if row["revoked"] else "active",
+        )
+    console.print(table)
+
+
+@clients_app.command("revoke")
+def clients_revoke(client_id: str) -> None:
+    """Revoke a client: its tokens stop working at once."""
+    runtime = _runtime()
+    with transaction(runtime.sessions) as session:
+        found = revoke_client(session, client_id=client_id)
+    runtime.close()
+    if not found:
+        console.print(f"[red]error:[/red] no client {client_id}")
+        raise typer.Exit(1)
+    console.print(f"revoked {client_id}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,88 @@
+"""Every setting Loadbay reads, all from ``LOADBAY_*`` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Configuration for the API, the workers and the CLI alike."""
+
+    model_config = SettingsConfigDict(env_prefix="LOADBAY_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("loadbay-data"))
+    database_url: str | None = None
+    storage_url: str | None = None
+    max_upload_bytes: int = Field(default=10 * MiB, gt=0)
+    token_ttl_seconds: int = Field(default=3600, gt=0)
+    signed_url_ttl_seconds: int = Field(default=900, gt=0)
+    secret_key: str | None = None
+    public_url: str | None = None
+    workers: int = Field(default=2, ge=0)
+    # S3-compatible storage; each falls back to the standard AWS_* variable when unset.
+    s3_endpoint: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # A lease must outlive the longest gap between two heartbeats; workers renew every third.
+    lease_seconds: int = Field(default=30, gt=1)
+    max_attempts: int = Field(default=3, ge=1)
+    poll_seconds: float = Field(default=1.0, gt=0)
+    batch_rows: int = Field(default=20_000, gt=0)
+    # argon2id cost for passwords in imported files (RFC 9106 second recommendation by default).
+    password_time_cost: int = Field(default=3, ge=1)
+    password_memory_kib: int = Field(default=65536, ge=8)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'loadbay.db').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        if self.storage_url:
+            return self.storage_url
+        return (self.data_dir / "objects").resolve().as_uri()
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The configured key, else one generated on first use and kept in the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                # O_EXCL: when the API and a worker start together, only one key is ever written.
+                with path.open("x", encoding="ascii") as handle:
+                    handle.write(secrets.token_urlsafe(48))
+                path.chmod(0o600)
+            except FileExistsError:
+                pass
+        return path.read_text(encoding="ascii").strip()
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the usual ``postgresql://`` spelling and drive it with psycopg 3."""
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Serving Loadbay-signed URLs for local object storage."""

@@ -1,0 +1,97 @@
+"""Errors every dialect shares, and the handlers that turn them into the seeds' bodies."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from loadbay.kit.storage import StorageError
+
+log = logging.getLogger("loadbay")
+
+
+class ApiError(Exception):
+    """An error with a status code and a message a person can act on: ``{"message": ...}``."""
+
+    def __init__(self, status_code: int, message: str, *, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+        self.headers = headers
+
+
+class AccessDenied(Exception):
+    """Missing, malformed, expired, forged or revoked token."""
+
+
+class InsufficientScope(Exception):
+    """A valid token without the scope the endpoint needs."""
+
+
+def access_denied_response() -> Response:
+    return PlainTextResponse(
+        "Access Denied", status_code=401, headers={"WWW-Authenticate": 'Bearer realm="loadbay"'}
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> Response:
+        return JSONResponse({"message": exc.message}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(AccessDenied)
+    async def _access_denied(_request: Request, _exc: AccessDenied) -> Response:
+        return access_denied_response()
+
+    @app.exception_handler(InsufficientScope)
+    async def _insufficient_scope(_request: Request, _exc: InsufficientScope) -> Response:
+        return JSONResponse({"message": "Insufficient scope"}, status_code=403)
+
+    @app.exception_handler(StorageError)
+    async def _storage_error(_request: Request, exc: StorageError) -> Response:
+        log.error("object storage error: %s", exc)
+        return JSONResponse(
+            {"message": f"Object storage is unavailable: {exc}"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(_request: Request, exc: OperationalError) -> Response:
+        log.error("database error: %s", exc)
+        return JSONResponse(
+            {"message": "The database is unavailable; try again shortly."},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(_request: Request, exc: DBAPIError) -> Response:
+        log.exception("database error", exc_info=exc)
+        return JSONResponse({"message": "Database error; the request was not applied."}, status_code=500)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error.get('loc', ()))}: {error.get('msg')}" for error in exc.errors()
+        )
+        return JSONResponse({"message": f"Invalid request: {problems}"}, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "Request failed"
+        if exc.status_code == 404 and message == "Not Found":
+            message = "No such endpoint."
+        if exc.status_code == 405:
+            message = "Method not allowed on this endpoint."
+        return JSONResponse({"message": message}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error", exc_info=exc)
+        return JSONResponse({"message": f"Internal error: {type(exc).__name__}"}, status_code=500)

@@ -1,0 +1,1 @@
+"""The import engine: import types, the pipeline, result files. Names no type, dialect or HTTP."""

@@ -1,0 +1,36 @@
+"""What a writer is given for one batch of rows, and what it gives back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from loadbay.config import Settings
+
+CREATED = "created"
+UPDATED = "updated"
+UNCHANGED = "unchanged"
+FAILED = "failed"
+
+
+@dataclass
+class BatchContext:
+    session: Session
+    settings: Settings
+    tenant_id: int
+    import_id: str
+    # Canonical names of the columns the file has; a column left out keeps the stored value.
+    present: frozenset[str]
+    dry_run: bool = False
+    # Per-import memo a writer may fill (e.g. the tenant's organization ids), kept across batches.
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BatchResult:
+    """Per row of the batch, in order: an outcome and the row's messages."""
+
+    outcomes: list[str]
+    messages: list[list[str]]

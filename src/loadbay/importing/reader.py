@@ -1,0 +1,77 @@
+"""Stream a stored CSV file row by row with physical line numbers, as spreadsheets export it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from loadbay.kit.csvsniff import detect_delimiter, detect_encoding
+
+# Wide enough for any real cell, small enough that one bad quote cannot swallow the whole file.
+csv.field_size_limit(min(sys.maxsize, 16 * 1024 * 1024))
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be imported; the message names the line and what to fix."""
+
+
+@dataclass
+class Row:
+    first_line: int
+    last_line: int
+    cells: list[str]
+
+
+@dataclass
+class CsvStream:
+    header: list[str]
+    delimiter: str
+    rows: Iterator[Row]
+
+
+def open_csv(binary: io.BufferedReader) -> CsvStream:
+    """Read the header of ``binary`` and return it with an iterator over the data rows."""
+    encoding, _bom = detect_encoding(binary.peek(4)[:4])
+    # utf-8-sig / utf-16 consume the byte order mark themselves.
+    text_encoding = {"utf-8": "utf-8-sig", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}[encoding]
+    text = io.TextIOWrapper(binary, encoding=text_encoding, newline="")
+    try:
+        first = text.readline()
+    except UnicodeDecodeError as exc:
+        raise FileRejected("Line 1: the header cannot be decoded; save the file as 'CSV UTF-8'.") from exc
+    delimiter = detect_delimiter(first)
+    reader = csv.reader(itertools.chain([first], text), delimiter=delimiter, strict=False)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileRejected("Line 1: the file is empty; it needs a header row.") from None
+    header = [cell.strip().lstrip("\ufeff").strip() for cell in header]
+    if not any(header):
+        raise FileRejected("Line 1: the header row is blank; the first line must name the columns.")
+    return CsvStream(header=header, delimiter=delimiter, rows=_rows(reader))
+
+
+def _rows(reader: Iterator[list[str]]) -> Iterator[Row]:
+    line_num = getattr(reader, "line_num", 1)
+    previous = line_num
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            raise FileRejected(
+                f"Line {previous + 1}: the text cannot be decoded; save the file as 'CSV UTF-8'."
+            ) from exc
+        except csv.Error as exc:
+            raise FileRejected(
+                f"Line {previous + 1}: malformed CSV ({exc}); check for an unclosed quote."
+            ) from exc
+        current = reader.line_num  # type: ignore[attr-defined]
+        if cells and any(cell.strip() for cell in cells):
+            yield Row(first_line=previous + 1, last_line=current, cells=cells)
+        previous = current

@@ -1,0 +1,98 @@
+"""The import-type registry: each type is declared once and read by every part of Loadbay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from loadbay.importing.columns import Column, Required
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from loadbay.importing.batch import BatchContext, BatchResult
+
+
+Writer = Callable[["BatchContext", "pl.DataFrame"], "BatchResult"]
+
+
+@dataclass(frozen=True)
+class ImportType:
+    """Name, columns, natural key and writer of one kind of CSV file."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: str
+    writer: Writer
+    # Columns named ``<prefix><KEY>`` are free-form extras (e.g. ``user_metadata_``).
+    extra_prefix: str | None = None
+    scope: str = "rostering"
+    _by_lower: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_lower", {c.name.lower(): c.name for c in self.columns})
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required is Required.ALWAYS)
+
+    @property
+    def secret_columns(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.columns if c.secret)
+
+    def canonical(self, header_name: str) -> str | None:
+        """The declared spelling of a header cell (any casing), or None if it is not ours."""
+        lowered = header_name.lower()
+        if lowered in self._by_lower:
+            return self._by_lower[lowered]
+        prefix = self.extra_prefix
+        if prefix and lowered.startswith(prefix.lower()) and len(lowered) > len(prefix):
+            return prefix + header_name[len(prefix) :]
+        return None
+
+    def matches(self, header: list[str]) -> bool:
+        """Every header cell is one of this type's columns and every mandatory one is there."""
+        canonical = [self.canonical(name) for name in header]
+        if any(name is None for name in canonical):
+            return False
+        return set(self.required_columns) <= set(canonical)  # type: ignore[arg-type]
+
+    def template_header(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+_REGISTRY: dict[str, ImportType] = {}
+
+
+def register(import_type: ImportType) -> ImportType:
+    if import_type.name in _REGISTRY and _REGISTRY[import_type.name] is not import_type:
+        raise ValueError(f"import type {import_type.name!r} is registered twice")
+    _REGISTRY[import_type.name] = import_type
+    return import_type
+
+
+def all_types(*, scope: str | None = None) -> list[ImportType]:
+    return [t for t in _REGISTRY.values() if scope is None or t.scope == scope]
+
+
+def get_type(name: str) -> ImportType | None:
+    return _REGISTRY.get(name)
+
+
+def detect(header: list[str], *, scope: str | None = None) -> ImportType | None:
+    """The type whose columns fit the header; the one naming most of them when several do."""
+    candidates = [t for t in all_types(scope=scope) if t.matches(header)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda t: (len(t.required_columns), len(t.columns)))
+
+
+def describe_types(*, scope: str | None = None) -> str:
+    """Every template with its columns, for the message of a file no type recognises."""
+    return "; ".join(
+        f"{t.name}: {', '.join(c.name + c.mandatory_label for c in t.columns)}"
+        + (f", {t.extra_prefix}<KEY>" if t.extra_prefix else "")
+        for t in all_types(scope=scope)
+    )

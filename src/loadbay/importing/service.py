@@ -1,0 +1,98 @@
+"""Imports as the dialects see them: accept one, find one for a tenant, report on it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from loadbay.importing.pipeline import result_key
+from loadbay.importing.results import ResultWriter
+from loadbay.importing.uploads import ReceivedUpload
+from loadbay.kit.storage import ObjectStorage
+from loadbay.models import PENDING, ImportJob
+
+
+def new_reference_id() -> str:
+    return str(uuid.uuid4())
+
+
+def create_import(
+    session: Session,
+    *,
+    reference_id: str,
+    tenant_id: int,
+    client_id: int,
+    upload: ReceivedUpload,
+    options: dict[str, Any],
+) -> ImportJob:
+    """Record an accepted upload as a pending import: the row is the job workers claim."""
+    job = ImportJob(
+        id=reference_id,
+        tenant_id=tenant_id,
+        client_id=client_id,
+        status=PENDING,
+        original_filename=upload.filename,
+        object_key=upload.key,
+        size_bytes=upload.size,
+        sha256=upload.sha256,
+        options=options,
+        messages=[],
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_tenant_import(session: Session, *, tenant_id: int, reference_id: str) -> ImportJob | None:
+    """The import, only if it belongs to ``tenant_id``: another tenant's id is as unknown as a typo."""
+    try:
+        uuid.UUID(reference_id)
+    except ValueError:
+        return None
+    job = session.get(ImportJob, reference_id)
+    if job is None or job.tenant_id != tenant_id:
+        return None
+    return job
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if value is not None else None
+
+
+def status_payload(job: ImportJob) -> dict[str, Any]:
+    """Seed 001's ``status``, ``fileLine`` and ``messages``, then fields that help."""
+    return {
+        "status": job.status,
+        "fileLine": job.file_line,
+        "messages": list(job.messages or []),
+        "referenceId": job.id,
+        "importType": job.import_type,
+        "fileName": job.original_filename,
+        "totalLines": job.total_lines,
+        "counts": {
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "unchanged": job.unchanged_count,
+            "failed": job.failed_count,
+        },
+        "messageCount": job.message_count,
+        "attempts": job.attempts,
+        "createdAt": _iso(job.created_at),
+        "startedAt": _iso(job.started_at),
+        "finishedAt": _iso(job.finished_at),
+    }
+
+
+def ensure_result_file(session: Session, storage: ObjectStorage, job: ImportJob) -> str:
+    """The finished import's result file key; written from its messages if the worker never could."""
+    if job.result_key is not None:
+        return job.result_key
+    with ResultWriter([], secret=frozenset()) as results:
+        for message in job.messages or []:
+            results.write(line=job.file_line, outcome="failed", key="", messages=[message], cells=[])
+        results.store(storage, result_key(job.id))
+    job.result_key = result_key(job.id)
+    session.flush()
+    return job.result_key

@@ -1,0 +1,125 @@
+"""Receive an uploaded CSV file: stream it into object storage, checking it on the way.
+
+Size, encoding, NUL bytes and the header row are checked while the bytes arrive; a file
+that fails any check is refused and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from loadbay.errors import ApiError
+from loadbay.kit.csvsniff import NotCsvError, TextChecker
+from loadbay.kit.multipart import MultipartError, MultipartReader, PartInfo
+from loadbay.kit.storage import ObjectStorage, StorageError
+
+# Room for multipart boundaries and small form fields on top of the file itself.
+_ENVELOPE_BYTES = 64 * 1024
+
+
+class UploadTooLarge(Exception):
+    pass
+
+
+@dataclass
+class ReceivedUpload:
+    key: str
+    filename: str | None
+    size: int
+    sha256: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def _too_large(limit: int) -> ApiError:
+    mib = limit / (1024 * 1024)
+    return ApiError(
+        413,
+        f"File too large: the limit is {limit} bytes ({mib:.0f} MB). Split the file and upload each part.",
+    )
+
+
+async def receive_csv_upload(
+    request: Request,
+    *,
+    storage: ObjectStorage,
+    key: str,
+    max_bytes: int,
+    field_name: str = "file",
+) -> ReceivedUpload:
+    """Store the multipart ``field_name`` file at ``key``; other form fields come back in ``fields``."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes + _ENVELOPE_BYTES:
+        raise _too_large(max_bytes)
+    try:
+        reader = MultipartReader(request)
+    except MultipartError:
+        raise ApiError(
+            400, f"Missing file: send the CSV as multipart/form-data in a field named '{field_name}'."
+        ) from None
+
+    received: ReceivedUpload | None = None
+    fields: dict[str, str] = {}
+    try:
+        while (part := await reader.next_part()) is not None:
+            if part.name == field_name and part.filename is not None:
+                if received is not None:
+                    raise ApiError(400, f"Send exactly one file in the '{field_name}' field.")
+                received = await _store_part(reader, part, storage=storage, key=key, max_bytes=max_bytes)
+            else:
+                fields[part.name] = await reader.read_text()
+    except MultipartError as exc:
+        if received is not None:
+            storage.delete(key)
+        raise ApiError(400, f"The upload could not be read: {exc}") from exc
+    except ApiError:
+        if received is not None:
+            storage.delete(key)
+        raise
+    if received is None:
+        raise ApiError(400, f"Missing file: send the CSV as multipart/form-data in a field named '{field_name}'.")
+    received.fields = fields
+    return received
+
+
+async def _store_part(
+    reader: MultipartReader, part: PartInfo, *, storage: ObjectStorage, key: str, max_bytes: int
+) -> ReceivedUpload:
+    filename = (part.filename or "").strip()
+    if filename and not filename.lower().endswith(".csv"):
+        raise ApiError(
+            400, f"Invalid file type: only .csv files are accepted, got '{_display_name(filename)}'."
+        )
+    checker = TextChecker()
+    digest = hashlib.sha256()
+    size = 0
+
+    async def checked_chunks() -> AsyncIterator[bytes]:
+        nonlocal size
+        async for chunk in reader.iter_data():
+            size += len(chunk)
+            if size > max_bytes:
+                raise UploadTooLarge()
+            checker.feed(chunk)
+            digest.update(chunk)
+            yield chunk
+        checker.finish()
+
+    try:
+        await storage.put_stream(key, checked_chunks())
+    except UploadTooLarge:
+        raise _too_large(max_bytes) from None
+    except NotCsvError as exc:
+        raise ApiError(400, f"Invalid file type: {exc}") from None
+    except StorageError as exc:
+        raise ApiError(500, f"Upload error: {exc}") from exc
+    return ReceivedUpload(key=key, filename=_display_name(filename) or None, size=size, sha256=digest.hexdigest())
+
+
+def _display_name(filename: str) -> str:
+    """The file's base name with control characters dropped; kept as metadata, never as a path."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in base if ch.isprintable())[:255]

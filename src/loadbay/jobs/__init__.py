@@ -1,0 +1,1 @@
+"""Import jobs: claim, lease, heartbeat, retry; the worker loop and the in-process pool."""

@@ -1,0 +1,1 @@
+"""Small shared pieces: object storage, CSV sniffing, multipart streaming, spreadsheet-safe cells."""

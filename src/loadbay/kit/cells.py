@@ -1,0 +1,16 @@
+"""Spreadsheet-safe cells for CSV files that people open in Excel or LibreOffice."""
+
+from __future__ import annotations
+
+import re
+
+# A cell starting with one of these is run as a formula by spreadsheets (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+
+
+def safe_cell(value: str) -> str:
+    """Prefix a would-be formula with an apostrophe; plain signed numbers stay as they are."""
+    if value and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value

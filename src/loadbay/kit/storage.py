@@ -1,0 +1,196 @@
+"""Object storage through obstore, and the signed URLs Loadbay hands out for it.
+
+Local storage has no signer of its own, so Loadbay signs those URLs itself (HMAC over
+method, key and expiry) and serves them at ``/signed/<key>``. S3-compatible stores get
+real presigned GET URLs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import os
+import time
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlencode, urlparse
+
+import obstore
+from obstore.store import LocalStore, S3Store
+
+from loadbay.config import Settings
+
+
+class StorageError(Exception):
+    """The object store could not be reached or refused an operation."""
+
+
+@dataclass(frozen=True)
+class SignedUrlCheck:
+    ok: bool
+    reason: str = ""
+
+
+class ObjectStorage:
+    """One object store, addressed by keys such as ``import-csv/pending/<ref>.csv``."""
+
+    def __init__(self, settings: Settings) -> None:
+        url = settings.resolved_storage_url
+        self.url = url
+        self._base_url = settings.base_url
+        self._sign_key = hmac.new(
+            settings.resolved_secret_key.encode(), b"loadbay-signed-url-v1", hashlib.sha256
+        ).digest()
+        parsed = urlparse(url)
+        self.is_local = parsed.scheme == "file"
+        self._store: Any
+        if self.is_local:
+            root = Path(unquote(parsed.path))
+            root.mkdir(parents=True, exist_ok=True)
+            self._store = LocalStore(root)
+        elif parsed.scheme == "s3":
+            self._store = _s3_store(parsed.netloc, parsed.path.strip("/"), settings)
+        else:
+            raise ValueError(f"LOADBAY_STORAGE_URL must be file://... or s3://..., got {url!r}")
+
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes]) -> None:
+        """Store ``chunks`` under ``key`` atomically: if the iterator raises, nothing is stored."""
+        try:
+            await obstore.put_async(self._store, key, chunks)
+        except (OSError, obstore.exceptions.BaseError) as exc:  # type: ignore[attr-defined]
+            raise StorageError(str(exc)) from exc
+
+    def put_file(self, key: str, path: Path) -> None:
+        try:
+            obstore.put(self._store, key, path)
+        except (OSError, obstore.exceptions.BaseError) as exc:  # type: ignore[attr-defined]
+            raise StorageError(str(exc)) from exc
+
+    def open(self, key: str) -> io.BufferedReader:
+        """A buffered binary reader that streams the object instead of loading it whole."""
+        try:
+            reader = obstore.open_reader(self._store, key, buffer_size=1024 * 1024)
+        except (OSError, obstore.exceptions.BaseError) as exc:  # type: ignore[attr-defined]
+            raise StorageError(str(exc)) from exc
+        return io.BufferedReader(_RawReader(reader), buffer_size=1024 * 1024)
+
+    async def iter_bytes(self, key: str) -> AsyncIterator[bytes]:
+        try:
+            result = await obstore.get_async(self._store, key)
+            async for chunk in result.stream(min_chunk_size=256 * 1024):
+                yield bytes(chunk)
+        except (OSError, obstore.exceptions.BaseError) as exc:  # type: ignore[attr-defined]
+            raise StorageError(str(exc)) from exc
+
+    def copy(self, source: str, destination: str) -> None:
+        try:
+            obstore.copy(self._store, source, destination)
+        except (OSError, obstore.exceptions.BaseError) as exc:  # type: ignore[attr-defined]
+            raise StorageError(str(exc)) from exc
+
+    def exists(self, key: str) -> bool:
+        try:
+            obstore.head(self._store, key)
+        except FileNotFoundError:
+            return False
+        except obstore.exceptions.NotFoundError:  # type: ignore[attr-defined]
+            return False
+        return True
+
+    def delete(self, key: str) -> None:
+        try:
+            obstore.delete(self._store, key)
+        except (FileNotFoundError, obstore.exceptions.NotFoundError):  # type: ignore[attr-defined]
+            return
+
+    def check(self) -> None:
+        """Raise StorageError unless the store answers a listing."""
+        try:
+            obstore.list(self._store, prefix="import-csv/", chunk_size=1).collect()
+        except (OSError, obstore.exceptions.BaseError) as exc:  # type: ignore[attr-defined]
+            raise StorageError(str(exc)) from exc
+
+    # -- signed URLs ---------------------------------------------------------------
+
+    def signed_url(self, key: str, *, ttl_seconds: int) -> str:
+        """A time-limited GET URL for ``key``."""
+        if not self.is_local:
+            return str(obstore.sign(self._store, "GET", key, timedelta(seconds=ttl_seconds)))
+        expires = int(time.time()) + ttl_seconds
+        query = urlencode({"expires": expires, "signature": self._signature("GET", key, expires)})
+        return f"{self._base_url}/signed/{quote(key)}?{query}"
+
+    def check_signature(self, *, method: str, key: str, expires: str, signature: str) -> SignedUrlCheck:
+        try:
+            expires_at = int(expires)
+        except ValueError:
+            return SignedUrlCheck(False, "The link is malformed.")
+        expected = self._signature(method, key, expires_at)
+        # Compare first, in constant time, so a forged link learns nothing from timing.
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
+            return SignedUrlCheck(False, "The link's signature does not match.")
+        if expires_at < time.time():
+            return SignedUrlCheck(False, "The link has expired; ask the API for a new one.")
+        return SignedUrlCheck(True)
+
+    def _signature(self, method: str, key: str, expires: int) -> str:
+        message = f"{method}\n{key}\n{expires}".encode()
+        digest = hmac.new(self._sign_key, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+class _RawReader(io.RawIOBase):
+    """Adapts obstore's ReadableFile to the io stack (TextIOWrapper, csv)."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._reader.read(len(buffer))
+        size = len(data)
+        buffer[:size] = memoryview(data)
+        return size
+
+    def close(self) -> None:
+        if not self.closed:
+            self._reader.close()
+        super().close()
+
+
+def _s3_store(bucket: str, prefix: str, settings: Settings) -> Any:
+    def pick(name: str, *fallbacks: str) -> str | None:
+        configured = getattr(settings, f"s3_{name.lower()}", None)
+        if configured:
+            return str(configured)
+        return next((os.environ[env] for env in fallbacks if os.environ.get(env)), None)
+
+    config: dict[str, str] = {}
+    endpoint = pick("ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+    if endpoint:
+        config["endpoint"] = endpoint
+    for key, names in {
+        "region": ("REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+        "access_key_id": ("ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+        "secret_access_key": ("SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+        "token": ("SESSION_TOKEN", "AWS_SESSION_TOKEN"),
+    }.items():
+        value = pick(*names)
+        if value:
+            config[key] = value
+    config.setdefault("region", "us-east-1")
+    client_options = {"allow_http": True} if endpoint and endpoint.startswith("http://") else {}
+    return S3Store(
+        bucket,
+        prefix=prefix or None,
+        config=config,  # type: ignore[arg-type]
+        client_options=client_options,  # type: ignore[arg-type]
+        virtual_hosted_style_request=False,
+    )

@@ -1,0 +1,20 @@
+"""All ORM tables; Alembic imports this one module."""
+
+from loadbay.models.base import Base, utcnow
+from loadbay.models.imports import FAILED, PENDING, PROCESSED, ImportJob
+from loadbay.models.rostering import ROOT_ORGANIZATION, OrgUnit, RosterUser
+from loadbay.models.tenancy import ApiClient, Tenant
+
+__all__ = [
+    "FAILED",
+    "PENDING",
+    "PROCESSED",
+    "ROOT_ORGANIZATION",
+    "ApiClient",
+    "Base",
+    "ImportJob",
+    "OrgUnit",
+    "RosterUser",
+    "Tenant",
+    "utcnow",
+]

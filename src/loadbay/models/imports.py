@@ -1,0 +1,56 @@
+"""The import row: what was uploaded, and the job that imports it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from loadbay.models.base import Base, utcnow
+
+PENDING = "pending"
+PROCESSED = "processed"
+FAILED = "failed"
+
+
+class ImportJob(Base):
+    """One accepted upload. The row is also the job: workers claim and lease it."""
+
+    __tablename__ = "imports"
+    __table_args__ = (
+        Index("ix_imports_claim", "status", "lease_expires_at"),
+        Index("ix_imports_tenant_created", "tenant_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"))
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    import_type: Mapped[str | None] = mapped_column(String(64), default=None)
+    original_filename: Mapped[str | None] = mapped_column(String(255), default=None)
+    object_key: Mapped[str] = mapped_column(String(512))
+    result_key: Mapped[str | None] = mapped_column(String(512), default=None)
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    file_line: Mapped[int] = mapped_column(Integer, default=0)
+    total_lines: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_count: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    messages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(128), default=None)
+    # Epoch seconds: compares the same way on every database, with no time zone to get wrong.
+    lease_expires_at: Mapped[float | None] = mapped_column(Float, default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)

@@ -1,0 +1,40 @@
+"""The long-lived parts one process shares: settings, database, object storage, worker wake-up."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from loadbay.auth.tokens import TokenSigner
+from loadbay.config import Settings
+from loadbay.db import create_db_engine, make_session_factory
+from loadbay.kit.storage import ObjectStorage
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    storage: ObjectStorage
+    signer: TokenSigner
+    # Set when an upload is accepted, so in-process workers start at once instead of at the next poll.
+    wakeup: threading.Event = field(default_factory=threading.Event)
+
+    @classmethod
+    def create(cls, settings: Settings) -> Runtime:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_db_engine(settings.resolved_database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=make_session_factory(engine),
+            storage=ObjectStorage(settings),
+            signer=TokenSigner(settings.resolved_secret_key),
+        )
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,90 @@
+"""Seeds 000-002: ``POST /api/v1/upload``, status and download, under both documented spellings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from loadbay.auth.deps import RosteringClient
+from loadbay.deps import DbSession, RuntimeDep
+from loadbay.errors import ApiError
+from loadbay.importing.pipeline import stored_key
+from loadbay.importing.service import (
+    create_import,
+    ensure_result_file,
+    get_tenant_import,
+    new_reference_id,
+    status_payload,
+)
+from loadbay.importing.uploads import receive_csv_upload
+from loadbay.models import PENDING, ImportJob
+
+router = APIRouter(tags=["rostering"])
+
+NOT_FOUND = "Reference ID not found. File not found in pending bucket."
+_TRUE = {"true", "1", "yes"}
+
+
+@router.post("/api/v1/upload")
+async def upload(request: Request, client: RosteringClient, session: DbSession, runtime: RuntimeDep) -> Any:
+    """Stream a CSV file into storage and queue its import (seed 000)."""
+    reference_id = new_reference_id()
+    key = stored_key(reference_id, "pending")
+    received = await receive_csv_upload(
+        request, storage=runtime.storage, key=key, max_bytes=runtime.settings.max_upload_bytes
+    )
+    options = {
+        "scope": "rostering",
+        "dry_run": (received.fields.get("dryRun") or request.query_params.get("dryRun", "")).lower() in _TRUE,
+    }
+    try:
+        await run_in_threadpool(
+            create_import,
+            session,
+            reference_id=reference_id,
+            tenant_id=client.tenant_id,
+            client_id=client.id,
+            upload=received,
+            options=options,
+        )
+        await run_in_threadpool(session.commit)
+    except Exception:
+        # No row, no object: a refused upload leaves nothing behind.
+        runtime.storage.delete(key)
+        raise
+    runtime.wakeup.set()
+    return {"result": {"message": f"File uploaded to {key}", "referenceId": reference_id}}
+
+
+def _find(session: DbSession, client: RosteringClient, reference_id: str) -> ImportJob:
+    job = get_tenant_import(session, tenant_id=client.tenant_id, reference_id=reference_id)
+    if job is None:
+        raise ApiError(404, NOT_FOUND)
+    return job
+
+
+@router.get("/api/v1/status/{reference_id}")
+@router.get("/api/v1/upload/api/v1/status/{reference_id}", include_in_schema=False)
+def status(reference_id: str, client: RosteringClient, session: DbSession) -> Any:
+    """Where the import stands (seed 001)."""
+    return {"result": status_payload(_find(session, client, reference_id))}
+
+
+@router.get("/api/v1/download/{reference_id}")
+@router.get("/api/v1/upload/api/v1/download/{reference_id}", include_in_schema=False)
+def download(reference_id: str, client: RosteringClient, session: DbSession, runtime: RuntimeDep) -> Any:
+    """A time-limited signed URL to the per-row result file (seed 002)."""
+    job = _find(session, client, reference_id)
+    if job.status == PENDING:
+        raise ApiError(
+            409,
+            "The import is still pending: poll the status endpoint until it reads processed or "
+            "failed, then ask for the download again.",
+        )
+    key = ensure_result_file(session, runtime.storage, job)
+    return {
+        "signedUrl": runtime.storage.signed_url(key, ttl_seconds=runtime.settings.signed_url_ttl_seconds),
+        "expiresIn": runtime.settings.signed_url_ttl_seconds,
+    }
