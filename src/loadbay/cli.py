@@ -137,7 +137,9 @@ def clients_create(
 
 
 @clients_app.command("list")
-def clients_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def clients_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
     """List API clients with their tenant, scopes and state."""
     runtime = _runtime()
     with transaction(runtime.sessions) as session:

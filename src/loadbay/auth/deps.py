@@ -46,7 +46,10 @@ def require_scope(scope: str, *, allow_bare: bool = False) -> Callable[..., Auth
         if scope not in claims.scopes or scope not in client.scope_set:
             raise InsufficientScope()
         return AuthClient(
-            id=client.id, client_id=client.client_id, tenant_id=client.tenant_id, scopes=claims.scopes
+            id=client.id,
+            client_id=client.client_id,
+            tenant_id=client.tenant_id,
+            scopes=claims.scopes,
         )
 
     return dependency

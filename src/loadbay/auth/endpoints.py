@@ -74,9 +74,13 @@ async def issue_token(request: Request, session: DbSession, runtime: RuntimeDep)
     form_credentials = "client_id" in fields or "client_secret" in fields
     if basic is not None and form_credentials:
         return _oauth_error(
-            "invalid_request", "Send client credentials either as HTTP Basic or as form fields, not both."
+            "invalid_request",
+            "Send client credentials either as HTTP Basic or as form fields, not both.",
         )
-    client_id, client_secret = basic or (fields.get("client_id", ""), fields.get("client_secret", ""))
+    client_id, client_secret = basic or (
+        fields.get("client_id", ""),
+        fields.get("client_secret", ""),
+    )
     if not client_id or not client_secret:
         return _oauth_error("invalid_client", "client_id and client_secret are required.", 401)
 
@@ -101,6 +105,11 @@ async def issue_token(request: Request, session: DbSession, runtime: RuntimeDep)
         client_id=client.client_id, tenant_id=client.tenant_id, scopes=granted, ttl_seconds=ttl
     )
     return JSONResponse(
-        {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "scope": " ".join(granted)},
+        {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": ttl,
+            "scope": " ".join(granted),
+        },
         headers=_NO_STORE,
     )

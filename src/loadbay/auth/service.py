@@ -54,7 +54,7 @@ def list_clients(session: Session) -> list[tuple[ApiClient, Tenant]]:
     rows = session.execute(
         select(ApiClient, Tenant).join(Tenant, Tenant.id == ApiClient.tenant_id).order_by(ApiClient.id)
     )
-    return [(client, tenant) for client, tenant in rows.tuples()]
+    return [(client, tenant) for client, tenant in rows]
 
 
 def revoke_client(session: Session, *, client_id: str) -> bool:

@@ -64,5 +64,8 @@ class TokenSigner:
         if not isinstance(sub, str) or not isinstance(tenant, int) or not isinstance(scope, str):
             return None
         return TokenClaims(
-            client_id=sub, tenant_id=tenant, scopes=frozenset(scope.split()), expires_at=claims["exp"]
+            client_id=sub,
+            tenant_id=tenant,
+            scopes=frozenset(scope.split()),
+            expires_at=claims["exp"],
         )

@@ -93,9 +93,7 @@ def json_object(value: pl.Expr) -> pl.Expr:
     )
 
 
-def validate_frame(
-    frame: pl.DataFrame, columns: tuple[Column, ...], present: frozenset[str]
-) -> pl.Series:
+def validate_frame(frame: pl.DataFrame, columns: tuple[Column, ...], present: frozenset[str]) -> pl.Series:
     """One list of ``column: problem`` strings per row (empty when the row is valid).
 
     Blank cells of ``ALWAYS`` columns are errors; ``ON_CREATE`` is checked by the writer,
@@ -126,9 +124,7 @@ def validate_frame(
         )
     if not problems:
         return pl.Series("problems", [[] for _ in range(frame.height)], dtype=pl.List(pl.Utf8))
-    return frame.select(
-        pl.concat_list(problems).list.drop_nulls().alias("problems")
-    ).to_series()
+    return frame.select(pl.concat_list(problems).list.drop_nulls().alias("problems")).to_series()
 
 
 def collapse_space(text: str) -> str:

@@ -49,9 +49,7 @@ def stored_key(import_id: str, state: str) -> str:
 @dataclass
 class Tally:
     file_line: int = 1
-    counts: dict[str, int] = field(
-        default_factory=lambda: {CREATED: 0, UPDATED: 0, UNCHANGED: 0, FAILED: 0}
-    )
+    counts: dict[str, int] = field(default_factory=lambda: {CREATED: 0, UPDATED: 0, UNCHANGED: 0, FAILED: 0})
     messages: list[str] = field(default_factory=list)
     message_count: int = 0
 
@@ -169,7 +167,8 @@ class ImportRun:
             if redacted is not None:
                 redacted.write(row.cells)
         frame = pl.DataFrame(
-            {name: columns[i] for i, name in enumerate(header)}, schema=dict.fromkeys(header, pl.Utf8)
+            {name: columns[i] for i, name in enumerate(header)},
+            schema=dict.fromkeys(header, pl.Utf8),
         )
         present = frozenset(header)
         for index, found in enumerate(validate_frame(frame, import_type.columns, present).to_list()):

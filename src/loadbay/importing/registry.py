@@ -57,7 +57,7 @@ class ImportType:
         canonical = [self.canonical(name) for name in header]
         if any(name is None for name in canonical):
             return False
-        return set(self.required_columns) <= set(canonical)  # type: ignore[arg-type]
+        return set(self.required_columns) <= set(canonical)
 
     def template_header(self) -> list[str]:
         return [c.name for c in self.columns]

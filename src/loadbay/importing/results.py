@@ -6,6 +6,7 @@ import csv
 import tempfile
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from loadbay.kit.cells import safe_cell
 from loadbay.kit.storage import ObjectStorage
@@ -34,7 +35,7 @@ class _CsvSpool:
         self._file.close()
         self.path.unlink(missing_ok=True)
 
-    def __enter__(self) -> _CsvSpool:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

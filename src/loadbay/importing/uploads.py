@@ -58,7 +58,8 @@ async def receive_csv_upload(
         reader = MultipartReader(request)
     except MultipartError:
         raise ApiError(
-            400, f"Missing file: send the CSV as multipart/form-data in a field named '{field_name}'."
+            400,
+            f"Missing file: send the CSV as multipart/form-data in a field named '{field_name}'.",
         ) from None
 
     received: ReceivedUpload | None = None
@@ -80,7 +81,10 @@ async def receive_csv_upload(
             storage.delete(key)
         raise
     if received is None:
-        raise ApiError(400, f"Missing file: send the CSV as multipart/form-data in a field named '{field_name}'.")
+        raise ApiError(
+            400,
+            f"Missing file: send the CSV as multipart/form-data in a field named '{field_name}'.",
+        )
     received.fields = fields
     return received
 
@@ -91,7 +95,8 @@ async def _store_part(
     filename = (part.filename or "").strip()
     if filename and not filename.lower().endswith(".csv"):
         raise ApiError(
-            400, f"Invalid file type: only .csv files are accepted, got '{_display_name(filename)}'."
+            400,
+            f"Invalid file type: only .csv files are accepted, got '{_display_name(filename)}'.",
         )
     checker = TextChecker()
     digest = hashlib.sha256()
@@ -116,7 +121,9 @@ async def _store_part(
         raise ApiError(400, f"Invalid file type: {exc}") from None
     except StorageError as exc:
         raise ApiError(500, f"Upload error: {exc}") from exc
-    return ReceivedUpload(key=key, filename=_display_name(filename) or None, size=size, sha256=digest.hexdigest())
+    return ReceivedUpload(
+        key=key, filename=_display_name(filename) or None, size=size, sha256=digest.hexdigest()
+    )
 
 
 def _display_name(filename: str) -> str:

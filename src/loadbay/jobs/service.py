@@ -19,9 +19,7 @@ def _claimable(now: float, max_attempts: int):  # type: ignore[no-untyped-def]
     )
 
 
-def claim_next_job(
-    session: Session, *, worker_id: str, lease_seconds: int, max_attempts: int
-) -> str | None:
+def claim_next_job(session: Session, *, worker_id: str, lease_seconds: int, max_attempts: int) -> str | None:
     """Lease the oldest claimable import to ``worker_id``; None when there is none.
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` so many workers claim different jobs at once.
@@ -36,7 +34,7 @@ def claim_next_job(
     )
     if is_postgresql(session):
         candidate = candidate.with_for_update(skip_locked=True)
-    job_id = session.scalar(
+    return session.scalar(
         update(ImportJob)
         .where(ImportJob.id == candidate.scalar_subquery(), _claimable(now, max_attempts))
         .values(
@@ -47,7 +45,6 @@ def claim_next_job(
         )
         .returning(ImportJob.id)
     )
-    return job_id
 
 
 def renew_lease(session: Session, *, job_id: str, worker_id: str, lease_seconds: int) -> bool:
@@ -68,7 +65,7 @@ def release_job(session: Session, *, job_id: str, worker_id: str, error: str, ma
     job.last_error = error
     job.lease_owner = None
     # A short back-off: the lease expires a few seconds from now, doubling with each attempt.
-    job.lease_expires_at = time.time() + min(60, 2 ** job.attempts)
+    job.lease_expires_at = time.time() + min(60, 2**job.attempts)
     if job.attempts >= max_attempts:
         _fail(job, f"The import stopped with an error {job.attempts} times and was given up: {error}")
 

@@ -62,20 +62,20 @@ class ObjectStorage:
         """Store ``chunks`` under ``key`` atomically: if the iterator raises, nothing is stored."""
         try:
             await obstore.put_async(self._store, key, chunks)
-        except (OSError, obstore.exceptions.BaseError) as exc:  # type: ignore[attr-defined]
+        except (OSError, obstore.exceptions.BaseError) as exc:
             raise StorageError(str(exc)) from exc
 
     def put_file(self, key: str, path: Path) -> None:
         try:
             obstore.put(self._store, key, path)
-        except (OSError, obstore.exceptions.BaseError) as exc:  # type: ignore[attr-defined]
+        except (OSError, obstore.exceptions.BaseError) as exc:
             raise StorageError(str(exc)) from exc
 
     def open(self, key: str) -> io.BufferedReader:
         """A buffered binary reader that streams the object instead of loading it whole."""
         try:
             reader = obstore.open_reader(self._store, key, buffer_size=1024 * 1024)
-        except (OSError, obstore.exceptions.BaseError) as exc:  # type: ignore[attr-defined]
+        except (OSError, obstore.exceptions.BaseError) as exc:
             raise StorageError(str(exc)) from exc
         return io.BufferedReader(_RawReader(reader), buffer_size=1024 * 1024)
 
@@ -84,13 +84,13 @@ class ObjectStorage:
             result = await obstore.get_async(self._store, key)
             async for chunk in result.stream(min_chunk_size=256 * 1024):
                 yield bytes(chunk)
-        except (OSError, obstore.exceptions.BaseError) as exc:  # type: ignore[attr-defined]
+        except (OSError, obstore.exceptions.BaseError) as exc:
             raise StorageError(str(exc)) from exc
 
     def copy(self, source: str, destination: str) -> None:
         try:
             obstore.copy(self._store, source, destination)
-        except (OSError, obstore.exceptions.BaseError) as exc:  # type: ignore[attr-defined]
+        except (OSError, obstore.exceptions.BaseError) as exc:
             raise StorageError(str(exc)) from exc
 
     def exists(self, key: str) -> bool:
@@ -98,21 +98,21 @@ class ObjectStorage:
             obstore.head(self._store, key)
         except FileNotFoundError:
             return False
-        except obstore.exceptions.NotFoundError:  # type: ignore[attr-defined]
+        except obstore.exceptions.NotFoundError:
             return False
         return True
 
     def delete(self, key: str) -> None:
         try:
             obstore.delete(self._store, key)
-        except (FileNotFoundError, obstore.exceptions.NotFoundError):  # type: ignore[attr-defined]
+        except (FileNotFoundError, obstore.exceptions.NotFoundError):
             return
 
     def check(self) -> None:
         """Raise StorageError unless the store answers a listing."""
         try:
             obstore.list(self._store, prefix="import-csv/", chunk_size=1).collect()
-        except (OSError, obstore.exceptions.BaseError) as exc:  # type: ignore[attr-defined]
+        except (OSError, obstore.exceptions.BaseError) as exc:
             raise StorageError(str(exc)) from exc
 
     # -- signed URLs ---------------------------------------------------------------

@@ -18,7 +18,9 @@ PREHASHED = (
     r"|\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53})$"
 )
 _PREHASHED = re.compile(PREHASHED)
-POLICY = "must be at least 8 characters with an upper-case letter, a lower-case letter and a special character"
+POLICY = (
+    "must be at least 8 characters with an upper-case letter, a lower-case letter and a special character"
+)
 
 
 def is_prehashed(value: str) -> bool:

@@ -47,20 +47,44 @@ COLUMNS = (
         checks=(password_policy,),
         secret=True,
     ),
-    Column("user_email", description="E-mail address.", max_length=320,
-           checks=(pattern(EMAIL, "is not a valid e-mail address"),)),
-    Column("user_language", description="Language tag such as en-US.", max_length=35,
-           checks=(pattern(LANGUAGE_TAG, "is not a language tag such as en-US"),)),
+    Column(
+        "user_email",
+        description="E-mail address.",
+        max_length=320,
+        checks=(pattern(EMAIL, "is not a valid e-mail address"),),
+    ),
+    Column(
+        "user_language",
+        description="Language tag such as en-US.",
+        max_length=35,
+        checks=(pattern(LANGUAGE_TAG, "is not a language tag such as en-US"),),
+    ),
     Column("user_active", description="TRUE or FALSE; blank means TRUE.", checks=(boolean,)),
-    Column("user_role", description="Pipe-separated: " + ", ".join(ROLES) + ".",
-           checks=(one_of(ROLES, separator="|"),)),
+    Column(
+        "user_role",
+        description="Pipe-separated: " + ", ".join(ROLES) + ".",
+        checks=(one_of(ROLES, separator="|"),),
+    ),
     Column("user_organizationId", Required.ALWAYS, "An existing organization unit, or root."),
-    Column("user_externalId", description='A JSON object such as {"google": "user-id"}.',
-           max_length=4000, checks=(json_object,)),
+    Column(
+        "user_externalId",
+        description='A JSON object such as {"google": "user-id"}.',
+        max_length=4000,
+        checks=(json_object,),
+    ),
 )
 
 # Stored fields compared to decide between updated and unchanged.
-FIELDS = ("name", "email", "language", "active", "roles", "organization_id", "external_id", "metadata_json")
+FIELDS = (
+    "name",
+    "email",
+    "language",
+    "active",
+    "roles",
+    "organization_id",
+    "external_id",
+    "metadata_json",
+)
 # The ORM attribute is metadata_json because declarative classes reserve ``metadata``.
 _COLUMN_NAMES = {"metadata_json": "metadata"}
 _OPTIONAL = {
@@ -84,7 +108,9 @@ def _org_ids(context: BatchContext) -> set[str]:
 def _active(raw: str, messages: list[str]) -> bool:
     value = raw.strip().upper()
     if value in ("1", "0"):
-        messages.append(f"user_active: '{raw.strip()}' read as {'TRUE' if value == '1' else 'FALSE'}; write TRUE or FALSE")
+        messages.append(
+            f"user_active: '{raw.strip()}' read as {'TRUE' if value == '1' else 'FALSE'}; write TRUE or FALSE"
+        )
     return value in ("", "TRUE", "1")
 
 
@@ -187,8 +213,13 @@ def write_users(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
     _apply_password_hashes(context, rows, outcomes, password_tasks, password_rows)
     to_write = [row for row in rows if row.pop("_unchanged", False) is False]
     if not context.dry_run:
-        upsert(context.session, RosterUser, to_write, keys=("tenant_id", "username"),
-               keep_on_update=("created_at",))
+        upsert(
+            context.session,
+            RosterUser,
+            to_write,
+            keys=("tenant_id", "username"),
+            keep_on_update=("created_at",),
+        )
     return BatchResult(outcomes=outcomes, messages=messages)
 
 

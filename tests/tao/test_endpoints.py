@@ -1,0 +1,295 @@
+"""Seeds 000-002 as an integration sees them: every documented response, both path spellings."""
+
+import csv
+import io
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from loadbay.models import ImportJob
+from loadbay.runtime import Runtime
+from tests.conftest import ApiUser, run_jobs
+
+USERS_CSV = (
+    "user_username,user_name,user_password,user_organizationId\n"
+    "alice,Alice Liddell,Wonder#land1,root\n"
+)
+NOT_FOUND = {"message": "Reference ID not found. File not found in pending bucket."}
+
+
+def _stored_objects(runtime: Runtime) -> list[str]:
+    root = runtime.settings.data_dir / "objects"
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def _import_count(runtime: Runtime) -> int:
+    with runtime.sessions() as session:
+        return session.scalar(select(func.count()).select_from(ImportJob)) or 0
+
+
+# -- upload (seed 000) ----------------------------------------------------------------
+
+
+def test_upload_answers_the_seed_json(rostering: ApiUser) -> None:
+    result = rostering.upload(USERS_CSV)
+    reference_id = result["referenceId"]
+    assert result == {
+        "message": f"File uploaded to import-csv/pending/{reference_id}.csv",
+        "referenceId": reference_id,
+    }
+    assert _stored_objects(rostering.runtime) == [f"import-csv/pending/{reference_id}.csv"]
+
+
+def test_upload_stores_the_bytes_exactly(rostering: ApiUser) -> None:
+    content = "\ufeffuser_username;user_organizationId\r\nbob;root\r\n".encode()
+    reference_id = rostering.upload(content)["referenceId"]
+    stored = rostering.runtime.settings.data_dir / "objects" / f"import-csv/pending/{reference_id}.csv"
+    assert stored.read_bytes() == content
+
+
+@pytest.mark.parametrize("header", [None, "Bearer", "Bearer not-a-token", "Basic abc"])
+def test_missing_or_bad_token_is_401_plain_access_denied(app_client: TestClient, header: str | None) -> None:
+    headers = {"Authorization": header} if header else {}
+    response = app_client.post("/api/v1/upload", headers=headers, files={"file": ("u.csv", b"a\n1\n")})
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.text == "Access Denied"
+
+
+def test_expired_token_is_401(app_client: TestClient, app_runtime: Runtime, rostering: ApiUser) -> None:
+    expired = app_runtime.signer.issue(
+        client_id=rostering.credentials.client_id, tenant_id=1, scopes=["rostering"], ttl_seconds=-10
+    )
+    response = app_client.get(
+        "/api/v1/status/00000000-0000-0000-0000-000000000000", headers={"Authorization": f"Bearer {expired}"}
+    )
+    assert response.status_code == 401
+    assert response.text == "Access Denied"
+
+
+def test_revoked_clients_token_stops_at_once(rostering: ApiUser) -> None:
+    from loadbay.auth.service import revoke_client
+    from loadbay.db import transaction
+
+    reference_id = rostering.upload(USERS_CSV)["referenceId"]
+    with transaction(rostering.runtime.sessions) as session:
+        revoke_client(session, client_id=rostering.credentials.client_id)
+    response = rostering.http.get(f"/api/v1/status/{reference_id}", headers=rostering.headers)
+    assert response.status_code == 401
+    assert response.text == "Access Denied"
+
+
+def test_token_without_rostering_scope_is_403(app_client: TestClient, app_runtime: Runtime) -> None:
+    files_user = ApiUser.create(app_client, app_runtime, scopes=("files",))
+    response = app_client.post(
+        "/api/v1/upload", headers=files_user.headers, files={"file": ("u.csv", USERS_CSV.encode())}
+    )
+    assert response.status_code == 403
+    assert response.json() == {"message": "Insufficient scope"}
+    for path in ("/api/v1/status/x", "/api/v1/download/x"):
+        assert app_client.get(path, headers=files_user.headers).json() == {"message": "Insufficient scope"}
+
+
+def test_missing_file_field_is_400(rostering: ApiUser) -> None:
+    response = rostering.http.post("/api/v1/upload", headers=rostering.headers, data={"other": "x"})
+    assert response.status_code == 400
+    assert "file" in response.json()["message"]
+    wrong_field = rostering.http.post(
+        "/api/v1/upload", headers=rostering.headers, files={"upload": ("u.csv", USERS_CSV.encode())}
+    )
+    assert wrong_field.status_code == 400
+    assert "'file'" in wrong_field.json()["message"]
+
+
+def test_not_multipart_is_400(rostering: ApiUser) -> None:
+    response = rostering.http.post(
+        "/api/v1/upload", headers={**rostering.headers, "Content-Type": "text/csv"}, content=USERS_CSV
+    )
+    assert response.status_code == 400
+    assert "multipart/form-data" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "problem"),
+    [
+        ("users.xlsx", USERS_CSV.encode(), ".csv"),
+        ("users.csv", b"PK\x03\x04\x00\x00binary", "NUL"),
+        ("users.csv", b"user_username\n\xff\xfe\xfa\n", "CSV UTF-8"),
+        ("users.csv", b"", "empty"),
+        ("users.csv", b"\n\nalice\n", "header"),
+    ],
+)
+def test_not_a_csv_is_400_and_leaves_nothing(
+    rostering: ApiUser, filename: str, content: bytes, problem: str
+) -> None:
+    response = rostering.http.post(
+        "/api/v1/upload", headers=rostering.headers, files={"file": (filename, content, "text/csv")}
+    )
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("Invalid file type")
+    assert problem in response.json()["message"]
+    assert _stored_objects(rostering.runtime) == []
+    assert _import_count(rostering.runtime) == 0
+
+
+def test_over_the_limit_is_413_and_leaves_nothing(tmp_path: object, database_url: str) -> None:
+    from loadbay.app import create_app
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path / "data", database_url, max_upload_bytes=1000)  # type: ignore[operator]
+    app = create_app(settings, workers=0)
+    from loadbay.migrate import upgrade
+
+    upgrade(app.state.runtime.engine)
+    with TestClient(app) as http:
+        user = ApiUser.create(http, app.state.runtime)
+        big = "user_username,user_organizationId\n" + "".join(f"user{i},root\n" for i in range(200))
+        response = http.post("/api/v1/upload", headers=user.headers, files={"file": ("u.csv", big.encode())})
+        assert response.status_code == 413
+        assert "1000 bytes" in response.json()["message"]
+
+        def chunks() -> Iterator[bytes]:
+            # No Content-Length: the limit must hold while streaming, not only from the header.
+            boundary = b"--xyz\r\n"
+            yield boundary + b'Content-Disposition: form-data; name="file"; filename="u.csv"\r\n\r\n'
+            yield big.encode()
+            yield b"\r\n--xyz--\r\n"
+
+        streamed = http.post(
+            "/api/v1/upload",
+            headers={**user.headers, "Content-Type": "multipart/form-data; boundary=xyz"},
+            content=chunks(),
+        )
+        assert streamed.status_code == 413
+        assert _stored_objects(app.state.runtime) == []
+        assert _import_count(app.state.runtime) == 0
+
+
+def test_storage_failure_is_500_upload_error(rostering: ApiUser) -> None:
+    objects = rostering.runtime.settings.data_dir / "objects"
+    # A file where the pending folder should be: the store cannot write there.
+    (objects / "import-csv").mkdir(parents=True, exist_ok=True)
+    (objects / "import-csv" / "pending").write_text("in the way")
+    response = rostering.http.post(
+        "/api/v1/upload", headers=rostering.headers, files={"file": ("u.csv", USERS_CSV.encode())}
+    )
+    assert response.status_code == 500
+    assert response.json()["message"].startswith("Upload error: ")
+    assert _import_count(rostering.runtime) == 0
+
+
+# -- status (seed 001) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", ["/api/v1/status", "/api/v1/upload/api/v1/status"])
+def test_status_pending_then_processed_on_both_spellings(rostering: ApiUser, prefix: str) -> None:
+    reference_id = rostering.upload(USERS_CSV)["referenceId"]
+    pending = rostering.http.get(f"{prefix}/{reference_id}", headers=rostering.headers).json()["result"]
+    assert pending["status"] == "pending"
+    assert pending["messages"] == []
+    run_jobs(rostering.runtime)
+    done = rostering.http.get(f"{prefix}/{reference_id}", headers=rostering.headers).json()["result"]
+    assert done["status"] == "processed"
+    # A header plus one user, fully processed, reads fileLine: 2 (seed 001's example).
+    assert done["fileLine"] == 2
+    assert done["messages"] == []
+    assert done["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "failed": 0}
+    assert done["importType"] == "users"
+    assert done["totalLines"] == 2
+
+
+@pytest.mark.parametrize("reference_id", ["00000000-0000-0000-0000-000000000000", "12345", "not a reference"])
+def test_unknown_reference_is_404_with_the_seed_message(rostering: ApiUser, reference_id: str) -> None:
+    for path in (f"/api/v1/status/{reference_id}", f"/api/v1/download/{reference_id}"):
+        response = rostering.http.get(path, headers=rostering.headers)
+        assert response.status_code == 404
+        assert response.json() == NOT_FOUND
+
+
+def test_another_tenants_reference_is_the_same_404(app_client: TestClient, app_runtime: Runtime) -> None:
+    owner = ApiUser.create(app_client, app_runtime, tenant="district-a")
+    stranger = ApiUser.create(app_client, app_runtime, tenant="district-b")
+    reference_id = owner.upload(USERS_CSV)["referenceId"]
+    run_jobs(app_runtime)
+    for path in (f"/api/v1/status/{reference_id}", f"/api/v1/upload/api/v1/download/{reference_id}"):
+        response = app_client.get(path, headers=stranger.headers)
+        assert response.status_code == 404
+        assert response.json() == NOT_FOUND
+    assert owner.status(str(reference_id))["status"] == "processed"
+
+
+# -- download (seed 002) --------------------------------------------------------------
+
+
+def test_download_of_a_pending_import_is_409(rostering: ApiUser) -> None:
+    reference_id = rostering.upload(USERS_CSV)["referenceId"]
+    response = rostering.http.get(f"/api/v1/download/{reference_id}", headers=rostering.headers)
+    assert response.status_code == 409
+    assert "pending" in response.json()["message"]
+
+
+@pytest.mark.parametrize("prefix", ["/api/v1/download", "/api/v1/upload/api/v1/download"])
+def test_download_gives_a_signed_url_to_the_result(rostering: ApiUser, prefix: str) -> None:
+    content = (
+        "user_username,user_password,user_organizationId,user_name\n"
+        "alice,Wonder#land1,root,=HYPERLINK(\"http://evil\")\n"
+        "bob,short,root,Bob\n"
+    )
+    reference_id = rostering.upload(content)["referenceId"]
+    run_jobs(rostering.runtime)
+    response = rostering.http.get(f"{prefix}/{reference_id}", headers=rostering.headers)
+    assert response.status_code == 200
+    signed_url = response.json()["signedUrl"]
+    assert signed_url.startswith("http://testserver/signed/import-csv/results/")
+    download = rostering.http.get(signed_url.removeprefix("http://testserver"))
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert download.headers["x-content-type-options"] == "nosniff"
+    rows = list(csv.reader(io.StringIO(download.text)))
+    # The password column is left out; a formula is neutralised with a leading apostrophe.
+    assert rows[0] == ["line", "outcome", "key", "messages", "user_username", "user_organizationId", "user_name"]
+    assert rows[1] == ["2", "created", "alice", "", "alice", "root", "'=HYPERLINK(\"http://evil\")"]
+    assert rows[2][:3] == ["3", "failed", "bob"]
+    assert rows[2][3].startswith("user_password: must be at least 8 characters")
+    assert rows[2][4:] == ["bob", "root", "Bob"]
+    assert "Wonder#land1" not in download.text
+
+
+def test_tampered_or_expired_signed_url_is_403(rostering: ApiUser) -> None:
+    reference_id = rostering.upload(USERS_CSV)["referenceId"]
+    run_jobs(rostering.runtime)
+    signed_url = rostering.http.get(f"/api/v1/download/{reference_id}", headers=rostering.headers).json()[
+        "signedUrl"
+    ]
+    path = signed_url.removeprefix("http://testserver")
+    tampered_key = path.replace("/results/", "/processed/")
+    assert rostering.http.get(tampered_key).status_code == 403
+    tampered_signature = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
+    assert rostering.http.get(tampered_signature).status_code == 403
+    expires = int(path.split("expires=")[1].split("&")[0])
+    later = path.replace(f"expires={expires}", f"expires={expires + 3600}")
+    assert rostering.http.get(later).status_code == 403
+    expired_url = rostering.runtime.storage.signed_url(
+        f"import-csv/results/{reference_id}.csv", ttl_seconds=-1
+    ).removeprefix("http://testserver")
+    response = rostering.http.get(expired_url)
+    assert response.status_code == 403
+    assert "expired" in response.json()["message"]
+    assert time.time() > 0
+
+
+def test_passwords_are_not_kept_in_the_stored_copy_after_processing(rostering: ApiUser) -> None:
+    reference_id = rostering.upload(USERS_CSV)["referenceId"]
+    run_jobs(rostering.runtime)
+    objects = _stored_objects(rostering.runtime)
+    assert f"import-csv/pending/{reference_id}.csv" not in objects
+    assert f"import-csv/processed/{reference_id}.csv" in objects
+    root = rostering.runtime.settings.data_dir / "objects"
+    for name in objects:
+        assert "Wonder#land1" not in (root / name).read_text()
+    processed = (root / f"import-csv/processed/{reference_id}.csv").read_text()
+    assert processed.splitlines() == ["user_username,user_name,user_password,user_organizationId", "alice,Alice Liddell,,root"]
