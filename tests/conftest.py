@@ -102,7 +102,7 @@ class Credentials:
 
 
 def new_client(runtime: Runtime, *, tenant: str = "district-a", scopes: tuple[str, ...] = ("rostering",)) -> Credentials:
-    with transaction(runtime.sessions) as session:
+    with transaction(runtime.write_sessions) as session:
         client, secret = create_client(session, tenant_name=tenant, scopes=list(scopes))
         return Credentials(client.client_id, secret, tenant)
 

@@ -115,7 +115,7 @@ def clients_create(
     """Create an API client. Its secret is shown once and stored only as a hash."""
     runtime = _runtime()
     try:
-        with transaction(runtime.sessions) as session:
+        with transaction(runtime.write_sessions) as session:
             client, secret = create_client(session, tenant_name=tenant, scopes=scope)
             payload = {
                 "client_id": client.client_id,
@@ -142,7 +142,7 @@ def clients_list(
 ) -> None:
     """List API clients with their tenant, scopes and state."""
     runtime = _runtime()
-    with transaction(runtime.sessions) as session:
+    with transaction(runtime.write_sessions) as session:
         rows = [
             {
                 "client_id": client.client_id,
@@ -173,7 +173,7 @@ def clients_list(
 def clients_revoke(client_id: str) -> None:
     """Revoke a client: its tokens stop working at once."""
     runtime = _runtime()
-    with transaction(runtime.sessions) as session:
+    with transaction(runtime.write_sessions) as session:
         found = revoke_client(session, client_id=client_id)
     runtime.close()
     if not found:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from loadbay.runtime import Runtime
 
@@ -19,9 +19,8 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_db(runtime: RuntimeDep) -> Iterator[Session]:
-    """The request's transaction: committed when the endpoint returns, rolled back if it raises."""
-    with runtime.sessions() as session:
+def _request_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    with factory() as session:
         try:
             yield session
             session.commit()
@@ -30,5 +29,16 @@ def get_db(runtime: RuntimeDep) -> Iterator[Session]:
             raise
 
 
+def get_db(runtime: RuntimeDep) -> Iterator[Session]:
+    """The request's transaction: committed when the endpoint returns, rolled back if it raises."""
+    yield from _request_transaction(runtime.sessions)
+
+
+def get_write_db(runtime: RuntimeDep) -> Iterator[Session]:
+    """Like get_db, for the part of a request that writes (see db.make_session_factory)."""
+    yield from _request_transaction(runtime.write_sessions)
+
+
 # scope="function": commit before the response is sent, so a client that polls at once sees it.
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
+WriteSession = Annotated[Session, Depends(get_write_db, scope="function")]

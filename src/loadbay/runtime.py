@@ -19,6 +19,8 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    # For transactions that write: BEGIN IMMEDIATE on SQLite (see db.make_session_factory).
+    write_sessions: sessionmaker[Session]
     storage: ObjectStorage
     signer: TokenSigner
     # Set when an upload is accepted, so in-process workers start at once instead of at the next poll.
@@ -32,6 +34,7 @@ class Runtime:
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine),
+            write_sessions=make_session_factory(engine, write=True),
             storage=ObjectStorage(settings),
             signer=TokenSigner(settings.resolved_secret_key),
         )

@@ -128,7 +128,7 @@ def test_revoked_client_gets_no_token(app_client: TestClient, app_runtime: Runti
     from loadbay.db import transaction
 
     credentials = new_client(app_runtime)
-    with transaction(app_runtime.sessions) as session:
+    with transaction(app_runtime.write_sessions) as session:
         assert revoke_client(session, client_id=credentials.client_id)
     response = app_client.post(TOKEN_URL, data=_form(credentials))
     assert response.status_code == 401

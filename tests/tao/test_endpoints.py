@@ -75,7 +75,7 @@ def test_revoked_clients_token_stops_at_once(rostering: ApiUser) -> None:
     from loadbay.db import transaction
 
     reference_id = rostering.upload(USERS_CSV)["referenceId"]
-    with transaction(rostering.runtime.sessions) as session:
+    with transaction(rostering.runtime.write_sessions) as session:
         revoke_client(session, client_id=rostering.credentials.client_id)
     response = rostering.http.get(f"/api/v1/status/{reference_id}", headers=rostering.headers)
     assert response.status_code == 401

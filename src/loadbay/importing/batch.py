@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ FAILED = "failed"
 
 @dataclass
 class BatchContext:
+    # For reads while planning; writes go in BatchResult.apply.
     session: Session
     settings: Settings
     tenant_id: int
@@ -30,7 +32,13 @@ class BatchContext:
 
 @dataclass
 class BatchResult:
-    """Per row of the batch, in order: an outcome and the row's messages."""
+    """Per row of the batch, in order: an outcome and the row's messages; and the writes.
+
+    A writer plans with ``BatchContext.session`` (reads only) and returns its writes as
+    ``apply``, which the pipeline runs in a short write transaction together with the
+    batch's progress, or skips on a dry run.
+    """
 
     outcomes: list[str]
     messages: list[list[str]]
+    apply: Callable[[Session], None] | None = None

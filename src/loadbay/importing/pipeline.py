@@ -106,7 +106,7 @@ class ImportRun:
         duplicates = sorted({name for name in header if header.count(name) > 1})
         if duplicates:
             raise FileRejected(f"Line 1: column(s) {', '.join(duplicates)} appear more than once.")
-        with self.runtime.sessions() as session:
+        with self.runtime.write_sessions() as session:
             session.execute(
                 update(ImportJob).where(ImportJob.id == self.job_id).values(import_type=import_type.name)
             )
@@ -178,8 +178,9 @@ class ImportRun:
 
         valid = [i for i, found in enumerate(problems) if not found]
         outcomes = [FAILED] * len(rows)
-        with self.runtime.sessions() as session:
-            if valid:
+        written = None
+        if valid:
+            with self.runtime.sessions() as session:
                 context = BatchContext(
                     session=session,
                     settings=self.runtime.settings,
@@ -190,23 +191,24 @@ class ImportRun:
                     cache=self.cache,
                 )
                 written = import_type.writer(context, frame[valid])
-                for position, index in enumerate(valid):
-                    outcomes[index] = written.outcomes[position]
-                    problems[index].extend(written.messages[position])
-            for index, row in enumerate(rows):
-                self.tally.counts[outcomes[index]] += 1
-                self.tally.add_messages([f"Line {row.first_line}: {m}" for m in problems[index]])
-                results.write(
-                    line=row.first_line,
-                    outcome=outcomes[index],
-                    key=keys[index],
-                    messages=problems[index],
-                    cells=row.cells,
-                )
-            self.tally.file_line = rows[-1].last_line
-            if self.dry_run:
-                session.rollback()
-            # The batch's rows and the progress that counts them commit together.
+            for position, index in enumerate(valid):
+                outcomes[index] = written.outcomes[position]
+                problems[index].extend(written.messages[position])
+        for index, row in enumerate(rows):
+            self.tally.counts[outcomes[index]] += 1
+            self.tally.add_messages([f"Line {row.first_line}: {m}" for m in problems[index]])
+            results.write(
+                line=row.first_line,
+                outcome=outcomes[index],
+                key=keys[index],
+                messages=problems[index],
+                cells=row.cells,
+            )
+        self.tally.file_line = rows[-1].last_line
+        # The batch's rows and the progress that counts them commit together.
+        with self.runtime.write_sessions() as session:
+            if written is not None and written.apply is not None and not self.dry_run:
+                written.apply(session)
             self._save_progress(session)
             session.commit()
 
@@ -241,7 +243,7 @@ class ImportRun:
             raise LeaseLost(self.job_id)
 
     def _finish(self, status: str, *, final_key: str) -> None:
-        with self.runtime.sessions() as session:
+        with self.runtime.write_sessions() as session:
             self._save_progress(
                 session,
                 status=status,

@@ -43,7 +43,7 @@ class JobLease:
         interval = self.runtime.settings.lease_seconds / 3
         while not self._stop.wait(interval):
             try:
-                with transaction(self.runtime.sessions) as session:
+                with transaction(self.runtime.write_sessions) as session:
                     held = renew_lease(
                         session,
                         job_id=self.job_id,
@@ -70,7 +70,7 @@ class Worker:
     def run_once(self) -> bool:
         """Claim and run one job; False when there was nothing to do."""
         settings = self.runtime.settings
-        with transaction(self.runtime.sessions) as session:
+        with transaction(self.runtime.write_sessions) as session:
             fail_exhausted_jobs(session, max_attempts=settings.max_attempts)
             job_id = claim_next_job(
                 session,
@@ -89,7 +89,7 @@ class Worker:
             except Exception as exc:
                 log.exception("import %s raised; it will be retried", job_id)
                 error = f"{type(exc).__name__}: {exc}"
-                with transaction(self.runtime.sessions) as session:
+                with transaction(self.runtime.write_sessions) as session:
                     release_job(
                         session,
                         job_id=job_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -212,15 +213,17 @@ def write_users(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
 
     _apply_password_hashes(context, rows, outcomes, password_tasks, password_rows)
     to_write = [row for row in rows if row.pop("_unchanged", False) is False]
-    if not context.dry_run:
-        upsert(
-            context.session,
-            RosterUser,
-            to_write,
+    return BatchResult(
+        outcomes=outcomes,
+        messages=messages,
+        apply=partial(
+            upsert,
+            model=RosterUser,
+            rows=to_write,
             keys=("tenant_id", "username"),
             keep_on_update=("created_at",),
-        )
-    return BatchResult(outcomes=outcomes, messages=messages)
+        ),
+    )
 
 
 def _apply_password_hashes(

@@ -38,9 +38,9 @@ def fetch_existing(
 
 def upsert(
     session: Session,
+    *,
     model: type[Base],
     rows: list[dict[str, Any]],
-    *,
     keys: tuple[str, ...],
     keep_on_update: tuple[str, ...] = (),
 ) -> None:

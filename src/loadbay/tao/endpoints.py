@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from loadbay.auth.deps import RosteringClient
-from loadbay.deps import DbSession, RuntimeDep
+from loadbay.deps import DbSession, RuntimeDep, WriteSession
 from loadbay.errors import ApiError
 from loadbay.importing.pipeline import stored_key
 from loadbay.importing.service import (
@@ -28,7 +29,9 @@ _TRUE = {"true", "1", "yes"}
 
 
 @router.post("/api/v1/upload")
-async def upload(request: Request, client: RosteringClient, session: DbSession, runtime: RuntimeDep) -> Any:
+async def upload(
+    request: Request, client: RosteringClient, session: WriteSession, runtime: RuntimeDep
+) -> Any:
     """Stream a CSV file into storage and queue its import (seed 000)."""
     reference_id = new_reference_id()
     key = stored_key(reference_id, "pending")
@@ -58,7 +61,7 @@ async def upload(request: Request, client: RosteringClient, session: DbSession, 
     return {"result": {"message": f"File uploaded to {key}", "referenceId": reference_id}}
 
 
-def _find(session: DbSession, client: RosteringClient, reference_id: str) -> ImportJob:
+def _find(session: Session, client: RosteringClient, reference_id: str) -> ImportJob:
     job = get_tenant_import(session, tenant_id=client.tenant_id, reference_id=reference_id)
     if job is None:
         raise ApiError(404, NOT_FOUND)
@@ -74,7 +77,7 @@ def status(reference_id: str, client: RosteringClient, session: DbSession) -> An
 
 @router.get("/api/v1/download/{reference_id}")
 @router.get("/api/v1/upload/api/v1/download/{reference_id}", include_in_schema=False)
-def download(reference_id: str, client: RosteringClient, session: DbSession, runtime: RuntimeDep) -> Any:
+def download(reference_id: str, client: RosteringClient, session: WriteSession, runtime: RuntimeDep) -> Any:
     """A time-limited signed URL to the per-row result file (seed 002)."""
     job = _find(session, client, reference_id)
     if job.status == PENDING:

@@ -1,0 +1,138 @@
+"""The imports table as a queue, on both databases."""
+
+import time
+
+import pytest
+from sqlalchemy import func, select, update
+
+from loadbay.db import transaction
+from loadbay.importing.pipeline import LeaseLost, run_import
+from loadbay.jobs.service import claim_next_job, fail_exhausted_jobs, release_job, renew_lease
+from loadbay.jobs.worker import JobLease, Worker
+from loadbay.models import ImportJob, RosterUser
+from loadbay.runtime import Runtime
+from tests.conftest import ApiUser
+
+CSV = "user_username,user_password,user_organizationId\nalice,Wonder#land1,root\n"
+
+
+def _claim(runtime: Runtime, worker_id: str) -> str | None:
+    with transaction(runtime.write_sessions) as session:
+        return claim_next_job(session, worker_id=worker_id, lease_seconds=30, max_attempts=3)
+
+
+def _job(runtime: Runtime, job_id: str) -> ImportJob:
+    with runtime.sessions() as session:
+        job = session.get(ImportJob, job_id)
+        assert job is not None
+        return job
+
+
+def _expire_lease(runtime: Runtime, job_id: str) -> None:
+    # Stands in for the passing of time: the lease ran out because its worker died.
+    with transaction(runtime.write_sessions) as session:
+        session.execute(update(ImportJob).where(ImportJob.id == job_id).values(lease_expires_at=time.time() - 1))
+
+
+def test_two_workers_never_claim_the_same_job(rostering: ApiUser) -> None:
+    first = str(rostering.upload(CSV)["referenceId"])
+    second = str(rostering.upload(CSV.replace("alice", "bob"))["referenceId"])
+    claims = [_claim(rostering.runtime, "w1"), _claim(rostering.runtime, "w2"), _claim(rostering.runtime, "w3")]
+    assert sorted(c for c in claims if c) == sorted([first, second])
+    assert claims[2] is None
+    assert _job(rostering.runtime, first).lease_owner == "w1"
+    assert _job(rostering.runtime, first).attempts == 1
+
+
+def test_expired_lease_is_taken_over_and_the_old_owner_loses_it(rostering: ApiUser) -> None:
+    job_id = str(rostering.upload(CSV)["referenceId"])
+    assert _claim(rostering.runtime, "dead") == job_id
+    assert _claim(rostering.runtime, "alive") is None
+    _expire_lease(rostering.runtime, job_id)
+    assert _claim(rostering.runtime, "alive") == job_id
+    assert _job(rostering.runtime, job_id).attempts == 2
+    with transaction(rostering.runtime.write_sessions) as session:
+        assert not renew_lease(session, job_id=job_id, worker_id="dead", lease_seconds=30)
+        assert renew_lease(session, job_id=job_id, worker_id="alive", lease_seconds=30)
+
+
+def test_a_worker_that_lost_its_lease_writes_nothing(rostering: ApiUser) -> None:
+    runtime = rostering.runtime
+    job_id = str(rostering.upload(CSV)["referenceId"])
+    assert _claim(runtime, "slow") == job_id
+    _expire_lease(runtime, job_id)
+    assert _claim(runtime, "fast") == job_id
+    with JobLease(runtime, job_id=job_id, worker_id="slow") as lease, pytest.raises(LeaseLost):
+        run_import(runtime, job_id=job_id, lease=lease)
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(RosterUser)) == 0
+    assert _job(runtime, job_id).status == "pending"
+
+
+def test_rerunning_a_half_done_import_converges(rostering: ApiUser) -> None:
+    runtime = rostering.runtime
+    runtime.settings.batch_rows = 2
+    rows = "".join(f"u{i},Wonder#land1,root\n" for i in range(5))
+    job_id = str(rostering.upload("user_username,user_password,user_organizationId\n" + rows)["referenceId"])
+    assert _claim(runtime, "first") == job_id
+    # The first worker wrote one batch and died; its lease runs out and another worker redoes the file.
+    with transaction(runtime.write_sessions) as session:
+        for i in range(2):
+            session.add(RosterUser(tenant_id=1, username=f"u{i}", organization_id="root"))
+    _expire_lease(runtime, job_id)
+    Worker(runtime, name="second").run_once()
+    job = _job(runtime, job_id)
+    assert job.status == "processed"
+    assert job.failed_count == 0
+    assert job.created_count + job.updated_count == 5
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(RosterUser)) == 5
+
+
+def test_a_file_that_keeps_crashing_the_importer_ends_failed(rostering: ApiUser) -> None:
+    runtime = rostering.runtime
+    job_id = str(rostering.upload(CSV)["referenceId"])
+    # The stored object vanishes: every attempt raises, as a poisoned file would.
+    runtime.storage.delete(f"import-csv/pending/{job_id}.csv")
+    for attempt in range(1, 4):
+        assert Worker(runtime, name=f"w{attempt}").run_once()
+        job = _job(runtime, job_id)
+        assert job.attempts == attempt
+        assert job.last_error
+        if attempt < 3:
+            assert job.status == "pending"
+            _expire_lease(runtime, job_id)
+    assert job.status == "failed"
+    assert job.messages[-1].startswith("The import stopped with an error 3 times and was given up")
+    assert not Worker(runtime).run_once()
+    # A failed import still has a result file to download, holding the reason.
+    assert "given up" in rostering.result_csv(job_id)
+
+
+def test_jobs_whose_workers_all_died_are_failed(rostering: ApiUser) -> None:
+    runtime = rostering.runtime
+    job_id = str(rostering.upload(CSV)["referenceId"])
+    for worker in ("a", "b", "c"):
+        assert _claim(runtime, worker) == job_id
+        _expire_lease(runtime, job_id)
+    assert _claim(runtime, "d") is None
+    with transaction(runtime.write_sessions) as session:
+        assert fail_exhausted_jobs(session, max_attempts=3) == 1
+    job = _job(runtime, job_id)
+    assert job.status == "failed"
+    assert "attempted 3 times" in job.messages[-1]
+
+
+def test_release_gives_the_job_back_for_a_retry(rostering: ApiUser) -> None:
+    runtime = rostering.runtime
+    job_id = str(rostering.upload(CSV)["referenceId"])
+    assert _claim(runtime, "w") == job_id
+    with transaction(runtime.write_sessions) as session:
+        release_job(session, job_id=job_id, worker_id="w", error="boom", max_attempts=3)
+    job = _job(runtime, job_id)
+    assert job.lease_owner is None
+    assert job.status == "pending"
+    assert job.last_error == "boom"
+    _expire_lease(runtime, job_id)
+    Worker(runtime).run_once()
+    assert _job(runtime, job_id).status == "processed"
