@@ -47,13 +47,14 @@ def test_round_trip_carries_every_claim(signer: TokenSigner) -> None:
     before = int(time.time())
     token = signer.issue(client_id="client-1", tenant_id=7, scopes=["rostering", "admin"], ttl_seconds=60)
     verified = signer.verify(token)
+    assert verified is not None
+    assert before + 60 <= verified.expires_at <= int(time.time()) + 60
     assert verified == TokenClaims(
         client_id="client-1",
         tenant_id=7,
         scopes=frozenset({"rostering", "admin"}),
-        expires_at=verified.expires_at if verified else -1,
+        expires_at=verified.expires_at,
     )
-    assert before + 60 <= verified.expires_at <= int(time.time()) + 60
 
 
 def test_issued_token_names_its_key(signer: TokenSigner) -> None:
@@ -103,6 +104,8 @@ def test_token_without_kid_is_refused(signer: TokenSigner) -> None:
     assert signer.verify(token) is None
 
 
+# Our 32-byte key is short for HS512 by design of this test; PyJWT warns when crafting it.
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 def test_token_signed_with_another_hmac_algorithm_is_refused(signer: TokenSigner) -> None:
     token = jwt.encode(claims(), signer._key, algorithm="HS512", headers={"kid": signer.kid})
     assert signer.verify(token) is None

@@ -31,7 +31,7 @@ def test_valid_row_has_no_problems() -> None:
     )
     frame = pl.DataFrame(
         {"user_username": ["alice"], "user_email": ["alice@example.com"], "user_active": ["TRUE"]},
-        schema={name: pl.Utf8 for name in ("user_username", "user_email", "user_active")},
+        schema=dict.fromkeys(("user_username", "user_email", "user_active"), pl.Utf8),
     )
     present = frozenset(frame.columns)
     assert validate_frame(frame, columns, present).to_list() == [[]]

@@ -94,7 +94,7 @@ def test_undecodable_offset_counts_bytes_held_from_previous_chunk() -> None:
 
 
 def test_rejects_empty_file() -> None:
-    with pytest.raises(NotCsvError, match="empty.*header row"):
+    with pytest.raises(NotCsvError, match=r"empty.*header row"):
         check()
 
 
