@@ -101,7 +101,9 @@ class Credentials:
     tenant: str
 
 
-def new_client(runtime: Runtime, *, tenant: str = "district-a", scopes: tuple[str, ...] = ("rostering",)) -> Credentials:
+def new_client(
+    runtime: Runtime, *, tenant: str = "district-a", scopes: tuple[str, ...] = ("rostering",)
+) -> Credentials:
     with transaction(runtime.write_sessions) as session:
         client, secret = create_client(session, tenant_name=tenant, scopes=list(scopes))
         return Credentials(client.client_id, secret, tenant)
@@ -161,7 +163,12 @@ class ApiUser:
 
     @classmethod
     def create(
-        cls, http: TestClient, runtime: Runtime, *, tenant: str = "district-a", scopes: tuple[str, ...] = ("rostering",)
+        cls,
+        http: TestClient,
+        runtime: Runtime,
+        *,
+        tenant: str = "district-a",
+        scopes: tuple[str, ...] = ("rostering",),
     ) -> ApiUser:
         credentials = new_client(runtime, tenant=tenant, scopes=scopes)
         return cls(http, runtime, credentials, token_for(http, credentials))

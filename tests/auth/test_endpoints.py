@@ -17,7 +17,9 @@ def _form(credentials: object, **extra: str) -> dict[str, str]:
     }
 
 
-def test_token_by_multipart_form_as_the_seeds_curl_sends_it(app_client: TestClient, app_runtime: Runtime) -> None:
+def test_token_by_multipart_form_as_the_seeds_curl_sends_it(
+    app_client: TestClient, app_runtime: Runtime
+) -> None:
     credentials = new_client(app_runtime)
     # curl --form sends each field as its own multipart part.
     response = app_client.post(TOKEN_URL, files={k: (None, v) for k, v in _form(credentials).items()})
@@ -49,14 +51,18 @@ def test_token_by_http_basic_on_the_second_spelling(app_client: TestClient, app_
     assert response.json()["token_type"] == "Bearer"
 
 
-def test_quoted_values_as_pasted_from_the_seed_are_accepted(app_client: TestClient, app_runtime: Runtime) -> None:
+def test_quoted_values_as_pasted_from_the_seed_are_accepted(
+    app_client: TestClient, app_runtime: Runtime
+) -> None:
     credentials = new_client(app_runtime)
     quoted = {key: f'"{value}"' for key, value in _form(credentials).items()}
     response = app_client.post(TOKEN_URL, files={k: (None, v) for k, v in quoted.items()})
     assert response.status_code == 200
 
 
-def test_wrong_secret_is_invalid_client_401_with_basic_challenge(app_client: TestClient, app_runtime: Runtime) -> None:
+def test_wrong_secret_is_invalid_client_401_with_basic_challenge(
+    app_client: TestClient, app_runtime: Runtime
+) -> None:
     credentials = new_client(app_runtime)
     response = app_client.post(TOKEN_URL, data={**_form(credentials), "client_secret": "wrong"})
     assert response.status_code == 401
@@ -100,10 +106,14 @@ def test_json_body_is_invalid_request(app_client: TestClient) -> None:
     assert response.json()["error"] == "invalid_request"
 
 
-def test_basic_and_form_credentials_together_is_invalid_request(app_client: TestClient, app_runtime: Runtime) -> None:
+def test_basic_and_form_credentials_together_is_invalid_request(
+    app_client: TestClient, app_runtime: Runtime
+) -> None:
     credentials = new_client(app_runtime)
     basic = base64.b64encode(f"{credentials.client_id}:{credentials.client_secret}".encode()).decode()
-    response = app_client.post(TOKEN_URL, data=_form(credentials), headers={"Authorization": f"Basic {basic}"})
+    response = app_client.post(
+        TOKEN_URL, data=_form(credentials), headers={"Authorization": f"Basic {basic}"}
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
 

@@ -64,7 +64,9 @@ class LoadbayServer:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"loadbay serve exited with {self.process.returncode}; see {self.log_path}")
+                raise RuntimeError(
+                    f"loadbay serve exited with {self.process.returncode}; see {self.log_path}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
                     if response.status == 200:
@@ -84,7 +86,9 @@ class LoadbayServer:
         self.process = None
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([LOADBAY, *args], env=self.env, capture_output=True, text=True, timeout=60, check=False)
+        return subprocess.run(
+            [LOADBAY, *args], env=self.env, capture_output=True, text=True, timeout=60, check=False
+        )
 
     def create_client(self, tenant: str = "district-a", *scopes: str) -> dict[str, str]:
         scope_args = [arg for scope in (scopes or ("rostering",)) for arg in ("--scope", scope)]
@@ -96,7 +100,7 @@ class LoadbayServer:
 
 def curl(command: str) -> tuple[int, str]:
     """Run a curl command line as a person would paste it; returns (HTTP status, body)."""
-    args = shlex.split(command) + ["--silent", "--show-error", "--write-out", "\n%{http_code}"]
+    args = [*shlex.split(command), "--silent", "--show-error", "--write-out", "\n%{http_code}"]
     done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     body, _, status = done.stdout.rpartition("\n")

@@ -54,7 +54,9 @@ def _status(server: LoadbayServer, token: str, reference_id: str) -> dict[str, o
     return result
 
 
-def _wait_finished(server: LoadbayServer, token: str, reference_id: str, timeout: float = 60) -> dict[str, object]:
+def _wait_finished(
+    server: LoadbayServer, token: str, reference_id: str, timeout: float = 60
+) -> dict[str, object]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = _status(server, token, reference_id)
@@ -152,7 +154,9 @@ def test_seed_error_rows_over_http(server: LoadbayServer, tmp_path: Path) -> Non
     assert {row["client_id"]: row["revoked"] for row in listed}[client["client_id"]] is True
 
 
-def test_over_the_limit_is_refused_while_streaming(server_factory: type[LoadbayServer], tmp_path: Path) -> None:
+def test_over_the_limit_is_refused_while_streaming(
+    server_factory: type[LoadbayServer], tmp_path: Path
+) -> None:
     server = server_factory().start(LOADBAY_MAX_UPLOAD_BYTES=str(1024 * 1024))
     token = _token(server, server.create_client())
     big = tmp_path / "big.csv"

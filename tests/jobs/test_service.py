@@ -31,13 +31,19 @@ def _job(runtime: Runtime, job_id: str) -> ImportJob:
 def _expire_lease(runtime: Runtime, job_id: str) -> None:
     # Stands in for the passing of time: the lease ran out because its worker died.
     with transaction(runtime.write_sessions) as session:
-        session.execute(update(ImportJob).where(ImportJob.id == job_id).values(lease_expires_at=time.time() - 1))
+        session.execute(
+            update(ImportJob).where(ImportJob.id == job_id).values(lease_expires_at=time.time() - 1)
+        )
 
 
 def test_two_workers_never_claim_the_same_job(rostering: ApiUser) -> None:
     first = str(rostering.upload(CSV)["referenceId"])
     second = str(rostering.upload(CSV.replace("alice", "bob"))["referenceId"])
-    claims = [_claim(rostering.runtime, "w1"), _claim(rostering.runtime, "w2"), _claim(rostering.runtime, "w3")]
+    claims = [
+        _claim(rostering.runtime, "w1"),
+        _claim(rostering.runtime, "w2"),
+        _claim(rostering.runtime, "w3"),
+    ]
     assert sorted(c for c in claims if c) == sorted([first, second])
     assert claims[2] is None
     assert _job(rostering.runtime, first).lease_owner == "w1"

@@ -14,7 +14,11 @@ def test_in_process_workers_import_without_being_asked(settings: Settings) -> No
     with TestClient(app) as http:
         user = ApiUser.create(http, app.state.runtime)
         reference_ids = [
-            str(user.upload(f"user_username,user_password,user_organizationId\nu{i},Wonder#land1,root\n")["referenceId"])
+            str(
+                user.upload(f"user_username,user_password,user_organizationId\nu{i},Wonder#land1,root\n")[
+                    "referenceId"
+                ]
+            )
             for i in range(4)
         ]
         deadline = time.monotonic() + 30

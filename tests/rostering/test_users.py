@@ -10,7 +10,9 @@ from sqlalchemy import select
 from loadbay.models import RosterUser
 from tests.conftest import ApiUser
 
-HEADER = "user_username,user_name,user_password,user_email,user_language,user_active,user_role,user_organizationId"
+HEADER = (
+    "user_username,user_name,user_password,user_email,user_language,user_active,user_role,user_organizationId"
+)
 
 
 def _user(api: ApiUser, username: str) -> RosterUser | None:
@@ -24,7 +26,7 @@ def _result_rows(api: ApiUser, status: dict[str, Any]) -> list[dict[str, str]]:
 
 def test_creates_users_with_every_column(rostering: ApiUser) -> None:
     status = rostering.import_file(
-        HEADER + ',user_externalId,user_metadata_grade\n'
+        HEADER + ",user_externalId,user_metadata_grade\n"
         'alice,Alice,Wonder#land1,alice@example.org,en-US,TRUE,ADMIN|SUPPORT,root,"{""google"": ""a-1""}",7\n'
     )
     assert status["status"] == "processed"
@@ -32,7 +34,12 @@ def test_creates_users_with_every_column(rostering: ApiUser) -> None:
     alice = _user(rostering, "alice")
     assert alice is not None
     assert (alice.name, alice.email, alice.language, alice.active, alice.roles, alice.organization_id) == (
-        "Alice", "alice@example.org", "en-US", True, "ADMIN|SUPPORT", "root"
+        "Alice",
+        "alice@example.org",
+        "en-US",
+        True,
+        "ADMIN|SUPPORT",
+        "root",
     )
     assert alice.external_id == '{"google":"a-1"}'
     assert alice.metadata_json == '{"grade": "7"}'
@@ -70,7 +77,9 @@ def test_blank_optional_cell_clears_the_value(rostering: ApiUser) -> None:
 
 def test_new_password_is_rehashed_and_blank_keeps_the_old_one(rostering: ApiUser) -> None:
     rostering.import_file(HEADER + "\nalice,Alice,Wonder#land1,,,,,root\n")
-    status = rostering.import_file("user_username,user_password,user_organizationId\nalice,New#Secret9,root\n")
+    status = rostering.import_file(
+        "user_username,user_password,user_organizationId\nalice,New#Secret9,root\n"
+    )
     assert status["counts"]["updated"] == 1
     new_hash = _user(rostering, "alice").password_hash  # type: ignore[union-attr]
     assert PasswordHasher().verify(new_hash, "New#Secret9")  # type: ignore[arg-type]
@@ -103,11 +112,17 @@ def test_invalid_rows_are_reported_by_line_and_valid_rows_written(rostering: Api
     assert status["status"] == "processed"
     assert status["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 2}
     messages = status["messages"]
-    assert "Line 3: user_password: must be at least 8 characters with an upper-case letter, a lower-case letter and a special character" in messages
+    assert (
+        "Line 3: user_password: must be at least 8 characters with an upper-case letter, a lower-case letter and a special character"
+        in messages
+    )
     assert "Line 3: user_email: is not a valid e-mail address" in messages
     assert "Line 3: user_language: is not a language tag such as en-US" in messages
     assert "Line 3: user_active: 'MAYBE' is not TRUE or FALSE" in messages
-    assert "Line 3: user_role: 'WIZARD' is not one of ADMIN, CONTENT_CREATOR, GROUP_CREATOR, PUBLIC_SESSION_MANAGER, BATTERY_MANAGER, SUPPORT, DATA_EXPLORER" in messages
+    assert (
+        "Line 3: user_role: 'WIZARD' is not one of ADMIN, CONTENT_CREATOR, GROUP_CREATOR, PUBLIC_SESSION_MANAGER, BATTERY_MANAGER, SUPPORT, DATA_EXPLORER"
+        in messages
+    )
     assert "Line 4: user_username: is required" in messages
     assert _user(rostering, "ok1") is not None
     assert _user(rostering, "ok2") is not None
@@ -121,7 +136,10 @@ def test_unknown_organization_fails_the_row(rostering: ApiUser) -> None:
 
 
 def test_same_key_twice_fails_the_second_row_naming_the_first(rostering: ApiUser) -> None:
-    status = rostering.import_file(HEADER + "\nalice,A,Wonder#land1,,,,,root\nbob,B,Wonder#land1,,,,,root\nalice,A2,Wonder#land1,,,,,root\n")
+    status = rostering.import_file(
+        HEADER
+        + "\nalice,A,Wonder#land1,,,,,root\nbob,B,Wonder#land1,,,,,root\nalice,A2,Wonder#land1,,,,,root\n"
+    )
     assert status["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 1}
     assert status["messages"] == ["Line 4: user_username: 'alice' already appears on line 2"]
     assert _user(rostering, "alice").name == "A"  # type: ignore[union-attr]
@@ -135,11 +153,15 @@ def test_numeric_active_is_accepted_with_a_warning(rostering: ApiUser) -> None:
 
 
 def test_spreadsheet_exports_are_read(rostering: ApiUser) -> None:
-    semicolon_bom = "\ufeffUser_Username ; user_password;USER_ORGANIZATIONID\r\nsemi;Wonder#land1;root\r\n".encode()
+    semicolon_bom = (
+        "\ufeffUser_Username ; user_password;USER_ORGANIZATIONID\r\nsemi;Wonder#land1;root\r\n".encode()
+    )
     assert rostering.import_file(semicolon_bom)["counts"]["created"] == 1
     utf16 = "user_username\tuser_password\tuser_organizationId\nzoë\tWonder#land1\troot\n".encode("utf-16")
     assert rostering.import_file(utf16)["counts"]["created"] == 1
-    multiline = 'user_username,user_name,user_password,user_organizationId\nml,"Two\nLines",Wonder#land1,root\n'
+    multiline = (
+        'user_username,user_name,user_password,user_organizationId\nml,"Two\nLines",Wonder#land1,root\n'
+    )
     status = rostering.import_file(multiline)
     assert status["counts"]["created"] == 1
     assert status["fileLine"] == 3
@@ -166,7 +188,10 @@ def test_unknown_header_fails_the_import_and_lists_the_templates(rostering: ApiU
 def test_result_file_has_one_row_per_data_line_without_passwords(rostering: ApiUser) -> None:
     status = rostering.import_file(HEADER + "\nalice,A,Wonder#land1,,,,,root\nbob,B,bad,,,,,root\n")
     rows = _result_rows(rostering, status)
-    assert [(r["line"], r["outcome"], r["key"]) for r in rows] == [("2", "created", "alice"), ("3", "failed", "bob")]
+    assert [(r["line"], r["outcome"], r["key"]) for r in rows] == [
+        ("2", "created", "alice"),
+        ("3", "failed", "bob"),
+    ]
     assert "user_password" not in rows[0]
 
 

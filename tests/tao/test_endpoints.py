@@ -14,8 +14,7 @@ from loadbay.runtime import Runtime
 from tests.conftest import ApiUser, run_jobs
 
 USERS_CSV = (
-    "user_username,user_name,user_password,user_organizationId\n"
-    "alice,Alice Liddell,Wonder#land1,root\n"
+    "user_username,user_name,user_password,user_organizationId\nalice,Alice Liddell,Wonder#land1,root\n"
 )
 NOT_FOUND = {"message": "Reference ID not found. File not found in pending bucket."}
 
@@ -235,7 +234,7 @@ def test_download_of_a_pending_import_is_409(rostering: ApiUser) -> None:
 def test_download_gives_a_signed_url_to_the_result(rostering: ApiUser, prefix: str) -> None:
     content = (
         "user_username,user_password,user_organizationId,user_name\n"
-        "alice,Wonder#land1,root,=HYPERLINK(\"http://evil\")\n"
+        'alice,Wonder#land1,root,=HYPERLINK("http://evil")\n'
         "bob,short,root,Bob\n"
     )
     reference_id = rostering.upload(content)["referenceId"]
@@ -251,8 +250,16 @@ def test_download_gives_a_signed_url_to_the_result(rostering: ApiUser, prefix: s
     assert download.headers["x-content-type-options"] == "nosniff"
     rows = list(csv.reader(io.StringIO(download.text)))
     # The password column is left out; a formula is neutralised with a leading apostrophe.
-    assert rows[0] == ["line", "outcome", "key", "messages", "user_username", "user_organizationId", "user_name"]
-    assert rows[1] == ["2", "created", "alice", "", "alice", "root", "'=HYPERLINK(\"http://evil\")"]
+    assert rows[0] == [
+        "line",
+        "outcome",
+        "key",
+        "messages",
+        "user_username",
+        "user_organizationId",
+        "user_name",
+    ]
+    assert rows[1] == ["2", "created", "alice", "", "alice", "root", '\'=HYPERLINK("http://evil")']
     assert rows[2][:3] == ["3", "failed", "bob"]
     assert rows[2][3].startswith("user_password: must be at least 8 characters")
     assert rows[2][4:] == ["bob", "root", "Bob"]
@@ -292,4 +299,7 @@ def test_passwords_are_not_kept_in_the_stored_copy_after_processing(rostering: A
     for name in objects:
         assert "Wonder#land1" not in (root / name).read_text()
     processed = (root / f"import-csv/processed/{reference_id}.csv").read_text()
-    assert processed.splitlines() == ["user_username,user_name,user_password,user_organizationId", "alice,Alice Liddell,,root"]
+    assert processed.splitlines() == [
+        "user_username,user_name,user_password,user_organizationId",
+        "alice,Alice Liddell,,root",
+    ]

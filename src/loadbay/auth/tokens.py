@@ -61,7 +61,7 @@ class TokenSigner:
         except jwt.PyJWTError:
             return None
         sub, tenant, scope = claims.get("sub"), claims.get("tenant"), claims.get("scope")
-        if not isinstance(sub, str) or not isinstance(tenant, int) or not isinstance(scope, str):
+        if not isinstance(sub, str) or type(tenant) is not int or not isinstance(scope, str):
             return None
         return TokenClaims(
             client_id=sub,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -64,7 +63,9 @@ def one_of(values: tuple[str, ...], *, separator: str | None = None) -> Check:
         return single
 
     def many(value: pl.Expr) -> pl.Expr:
-        parts = value.str.split(separator).list.eval(pl.element().str.strip_chars())
+        parts = value.str.split(separator).list.eval(
+            pl.element().str.strip_chars().filter(pl.element().str.strip_chars().str.len_chars() > 0)
+        )
         bad = parts.list.eval(pl.element().filter(~pl.element().is_in(values))).list.join(", ")
         return (
             pl.when(bad.str.len_chars() == 0)
@@ -124,8 +125,5 @@ def validate_frame(frame: pl.DataFrame, columns: tuple[Column, ...], present: fr
         )
     if not problems:
         return pl.Series("problems", [[] for _ in range(frame.height)], dtype=pl.List(pl.Utf8))
-    return frame.select(pl.concat_list(problems).list.drop_nulls().alias("problems")).to_series()
-
-
-def collapse_space(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    # with_columns, not select: a constant problem must still be repeated on every row.
+    return frame.with_columns(pl.concat_list(problems).list.drop_nulls().alias("_problems"))["_problems"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ from loadbay.kit.csvsniff import detect_delimiter, detect_encoding
 
 # Wide enough for any real cell, small enough that one bad quote cannot swallow the whole file.
 csv.field_size_limit(min(sys.maxsize, 16 * 1024 * 1024))
+
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
 class FileRejected(Exception):
@@ -38,17 +42,21 @@ def open_csv(binary: io.BufferedReader) -> CsvStream:
     encoding, _bom = detect_encoding(binary.peek(4)[:4])
     # utf-8-sig / utf-16 consume the byte order mark themselves.
     text_encoding = {"utf-8": "utf-8-sig", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}[encoding]
-    text = io.TextIOWrapper(binary, encoding=text_encoding, newline="")
-    try:
-        first = text.readline()
-    except UnicodeDecodeError as exc:
-        raise FileRejected("Line 1: the header cannot be decoded; save the file as 'CSV UTF-8'.") from exc
+    # surrogateescape: an undecodable byte becomes a marker in its cell, so the error can name
+    # its line instead of the 8 KiB chunk the decoder happened to be reading.
+    text = io.TextIOWrapper(binary, encoding=text_encoding, errors="surrogateescape", newline="")
+    first = text.readline()
+    if not first:
+        raise FileRejected("Line 1: the file is empty; it needs a header row.")
+    if _UNDECODABLE.search(first):
+        raise FileRejected("Line 1: the header cannot be decoded; save the file as 'CSV UTF-8'.")
     delimiter = detect_delimiter(first)
-    reader = csv.reader(itertools.chain([first], text), delimiter=delimiter, strict=False)
+    # strict: an unclosed quote is an error, not a cell that silently swallows the rest of the file.
+    reader = csv.reader(itertools.chain([first], text), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
-    except StopIteration:
-        raise FileRejected("Line 1: the file is empty; it needs a header row.") from None
+    except (StopIteration, csv.Error) as exc:
+        raise FileRejected(f"Line 1: the header row is not valid CSV ({exc}).") from None
     header = [cell.strip().lstrip("\ufeff").strip() for cell in header]
     if not any(header):
         raise FileRejected("Line 1: the header row is blank; the first line must name the columns.")
@@ -63,15 +71,15 @@ def _rows(reader: Iterator[list[str]]) -> Iterator[Row]:
             cells = next(reader)
         except StopIteration:
             return
-        except UnicodeDecodeError as exc:
-            raise FileRejected(
-                f"Line {previous + 1}: the text cannot be decoded; save the file as 'CSV UTF-8'."
-            ) from exc
         except csv.Error as exc:
             raise FileRejected(
                 f"Line {previous + 1}: malformed CSV ({exc}); check for an unclosed quote."
             ) from exc
         current = reader.line_num  # type: ignore[attr-defined]
+        if any(_UNDECODABLE.search(cell) for cell in cells):
+            raise FileRejected(
+                f"Line {previous + 1}: the text cannot be decoded; save the file as 'CSV UTF-8'."
+            )
         if cells and any(cell.strip() for cell in cells):
             yield Row(first_line=previous + 1, last_line=current, cells=cells)
         previous = current

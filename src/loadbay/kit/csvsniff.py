@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
 
 DELIMITERS = (",", ";", "\t")
 
 
 class NotCsvError(ValueError):
     """The bytes are not CSV text Loadbay can read; the message says what to fix."""
-
-
-@dataclass(frozen=True)
-class CsvDialect:
-    encoding: str
-    bom_length: int
-    delimiter: str
 
 
 def detect_encoding(head: bytes) -> tuple[str, int]:
@@ -60,10 +52,12 @@ class TextChecker:
         self._decode(chunk, final=False)
 
     def finish(self) -> None:
+        chunk = b""
         if self._decoder is None:
+            # A file shorter than a byte order mark: its bytes are still held back, undecoded.
             chunk, self._head = self._head, b""
             self._start(chunk)
-        self._decode(b"", final=True)
+        self._decode(chunk, final=True)
         if not self._first_line.strip(" \ufeff\r\n"):
             raise NotCsvError(
                 "The file has no header row: the first line must name the columns, "
@@ -78,11 +72,13 @@ class TextChecker:
 
     def _decode(self, chunk: bytes, *, final: bool) -> None:
         assert self._decoder is not None
+        # Bytes the decoder still holds from the previous chunk are already in self._offset.
+        held = len(self._decoder.getstate()[0])
         try:
             text = self._decoder.decode(chunk, final=final)
         except UnicodeDecodeError as exc:
             raise NotCsvError(
-                f"The file is not UTF-8 or UTF-16 text (byte {self._offset + exc.start + 1} "
+                f"The file is not UTF-8 or UTF-16 text (byte {self._offset - held + exc.start + 1} "
                 "cannot be decoded); save it from your spreadsheet as 'CSV UTF-8'."
             ) from exc
         if "\x00" in text:
@@ -95,10 +91,3 @@ class TextChecker:
             elif len(self._first_line) > 1_000_000:
                 raise NotCsvError("The first line is over a million characters: it is no header row.")
         self._offset += len(chunk)
-
-
-def sniff(head: bytes) -> CsvDialect:
-    """Dialect of a file from its first bytes (enough to hold the header row)."""
-    encoding, bom = detect_encoding(head)
-    text = head[bom:].decode(encoding, errors="ignore")
-    return CsvDialect(encoding=encoding, bom_length=bom, delimiter=detect_delimiter(text.split("\n", 1)[0]))
