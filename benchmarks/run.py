@@ -84,7 +84,7 @@ def raw_postgres(url: str, path: Path, *, update: bool) -> float:
 
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
         connection.execute(
-            "CREATE TABLE IF NOT EXISTS raw_users (id BIGSERIAL PRIMARY KEY, tenant_id INTEGER, username TEXT, "
+            "CREATE TABLE IF NOT EXISTS raw_users (id BIGSERIAL PRIMARY KEY, tenant_id INTEGER DEFAULT 1, username TEXT, "
             "name TEXT, password_hash TEXT, email TEXT, organization_id TEXT, UNIQUE (tenant_id, username))"
         )
         connection.commit()
@@ -92,7 +92,10 @@ def raw_postgres(url: str, path: Path, *, update: bool) -> float:
         columns = "(username, name, password_hash, email, organization_id)"
         target = "raw_users_stage" if update else "raw_users"
         if update:
-            connection.execute("CREATE TEMP TABLE raw_users_stage (LIKE raw_users) ON COMMIT DROP")
+            connection.execute(
+                "CREATE TEMP TABLE raw_users_stage (username TEXT, name TEXT, password_hash TEXT, "
+                "email TEXT, organization_id TEXT) ON COMMIT DROP"
+            )
         with path.open("rb") as handle, connection.cursor() as cursor:
             with cursor.copy(f"COPY {target} {columns} FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
                 while chunk := handle.read(1 << 20):
@@ -104,8 +107,6 @@ def raw_postgres(url: str, path: Path, *, update: bool) -> float:
                     "ON CONFLICT (tenant_id, username) DO UPDATE SET name=excluded.name, "
                     "password_hash=excluded.password_hash, email=excluded.email, organization_id=excluded.organization_id"
                 )
-            else:
-                cursor.execute("UPDATE raw_users SET tenant_id = 1 WHERE tenant_id IS NULL")
         connection.commit()
     return time.perf_counter() - started
 
