@@ -76,10 +76,12 @@ def _rows(reader: Iterator[list[str]]) -> Iterator[Row]:
                 f"Line {previous + 1}: malformed CSV ({exc}); check for an unclosed quote."
             ) from exc
         current = reader.line_num  # type: ignore[attr-defined]
-        if any(_UNDECODABLE.search(cell) for cell in cells):
+        # One pass over the joined row instead of one per cell: this loop runs for every row.
+        joined = "".join(cells)
+        if _UNDECODABLE.search(joined):
             raise FileRejected(
                 f"Line {previous + 1}: the text cannot be decoded; save the file as 'CSV UTF-8'."
             )
-        if cells and any(cell.strip() for cell in cells):
+        if not joined.isspace() and joined:
             yield Row(first_line=previous + 1, last_line=current, cells=cells)
         previous = current

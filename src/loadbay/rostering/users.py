@@ -126,7 +126,13 @@ def write_users(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
     present = context.present
     records = frame.to_dicts()
     usernames = [str(record["user_username"]).strip() for record in records]
-    existing = fetch_existing(context.session, RosterUser, RosterUser.username, context.tenant_id, usernames)
+    existing = fetch_existing(
+        context.session,
+        key=RosterUser.username,
+        columns=[*(getattr(RosterUser, name) for name in FIELDS), RosterUser.password_hash],
+        tenant_id=context.tenant_id,
+        keys=usernames,
+    )
     org_ids = _org_ids(context)
     metadata_columns = [name for name in frame.columns if name.startswith(METADATA_PREFIX)]
 
@@ -140,7 +146,7 @@ def write_users(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
         row_messages: list[str] = []
         current = existing.get(username)
         stored: dict[str, Any] = (
-            {name: getattr(current, name) for name in FIELDS}
+            dict(zip(FIELDS, current[1 : len(FIELDS) + 1], strict=True))
             if current is not None
             else dict.fromkeys(FIELDS) | {"active": True}
         )
@@ -179,7 +185,7 @@ def write_users(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
             new["metadata_json"] = json.dumps(metadata, sort_keys=True) if metadata else None
 
         password = str(record.get("user_password") or "").strip() if "user_password" in present else ""
-        password_hash = current.password_hash if current is not None else None
+        password_hash = current[-1] if current is not None else None
         if current is None and not password:
             row_messages.append("user_password: is required when the user is created")
 

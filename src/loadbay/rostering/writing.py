@@ -1,18 +1,21 @@
-"""Bulk reads and upserts shared by the rostering writers, on SQLite and PostgreSQL alike."""
+"""Bulk reads and upserts shared by the rostering writers, on SQLite and PostgreSQL alike.
+
+The upsert goes to the driver directly: on PostgreSQL the batch is COPYed into a temporary
+table and merged with one ``INSERT ... ON CONFLICT DO UPDATE``; on SQLite it is one
+``executemany``. SQLAlchemy's per-row parameter processing would cost more than the write.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Row, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from loadbay.db import is_postgresql
 from loadbay.models import Base
-
-Model = TypeVar("Model", bound=Base)
 
 # Below SQLite's bound-parameter limit, large enough to keep round trips few.
 _IN_CHUNK = 5000
@@ -20,20 +23,43 @@ _IN_CHUNK = 5000
 
 def fetch_existing(
     session: Session,
-    model: type[Model],
+    *,
     key: InstrumentedAttribute[str],
+    columns: Sequence[InstrumentedAttribute[Any]],
     tenant_id: int,
     keys: Sequence[str],
-) -> dict[str, Model]:
-    """The tenant's stored rows for ``keys``, by key."""
-    found: dict[str, Model] = {}
+) -> dict[str, Row[Any]]:
+    """The tenant's stored ``columns`` for ``keys``, by key (plain rows, no ORM objects)."""
+    model = key.class_
+    found: dict[str, Row[Any]] = {}
     unique = list(dict.fromkeys(k for k in keys if k))
     for start in range(0, len(unique), _IN_CHUNK):
         chunk = unique[start : start + _IN_CHUNK]
-        statement = select(model).where(model.tenant_id == tenant_id, key.in_(chunk))  # type: ignore[attr-defined]
-        for row in session.scalars(statement):
-            found[getattr(row, key.key)] = row
+        statement = select(key, *columns).where(model.tenant_id == tenant_id, key.in_(chunk))
+        for row in session.execute(statement):
+            found[row[0]] = row
     return found
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sqlite_rows(rows: list[dict[str, Any]], columns: list[str]) -> list[tuple[Any, ...]]:
+    # Datetimes become the text SQLAlchemy's SQLite DateTime type reads back; a batch shares
+    # a handful of timestamps, so each is formatted once.
+    dated = [c for c in columns if isinstance(rows[0][c], datetime)]
+    formatted: dict[datetime, str] = {}
+    result = []
+    for row in rows:
+        values = dict(row)
+        for column in dated:
+            moment = values[column]
+            if moment not in formatted:
+                formatted[moment] = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+            values[column] = formatted[moment]
+        result.append(tuple(values[c] for c in columns))
+    return result
 
 
 def upsert(
@@ -44,15 +70,35 @@ def upsert(
     keys: tuple[str, ...],
     keep_on_update: tuple[str, ...] = (),
 ) -> None:
-    """Insert rows, or update the stored row with the same ``keys``; one statement per batch."""
+    """Insert rows, or update the stored row with the same ``keys``; one merge per batch."""
     if not rows:
         return
-    table = model.__table__
-    dialect_insert = postgresql.insert if is_postgresql(session) else sqlite.insert
-    statement = dialect_insert(table)  # type: ignore[arg-type]
-    columns = [name for name in rows[0] if name not in keys and name not in keep_on_update]
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: statement.excluded[name] for name in columns},
+    table = _quoted(model.__tablename__)
+    columns = list(rows[0])
+    column_list = ", ".join(_quoted(c) for c in columns)
+    conflict = ", ".join(_quoted(k) for k in keys)
+    updates = ", ".join(
+        f"{_quoted(c)} = excluded.{_quoted(c)}" for c in columns if c not in keys and c not in keep_on_update
     )
-    session.execute(statement, rows)
+    merge = f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    connection = session.connection()
+    if is_postgresql(session):
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        stage = _quoted("stage_" + model.__tablename__)
+        with driver.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
+                f"SELECT {column_list} FROM {table} WITH NO DATA"
+            )
+            with cursor.copy(f"COPY {stage} ({column_list}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+            cursor.execute(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {stage} {merge}")
+            cursor.execute(f"TRUNCATE {stage}")
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(
+        f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) {merge}",
+        _sqlite_rows(rows, columns),
+    )
