@@ -81,6 +81,8 @@ def upsert(
         f"{_quoted(c)} = excluded.{_quoted(c)}" for c in columns if c not in keys and c not in keep_on_update
     )
     merge = f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    # Every identifier below comes from the model's own table and column names, quoted; the
+    # values travel as COPY data or bound parameters. Hence the S608 waivers.
     connection = session.connection()
     if is_postgresql(session):
         driver = connection.connection.driver_connection
@@ -88,17 +90,20 @@ def upsert(
         stage = _quoted("stage_" + model.__tablename__)
         with driver.cursor() as cursor:
             cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
                 f"SELECT {column_list} FROM {table} WITH NO DATA"
             )
+            # Empty even when a transaction merges more than one batch.
+            cursor.execute(f"TRUNCATE {stage}")
             with cursor.copy(f"COPY {stage} ({column_list}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row([row[c] for c in columns])
-            cursor.execute(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {stage} {merge}")
-            cursor.execute(f"TRUNCATE {stage}")
+            cursor.execute(
+                f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {stage} {merge}"  # noqa: S608
+            )
         return
     placeholders = ", ".join("?" for _ in columns)
     connection.exec_driver_sql(
-        f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) {merge}",
+        f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) {merge}",  # noqa: S608
         _sqlite_rows(rows, columns),
     )
