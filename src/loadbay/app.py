@@ -11,9 +11,9 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
-import loadbay.rostering  # noqa: F401 - registers the rostering import types
 from loadbay import __version__
 from loadbay.auth.endpoints import router as auth_router
+from loadbay.catalog import load_import_types
 from loadbay.config import Settings
 from loadbay.deps import RuntimeDep
 from loadbay.downloads.endpoints import router as downloads_router
@@ -28,6 +28,7 @@ log = logging.getLogger("loadbay")
 
 def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
     """Build the app. ``workers`` in-process worker threads run while it serves (0 for none)."""
+    load_import_types()
     runtime = Runtime.create(settings)
     pool_size = settings.workers if workers is None else workers
 

@@ -80,9 +80,11 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="Imports this process runs at once.")] = 1,
 ) -> None:
     """A standalone worker: claims pending imports and runs them until SIGTERM."""
+    from loadbay.catalog import load_import_types
     from loadbay.jobs.worker import WorkerPool
 
     _logging()
+    load_import_types()
     runtime = _runtime()
     pool = WorkerPool(runtime, size=concurrency)
     stopping = threading.Event()

@@ -214,3 +214,30 @@ def test_an_import_killed_midway_finishes_after_restart(
     assert counts["created"] + counts["updated"] + counts["unchanged"] == rows  # type: ignore[index]
     with urllib.request.urlopen(f"{server.url}/readyz", timeout=5) as response:
         assert json.loads(response.read())["status"] == "ready"
+
+
+def test_standalone_worker_imports_and_exits_cleanly_on_sigterm(
+    server_factory: type[LoadbayServer], tmp_path: Path
+) -> None:
+    import subprocess
+
+    from tests.e2e.server import LOADBAY
+
+    server = server_factory().start(LOADBAY_WORKERS="0")
+    token = _token(server, server.create_client())
+    users = tmp_path / "users.csv"
+    users.write_text(USERS_CSV)
+    reference_id = json.loads(_upload(server, token, users)[1])["result"]["referenceId"]
+    assert _status(server, token, reference_id)["status"] == "pending"
+    worker = subprocess.Popen(
+        [LOADBAY, "worker", "--concurrency", "2"],
+        env=server.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        final = _wait_finished(server, token, reference_id)
+        assert final["status"] == "processed", final
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0
