@@ -40,6 +40,21 @@ def write_users(path: Path, rows: int, *, generation: int, password: str | None 
             )
 
 
+def client_token(server: LoadbayServer) -> str:
+    client = server.create_client()
+    response = httpx.post(
+        f"{server.url}/api/v1/oauth2/tokens",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client["client_id"],
+            "client_secret": client["client_secret"],
+        },
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
 def run_loadbay(server: LoadbayServer, token: str, path: Path) -> tuple[float, dict[str, object]]:
     headers = {"Authorization": f"Bearer {token}"}
     started = time.perf_counter()
@@ -143,14 +158,7 @@ def bench_database(kind: str, sizes: list[int], work: Path, pg_base: str | None)
         server = LoadbayServer(data_dir=case / "data", database_url=database_url)
         server.start(LOADBAY_MAX_UPLOAD_BYTES=str(4 << 30), LOADBAY_WORKERS="1")
         try:
-            client = server.create_client()
-            token = httpx.post(
-                f"{server.url}/api/v1/oauth2/tokens",
-                data={
-                    "grant_type": "client_credentials",
-                    **{k: client[k] for k in ("client_id", "client_secret")},
-                },
-            ).json()["access_token"]
+            token = client_token(server)
             for phase, generation in (("create", 1), ("update", 2)):
                 path = case / f"users-{generation}.csv"
                 write_users(path, rows, generation=generation)
@@ -189,14 +197,7 @@ def bench_hashing(work: Path, rows: int) -> str:
     # The default argon2id cost, not the cheap one the tests use.
     server.start(LOADBAY_PASSWORD_TIME_COST="2", LOADBAY_PASSWORD_MEMORY_KIB="19456", LOADBAY_WORKERS="1")
     try:
-        client = server.create_client()
-        token = httpx.post(
-            f"{server.url}/api/v1/oauth2/tokens",
-            data={
-                "grant_type": "client_credentials",
-                **{k: client[k] for k in ("client_id", "client_secret")},
-            },
-        ).json()["access_token"]
+        token = client_token(server)
         path = case / "users.csv"
         with path.open("w", newline="") as handle:
             writer = csv.writer(handle)

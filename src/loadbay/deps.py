@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from loadbay.db import transaction
 from loadbay.runtime import Runtime
 
 
@@ -19,24 +20,16 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def _request_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    with factory() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
 def get_db(runtime: RuntimeDep) -> Iterator[Session]:
     """The request's transaction: committed when the endpoint returns, rolled back if it raises."""
-    yield from _request_transaction(runtime.sessions)
+    with transaction(runtime.sessions) as session:
+        yield session
 
 
 def get_write_db(runtime: RuntimeDep) -> Iterator[Session]:
     """Like get_db, for the part of a request that writes (see db.make_session_factory)."""
-    yield from _request_transaction(runtime.write_sessions)
+    with transaction(runtime.write_sessions) as session:
+        yield session
 
 
 # scope="function": commit before the response is sent, so a client that polls at once sees it.

@@ -13,7 +13,8 @@ import hmac
 import io
 import os
 import time
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +35,15 @@ class StorageError(Exception):
 class SignedUrlCheck:
     ok: bool
     reason: str = ""
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """Turn the store's own errors into StorageError, which the API answers with 503."""
+    try:
+        yield
+    except (OSError, obstore.exceptions.BaseError) as exc:
+        raise StorageError(str(exc)) from exc
 
 
 class ObjectStorage:
@@ -60,38 +70,28 @@ class ObjectStorage:
 
     async def put_stream(self, key: str, chunks: AsyncIterable[bytes]) -> None:
         """Store ``chunks`` under ``key`` atomically: if the iterator raises, nothing is stored."""
-        try:
+        with _storage_errors():
             await obstore.put_async(self._store, key, chunks)
-        except (OSError, obstore.exceptions.BaseError) as exc:
-            raise StorageError(str(exc)) from exc
 
     def put_file(self, key: str, path: Path) -> None:
-        try:
+        with _storage_errors():
             obstore.put(self._store, key, path)
-        except (OSError, obstore.exceptions.BaseError) as exc:
-            raise StorageError(str(exc)) from exc
 
     def open(self, key: str) -> io.BufferedReader:
         """A buffered binary reader that streams the object instead of loading it whole."""
-        try:
+        with _storage_errors():
             reader = obstore.open_reader(self._store, key, buffer_size=1024 * 1024)
-        except (OSError, obstore.exceptions.BaseError) as exc:
-            raise StorageError(str(exc)) from exc
         return io.BufferedReader(_RawReader(reader), buffer_size=1024 * 1024)
 
     async def iter_bytes(self, key: str) -> AsyncIterator[bytes]:
-        try:
+        with _storage_errors():
             result = await obstore.get_async(self._store, key)
             async for chunk in result.stream(min_chunk_size=256 * 1024):
                 yield bytes(chunk)
-        except (OSError, obstore.exceptions.BaseError) as exc:
-            raise StorageError(str(exc)) from exc
 
     def copy(self, source: str, destination: str) -> None:
-        try:
+        with _storage_errors():
             obstore.copy(self._store, source, destination)
-        except (OSError, obstore.exceptions.BaseError) as exc:
-            raise StorageError(str(exc)) from exc
 
     def exists(self, key: str) -> bool:
         try:
@@ -110,10 +110,8 @@ class ObjectStorage:
 
     def check(self) -> None:
         """Raise StorageError unless the store answers a listing."""
-        try:
+        with _storage_errors():
             obstore.list(self._store, prefix="import-csv/", chunk_size=1).collect()
-        except (OSError, obstore.exceptions.BaseError) as exc:
-            raise StorageError(str(exc)) from exc
 
     # -- signed URLs ---------------------------------------------------------------
 
