@@ -21,4 +21,5 @@ def upgrade(engine: Engine) -> None:
         if is_postgresql(engine):
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        # "heads": features add their revisions on branches of their own; all of them apply.
+        command.upgrade(config, "heads")
