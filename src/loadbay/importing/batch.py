@@ -42,3 +42,5 @@ class BatchResult:
     outcomes: list[str]
     messages: list[list[str]]
     apply: Callable[[Session], None] | None = None
+    # The key each row ended up with, where the writer made one (a generated organization id).
+    keys: list[str] | None = None

@@ -1,9 +1,15 @@
-"""Run one import: stream the stored file, validate in batches, write in bulk, report as it goes."""
+"""Run one import: stream the stored file, validate in batches, write in bulk, report as it goes.
+
+Each batch's rows, its result rows and the progress that counts them are committed together;
+the progress row records how many batches are done (``checkpoint_batches``) and the last
+physical line they cover (``file_line``). A worker that takes a job over after a crash
+resumes after that line, so a re-run converges to the same rows, counts and result file.
+"""
 
 from __future__ import annotations
 
 import logging
-from contextlib import ExitStack, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -14,16 +20,17 @@ from sqlalchemy.orm import Session
 from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext
 from loadbay.importing.columns import validate_frame
 from loadbay.importing.reader import CsvStream, FileRejected, Row, open_csv
-from loadbay.importing.registry import ImportType, describe_types, detect
+from loadbay.importing.registry import ImportType, describe_types, detect, get_type
 from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.models import FAILED as STATUS_FAILED
-from loadbay.models import PROCESSED, ImportJob, utcnow
+from loadbay.models import PENDING, PROCESSED, ImportJob, utcnow
 from loadbay.runtime import Runtime
 
 log = logging.getLogger("loadbay.importing")
 
 # The status endpoint shows the first messages; the result file has every one.
 MAX_STORED_MESSAGES = 1000
+ON_ERROR_ABORT = "abort"
 
 
 class LeaseLost(Exception):
@@ -46,6 +53,10 @@ def stored_key(import_id: str, state: str) -> str:
     return f"import-csv/{state}/{import_id}.csv"
 
 
+def _work_prefix(import_id: str, what: str) -> str:
+    return f"import-csv/work/{import_id}/{what}"
+
+
 @dataclass
 class Tally:
     file_line: int = 1
@@ -59,98 +70,192 @@ class Tally:
         if room > 0:
             self.messages.extend(messages[:room])
 
+    @classmethod
+    def resumed(cls, job: ImportJob) -> Tally:
+        return cls(
+            file_line=job.file_line,
+            counts={
+                CREATED: job.created_count,
+                UPDATED: job.updated_count,
+                UNCHANGED: job.unchanged_count,
+                FAILED: job.failed_count,
+            },
+            messages=list(job.messages or []),
+            message_count=job.message_count,
+        )
+
 
 def run_import(runtime: Runtime, *, job_id: str, lease: Lease) -> None:
     """Import the job's file. Raises on infrastructure errors so the worker can retry."""
     with runtime.sessions() as session:
         job = session.get(ImportJob, job_id)
-        if job is None or job.status != "pending":
+        if job is None or job.status != PENDING:
             return
         run = ImportRun(runtime, job, lease)
     run.execute()
 
 
+@dataclass
+class _Shape:
+    """What the header tells: the type, canonical column names, where the secrets are."""
+
+    import_type: ImportType
+    header: list[str]
+    raw_header: list[str]
+    delimiter: str
+    secret_indexes: list[int]
+
+
 class ImportRun:
     def __init__(self, runtime: Runtime, job: ImportJob, lease: Lease) -> None:
         self.runtime = runtime
+        self.storage = runtime.storage
         self.job_id = job.id
         self.tenant_id = job.tenant_id
         self.source_key = job.object_key
         self.options: dict[str, Any] = dict(job.options or {})
         self.scope = str(self.options.get("scope", "rostering"))
         self.dry_run = bool(self.options.get("dry_run"))
+        self.abort_on_error = self.options.get("on_error") == ON_ERROR_ABORT
         self.lease = lease
-        self.tally = Tally()
-        self.seen_keys: dict[str, int] = {}
-        self.cache: dict[str, Any] = {}
+        # A job taken over after a crash resumes after its last committed batch.
+        self.resume_batches = job.checkpoint_batches
+        self.tally = Tally.resumed(job) if self.resume_batches else Tally()
+
+    # -- the run ------------------------------------------------------------------
 
     def execute(self) -> None:
-        storage = self.runtime.storage
-        with ExitStack() as stack:
-            binary = stack.enter_context(storage.open(self.source_key))
-            try:
-                csv_stream = open_csv(binary)
-                import_type = detect(csv_stream.header, scope=self.scope)
-                if import_type is None:
-                    raise FileRejected(
-                        "Line 1: the header matches no import template. Columns found: "
-                        f"{', '.join(csv_stream.header)}. Templates (* = mandatory): "
-                        f"{describe_types(scope=self.scope)}"
-                    )
-                self._import(import_type, csv_stream, stack)
-            except FileRejected as exc:
-                self._reject(str(exc))
+        try:
+            shape = self._read_shape()
+            if self.abort_on_error and not self.dry_run and not self.resume_batches:
+                # All or nothing: validate every row first; write only if none failed.
+                batches = self._pass(shape, write=False, checkpoint=False)
+                if self.tally.counts[FAILED]:
+                    self._finish_aborted(shape, batches)
+                    return
+                self.tally = Tally()
+            batches = self._pass(shape, write=not self.dry_run, checkpoint=True)
+            self._finish_processed(shape, batches)
+        except FileRejected as exc:
+            self._reject(str(exc))
 
-    def _import(self, import_type: ImportType, csv_stream: CsvStream, stack: ExitStack) -> None:
-        header = [import_type.canonical(name) or name for name in csv_stream.header]
+    def _read_shape(self) -> _Shape:
+        with self.storage.open(self.source_key) as binary:
+            stream = open_csv(binary)
+        forced = self.options.get("import_type")
+        if forced:
+            import_type = get_type(str(forced))
+            if import_type is None:
+                raise FileRejected(f"Line 1: unknown import type {forced!r}.")
+            problems = import_type.header_problems(stream.header)
+            if problems:
+                raise FileRejected(
+                    f"Line 1: the header does not fit {import_type.name}: {'; '.join(problems)}. "
+                    f"Expected: {describe_types(names=[import_type.name])}"
+                )
+        else:
+            detected = detect(stream.header, scope=self.scope)
+            if detected is None:
+                found = ", ".join(stream.header)
+                raise FileRejected(
+                    f"Line 1: the header matches no import template. Columns found: {found}. "
+                    f"Templates (* = mandatory): {describe_types(scope=self.scope)}"
+                )
+            import_type = detected
+        header = [import_type.canonical(name) or name for name in stream.header]
         duplicates = sorted({name for name in header if header.count(name) > 1})
         if duplicates:
-            raise FileRejected(f"Line 1: column(s) {', '.join(duplicates)} appear more than once.")
+            raise FileRejected(
+                f"Line 1: column(s) {', '.join(duplicates)} appear more than once in the header."
+            )
         with self.runtime.write_sessions() as session:
             session.execute(
                 update(ImportJob).where(ImportJob.id == self.job_id).values(import_type=import_type.name)
             )
             session.commit()
+        return _Shape(
+            import_type=import_type,
+            header=header,
+            raw_header=stream.header,
+            delimiter=stream.delimiter,
+            secret_indexes=[i for i, name in enumerate(header) if name in import_type.secret_columns],
+        )
 
-        secret_indexes = [i for i, name in enumerate(header) if name in import_type.secret_columns]
-        results = stack.enter_context(ResultWriter(header, secret=import_type.secret_columns))
-        # Only a file with secrets needs rewriting; any other upload is moved as it is.
+    def _writers(self, shape: _Shape) -> tuple[ResultWriter, RedactedCopy | None]:
+        results = ResultWriter(
+            self.storage,
+            prefix=_work_prefix(self.job_id, "result"),
+            columns=shape.header,
+            secret=shape.import_type.secret_columns,
+        )
+        # Only a file with secrets needs rewriting; any other upload is kept as it is.
         redacted = (
-            stack.enter_context(
-                RedactedCopy(csv_stream.header, secret_indexes=secret_indexes, delimiter=csv_stream.delimiter)
+            RedactedCopy(
+                self.storage,
+                prefix=_work_prefix(self.job_id, "copy"),
+                header=shape.raw_header,
+                secret_indexes=shape.secret_indexes,
+                delimiter=shape.delimiter,
             )
-            if secret_indexes
+            if shape.secret_indexes
             else None
         )
-        batch: list[Row] = []
-        for row in csv_stream.rows:
-            batch.append(row)
-            if len(batch) >= self.runtime.settings.batch_rows:
-                self._process_batch(import_type, header, batch, results, redacted)
-                batch = []
-        self._process_batch(import_type, header, batch, results, redacted)
+        return results, redacted
 
-        self.lease.ensure()
-        storage = self.runtime.storage
-        results.store(storage, result_key(self.job_id))
-        final_key = stored_key(self.job_id, "processed")
-        if redacted is not None:
-            redacted.store(storage, final_key)
-        else:
-            storage.copy(self.source_key, final_key)
-        self._finish(PROCESSED, final_key=final_key)
+    def _pass(self, shape: _Shape, *, write: bool, checkpoint: bool) -> int:
+        """One pass over the file; returns how many batches it stored result parts for."""
+        results, redacted = self._writers(shape)
+        cache: dict[str, Any] = {}
+        seen_keys: dict[str, int] = {}
+        resume_line = self.tally.file_line if (checkpoint and self.resume_batches) else 0
+        batch_number = self.resume_batches if checkpoint else 0
+        key_positions = [shape.header.index(c) for c in shape.import_type.key_columns]
+        with self.storage.open(self.source_key) as binary:
+            rows = open_csv(binary).rows
+            batch: list[Row] = []
+            for row in rows:
+                if row.last_line <= resume_line:
+                    # Committed before the crash: only its key is needed, for the repeat check.
+                    self._remember_key(row, key_positions, seen_keys)
+                    continue
+                batch.append(row)
+                if len(batch) >= self.runtime.settings.batch_rows:
+                    batch_number += 1
+                    self._process_batch(
+                        shape, batch, results, redacted, seen_keys, cache,
+                        write=write, part=batch_number, checkpoint=checkpoint,
+                    )  # fmt: skip
+                    batch = []
+            if batch:
+                batch_number += 1
+                self._process_batch(
+                    shape, batch, results, redacted, seen_keys, cache,
+                    write=write, part=batch_number, checkpoint=checkpoint,
+                )  # fmt: skip
+        return batch_number
+
+    @staticmethod
+    def _remember_key(row: Row, positions: list[int], seen_keys: dict[str, int]) -> None:
+        key = _row_key(row.cells, positions)
+        if key:
+            seen_keys.setdefault(key, row.first_line)
 
     def _process_batch(
         self,
-        import_type: ImportType,
-        header: list[str],
+        shape: _Shape,
         rows: list[Row],
         results: ResultWriter,
         redacted: RedactedCopy | None,
+        seen_keys: dict[str, int],
+        cache: dict[str, Any],
+        *,
+        write: bool,
+        part: int,
+        checkpoint: bool,
     ) -> None:
-        if not rows:
-            return
         self.lease.ensure()
+        import_type = shape.import_type
+        header = shape.header
         width = len(header)
         problems: list[list[str]] = [[] for _ in rows]
         columns: list[list[str]] = [[] for _ in range(width)]
@@ -167,14 +272,25 @@ class ImportRun:
             if redacted is not None:
                 redacted.write(row.cells)
         frame = pl.DataFrame(
-            {name: columns[i] for i, name in enumerate(header)},
-            schema=dict.fromkeys(header, pl.Utf8),
+            {name: columns[i] for i, name in enumerate(header)}, schema=dict.fromkeys(header, pl.Utf8)
         )
         present = frozenset(header)
         for index, found in enumerate(validate_frame(frame, import_type.columns, present).to_list()):
             problems[index].extend(found)
-        keys = [value.strip() for value in frame.get_column(import_type.key).to_list()]
-        self._flag_repeated_keys(import_type.key, keys, rows, problems)
+        keys = [
+            " / ".join(parts) if all(parts) else ""
+            for parts in zip(
+                *([v.strip() for v in columns[header.index(c)]] for c in import_type.key_columns),
+                strict=True,
+            )
+        ]
+        for index, key in enumerate(keys):
+            if key:
+                first = seen_keys.setdefault(key, rows[index].first_line)
+                if first != rows[index].first_line:
+                    problems[index].append(
+                        f"{import_type.key_label}: '{key}' already appears on line {first}"
+                    )
 
         valid = [i for i, found in enumerate(problems) if not found]
         outcomes = [FAILED] * len(rows)
@@ -187,13 +303,15 @@ class ImportRun:
                     tenant_id=self.tenant_id,
                     import_id=self.job_id,
                     present=present,
-                    dry_run=self.dry_run,
-                    cache=self.cache,
+                    dry_run=not write,
+                    cache=cache,
                 )
                 written = import_type.writer(context, frame[valid])
             for position, index in enumerate(valid):
                 outcomes[index] = written.outcomes[position]
                 problems[index].extend(written.messages[position])
+                if written.keys is not None and written.keys[position]:
+                    keys[index] = written.keys[position]
         for index, row in enumerate(rows):
             self.tally.counts[outcomes[index]] += 1
             self.tally.add_messages([f"Line {row.first_line}: {m}" for m in problems[index]])
@@ -205,24 +323,18 @@ class ImportRun:
                 cells=row.cells,
             )
         self.tally.file_line = rows[-1].last_line
+        # Parts first: once the commit below names this batch done, its parts must exist.
+        results.flush(part)
+        if redacted is not None:
+            redacted.flush(part)
         # The batch's rows and the progress that counts them commit together.
         with self.runtime.write_sessions() as session:
-            if written is not None and written.apply is not None and not self.dry_run:
+            if write and written is not None and written.apply is not None:
                 written.apply(session)
-            self._save_progress(session)
+            self._save_progress(session, checkpoint_batches=part if checkpoint else 0)
             session.commit()
 
-    def _flag_repeated_keys(
-        self, key_column: str, keys: list[str], rows: list[Row], problems: list[list[str]]
-    ) -> None:
-        for index, key in enumerate(keys):
-            if not key:
-                continue
-            first = self.seen_keys.setdefault(key, rows[index].first_line)
-            if first != rows[index].first_line:
-                problems[index].append(f"{key_column}: '{key}' already appears on line {first}")
-
-    def _save_progress(self, session: Session, **final: Any) -> None:
+    def _save_progress(self, session: Session, **extra: Any) -> None:
         counts = self.tally.counts
         result = session.execute(
             update(ImportJob)
@@ -235,12 +347,52 @@ class ImportRun:
                 failed_count=counts[FAILED],
                 messages=list(self.tally.messages),
                 message_count=self.tally.message_count,
-                **final,
+                **extra,
             )
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             session.rollback()
             raise LeaseLost(self.job_id)
+
+    # -- endings ------------------------------------------------------------------
+
+    def _finish_processed(self, shape: _Shape, batches: int) -> None:
+        self.lease.ensure()
+        results, redacted = self._writers(shape)
+        results.assemble(parts=batches, key=result_key(self.job_id))
+        final_key = stored_key(self.job_id, "processed")
+        if redacted is not None:
+            redacted.assemble(parts=batches, key=final_key)
+        else:
+            self.storage.copy(self.source_key, final_key)
+        self._finish(PROCESSED, final_key=final_key)
+
+    def _finish_aborted(self, shape: _Shape, batches: int) -> None:
+        self.lease.ensure()
+        failed = self.tally.counts[FAILED]
+        notice = (
+            f"onError=abort: {failed} row(s) failed validation, so nothing was written; "
+            "fix them and upload the file again."
+        )
+        self.tally.messages.insert(0, notice)
+        self.tally.message_count += 1
+        results, _redacted = self._writers(shape)
+        results.assemble(parts=batches, key=result_key(self.job_id))
+        self._store_failed_copy()
+        self._finish(STATUS_FAILED, final_key=stored_key(self.job_id, "failed"))
+
+    def _reject(self, message: str) -> None:
+        """The file as a whole cannot be imported: status failed, the reason in messages and result."""
+        self.lease.ensure()
+        self.tally.add_messages([message])
+        results = ResultWriter(
+            self.storage, prefix=_work_prefix(self.job_id, "rejected"), columns=[], secret=frozenset()
+        )
+        results.write(line=self.tally.file_line, outcome=FAILED, key="", messages=[message], cells=[])
+        results.flush(1)
+        results.assemble(parts=1, key=result_key(self.job_id))
+        self._store_failed_copy()
+        self._finish(STATUS_FAILED, final_key=stored_key(self.job_id, "failed"))
 
     def _finish(self, status: str, *, final_key: str) -> None:
         with self.runtime.write_sessions() as session:
@@ -256,25 +408,13 @@ class ImportRun:
             )
             session.commit()
         if final_key != self.source_key:
-            self.runtime.storage.delete(self.source_key)
+            self.storage.delete(self.source_key)
         log.info("import %s %s: %s", self.job_id, status, self.tally.counts)
 
-    def _reject(self, message: str) -> None:
-        """The file as a whole cannot be imported: status failed, the reason in messages and result."""
-        self.lease.ensure()
-        self.tally.add_messages([message])
-        storage = self.runtime.storage
-        with ResultWriter([], secret=frozenset()) as results:
-            results.write(line=self.tally.file_line, outcome=FAILED, key="", messages=[message], cells=[])
-            results.store(storage, result_key(self.job_id))
-        final_key = stored_key(self.job_id, "failed")
-        self._store_failed_copy(final_key)
-        self._finish(STATUS_FAILED, final_key=final_key)
-
-    def _store_failed_copy(self, final_key: str) -> None:
+    def _store_failed_copy(self) -> None:
         """Keep a rejected upload, blanking any column whose name says it holds a password."""
-        storage = self.runtime.storage
-        with storage.open(self.source_key) as source:
+        final_key = stored_key(self.job_id, "failed")
+        with self.storage.open(self.source_key) as source:
             try:
                 stream: CsvStream | None = open_csv(source)
             except FileRejected:
@@ -283,11 +423,24 @@ class ImportRun:
                 [i for i, name in enumerate(stream.header) if "password" in name.lower()] if stream else []
             )
             if stream is None or not secret:
-                storage.copy(self.source_key, final_key)
+                self.storage.copy(self.source_key, final_key)
                 return
-            with RedactedCopy(stream.header, secret_indexes=secret, delimiter=stream.delimiter) as copy:
-                # Rows past a line the reader cannot parse are dropped rather than kept unredacted.
-                with suppress(FileRejected):
-                    for row in stream.rows:
-                        copy.write(row.cells)
-                copy.store(storage, final_key)
+            copy = RedactedCopy(
+                self.storage,
+                prefix=_work_prefix(self.job_id, "failed-copy"),
+                header=stream.header,
+                secret_indexes=secret,
+                delimiter=stream.delimiter,
+            )
+            # Rows past a line the reader cannot parse are dropped rather than kept unredacted.
+            with suppress(FileRejected):
+                for row in stream.rows:
+                    copy.write(row.cells)
+            copy.flush(1)
+            copy.assemble(parts=1, key=final_key)
+
+
+def _row_key(cells: list[str], positions: list[int]) -> str:
+    """The row's natural key as text; empty when any part of it is blank."""
+    parts = [cells[p].strip() if p < len(cells) else "" for p in positions]
+    return " / ".join(parts) if all(parts) else ""

@@ -24,7 +24,8 @@ class ImportType:
     name: str
     description: str
     columns: tuple[Column, ...]
-    key: str
+    # The natural key: one column, or several (a link's user, group and role).
+    key_columns: tuple[str, ...]
     writer: Writer
     # Columns named ``<prefix><KEY>`` are free-form extras (e.g. ``user_metadata_``).
     extra_prefix: str | None = None
@@ -33,6 +34,10 @@ class ImportType:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_lower", {c.name.lower(): c.name for c in self.columns})
+
+    @property
+    def key_label(self) -> str:
+        return ", ".join(self.key_columns)
 
     @property
     def required_columns(self) -> tuple[str, ...]:
@@ -54,10 +59,19 @@ class ImportType:
 
     def matches(self, header: list[str]) -> bool:
         """Every header cell is one of this type's columns and every mandatory one is there."""
+        return not self.header_problems(header)
+
+    def header_problems(self, header: list[str]) -> list[str]:
+        """Why ``header`` does not fit this type: unknown columns, missing mandatory ones."""
         canonical = [self.canonical(name) for name in header]
-        if any(name is None for name in canonical):
-            return False
-        return set(self.required_columns) <= set(canonical)
+        unknown = [name for name, known in zip(header, canonical, strict=True) if known is None]
+        missing = [name for name in self.required_columns if name not in canonical]
+        problems = []
+        if unknown:
+            problems.append(f"unknown column(s) {', '.join(unknown)}")
+        if missing:
+            problems.append(f"missing mandatory column(s) {', '.join(missing)}")
+        return problems
 
     def template_header(self) -> list[str]:
         return [c.name for c in self.columns]
@@ -89,10 +103,11 @@ def detect(header: list[str], *, scope: str | None = None) -> ImportType | None:
     return max(candidates, key=lambda t: (len(t.required_columns), len(t.columns)))
 
 
-def describe_types(*, scope: str | None = None) -> str:
-    """Every template with its columns, for the message of a file no type recognises."""
+def describe_types(*, scope: str | None = None, names: list[str] | None = None) -> str:
+    """Templates with their columns (* = mandatory), for the message of a file that fits none."""
     return "; ".join(
         f"{t.name}: {', '.join(c.name + c.mandatory_label for c in t.columns)}"
         + (f", {t.extra_prefix}<KEY>" if t.extra_prefix else "")
         for t in all_types(scope=scope)
+        if names is None or t.name in names
     )

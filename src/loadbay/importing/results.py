@@ -1,12 +1,17 @@
-"""The per-row result file, and the password-free copy of the upload kept after processing."""
+"""The per-row result file, and the password-free copy of the upload kept after processing.
+
+Both are written one batch at a time as numbered parts in object storage, in step with the
+batch commits, so a worker that takes an import over after a crash keeps the parts of the
+batches already committed. The parts are assembled into one file when the import ends.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
+import shutil
 import tempfile
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from loadbay.kit.cells import safe_cell
 from loadbay.kit.storage import ObjectStorage
@@ -14,43 +19,58 @@ from loadbay.kit.storage import ObjectStorage
 RESULT_COLUMNS = ["line", "outcome", "key", "messages"]
 
 
-class _CsvSpool:
-    """A CSV written to a temporary file, then stored in one put."""
+class PartWriter:
+    """CSV rows buffered for one batch, stored as part N, assembled with a header at the end."""
 
-    def __init__(self, *, delimiter: str = ",") -> None:
-        self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in close()
-            "w", encoding="utf-8", newline="", suffix=".csv", delete=False
-        )
-        self.path = Path(self._file.name)
-        self._writer = csv.writer(self._file, delimiter=delimiter, lineterminator="\r\n")
+    def __init__(
+        self, storage: ObjectStorage, *, prefix: str, header: list[str], delimiter: str = ","
+    ) -> None:
+        self._storage = storage
+        self._prefix = prefix
+        self._delimiter = delimiter
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator="\r\n")
+        self.header = header
 
     def writerow(self, row: list[str]) -> None:
         self._writer.writerow(row)
 
-    def store(self, storage: ObjectStorage, key: str) -> None:
-        self._file.close()
-        storage.put_file(key, self.path)
+    def part_key(self, number: int) -> str:
+        return f"{self._prefix}/part-{number:06d}.csv"
 
-    def close(self) -> None:
-        self._file.close()
-        self.path.unlink(missing_ok=True)
+    def flush(self, number: int) -> None:
+        """Store the rows written since the last flush as part ``number``."""
+        data = self._buffer.getvalue().encode("utf-8")
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        with tempfile.NamedTemporaryFile(suffix=".csv") as spool:
+            spool.write(data)
+            spool.flush()
+            self._storage.put_file(self.part_key(number), Path(spool.name))
 
-    def __enter__(self) -> Self:
-        return self
+    def assemble(self, *, parts: int, key: str) -> None:
+        """Write the header and parts 1..``parts`` to ``key``, then delete the parts."""
+        header = io.StringIO()
+        csv.writer(header, delimiter=self._delimiter, lineterminator="\r\n").writerow(self.header)
+        with tempfile.NamedTemporaryFile(suffix=".csv") as spool:
+            spool.write(header.getvalue().encode("utf-8"))
+            for number in range(1, parts + 1):
+                with self._storage.open(self.part_key(number)) as part:
+                    shutil.copyfileobj(part, spool, 1024 * 1024)
+            spool.flush()
+            self._storage.put_file(key, Path(spool.name))
+        for number in range(1, parts + 1):
+            self._storage.delete(self.part_key(number))
 
-    def __exit__(
-        self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None
-    ) -> None:
-        self.close()
 
-
-class ResultWriter(_CsvSpool):
+class ResultWriter(PartWriter):
     """line, outcome, key, messages, then the file's own columns except the secret ones."""
 
-    def __init__(self, columns: list[str], *, secret: frozenset[str]) -> None:
-        super().__init__()
+    def __init__(
+        self, storage: ObjectStorage, *, prefix: str, columns: list[str], secret: frozenset[str]
+    ) -> None:
         self._keep = [i for i, name in enumerate(columns) if name not in secret]
-        self.writerow(RESULT_COLUMNS + [columns[i] for i in self._keep])
+        super().__init__(storage, prefix=prefix, header=RESULT_COLUMNS + [columns[i] for i in self._keep])
 
     def write(self, *, line: int, outcome: str, key: str, messages: list[str], cells: list[str]) -> None:
         kept = [cells[i] if i < len(cells) else "" for i in self._keep]
@@ -60,13 +80,20 @@ class ResultWriter(_CsvSpool):
         )
 
 
-class RedactedCopy(_CsvSpool):
+class RedactedCopy(PartWriter):
     """The upload as received, with every secret cell blanked (blank keeps the stored password)."""
 
-    def __init__(self, header: list[str], *, secret_indexes: list[int], delimiter: str) -> None:
-        super().__init__(delimiter=delimiter)
+    def __init__(
+        self,
+        storage: ObjectStorage,
+        *,
+        prefix: str,
+        header: list[str],
+        secret_indexes: list[int],
+        delimiter: str,
+    ) -> None:
+        super().__init__(storage, prefix=prefix, header=header, delimiter=delimiter)
         self._secret = secret_indexes
-        self.writerow(header)
 
     def write(self, cells: list[str]) -> None:
         if self._secret:

@@ -89,10 +89,13 @@ def ensure_result_file(session: Session, storage: ObjectStorage, job: ImportJob)
     """The finished import's result file key; written from its messages if the worker never could."""
     if job.result_key is not None:
         return job.result_key
-    with ResultWriter([], secret=frozenset()) as results:
-        for message in job.messages or []:
-            results.write(line=job.file_line, outcome="failed", key="", messages=[message], cells=[])
-        results.store(storage, result_key(job.id))
+    results = ResultWriter(
+        storage, prefix=f"import-csv/work/{job.id}/late-result", columns=[], secret=frozenset()
+    )
+    for message in job.messages or []:
+        results.write(line=job.file_line, outcome="failed", key="", messages=[message], cells=[])
+    results.flush(1)
+    results.assemble(parts=1, key=result_key(job.id))
     job.result_key = result_key(job.id)
     session.flush()
     return job.result_key

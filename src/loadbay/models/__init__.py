@@ -2,7 +2,14 @@
 
 from loadbay.models.base import Base, utcnow
 from loadbay.models.imports import FAILED, PENDING, PROCESSED, ImportJob
-from loadbay.models.rostering import ROOT_ORGANIZATION, OrgUnit, RosterUser
+from loadbay.models.rostering import (
+    ROOT_ORGANIZATION,
+    GroupMembership,
+    OrgUnit,
+    RosterGroup,
+    RosterUser,
+    TestSession,
+)
 from loadbay.models.tenancy import ApiClient, Tenant
 
 __all__ = [
@@ -12,9 +19,12 @@ __all__ = [
     "ROOT_ORGANIZATION",
     "ApiClient",
     "Base",
+    "GroupMembership",
     "ImportJob",
     "OrgUnit",
+    "RosterGroup",
     "RosterUser",
     "Tenant",
+    "TestSession",
     "utcnow",
 ]

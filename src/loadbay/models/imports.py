@@ -44,6 +44,8 @@ class ImportJob(Base):
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
     messages: Mapped[list[str]] = mapped_column(JSON, default=list)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Batches committed so far; a worker that takes the job over resumes after them.
+    checkpoint_batches: Mapped[int] = mapped_column(Integer, default=0)
 
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(128), default=None)

@@ -22,6 +22,7 @@ class OrgUnit(Base):
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text, default=None)
     parent_org_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    last_import_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -43,6 +44,67 @@ class RosterUser(Base):
     # JSON text, compared as text when diffing a row against what is stored.
     external_id: Mapped[str | None] = mapped_column(Text, default=None)
     metadata_json: Mapped[str | None] = mapped_column("metadata", Text, default=None)
+    last_import_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RosterGroup(Base):
+    __tablename__ = "roster_groups"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    organization_id: Mapped[str] = mapped_column(String(255))
+    metadata_json: Mapped[str | None] = mapped_column("metadata", Text, default=None)
+    last_import_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class GroupMembership(Base):
+    """A user's role in a group; the three together are the link's key."""
+
+    __tablename__ = "group_memberships"
+    __table_args__ = (UniqueConstraint("tenant_id", "username", "group_name", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    username: Mapped[str] = mapped_column(String(255))
+    group_name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(64))
+    last_import_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class TestSession(Base):
+    """A test session delivering a delivery (or battery) to a group."""
+
+    __tablename__ = "test_sessions"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    __test__ = False  # not a pytest test class, whatever its name says
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    delivery_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    battery_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    group_name: Mapped[str] = mapped_column(String(255))
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)
+    start_date: Mapped[str | None] = mapped_column(String(40), default=None)
+    end_date: Mapped[str | None] = mapped_column(String(40), default=None)
+    submission_date: Mapped[str | None] = mapped_column(String(40), default=None)
+    waiting_page_date: Mapped[str | None] = mapped_column(String(40), default=None)
+    security_settings: Mapped[str | None] = mapped_column(Text, default=None)
+    review_settings: Mapped[str | None] = mapped_column(Text, default=None)
+    accessibility_plugins: Mapped[str | None] = mapped_column(Text, default=None)
+    session_plugins: Mapped[str | None] = mapped_column(Text, default=None)
+    report_settings: Mapped[str | None] = mapped_column(Text, default=None)
+    read_aloud: Mapped[str | None] = mapped_column(String(64), default=None)
     last_import_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -260,7 +260,7 @@ USERS = register(
         name="users",
         description="TAO Portal users: create or update user accounts.",
         columns=COLUMNS,
-        key="user_username",
+        key_columns=("user_username",),
         writer=write_users,
         extra_prefix=METADATA_PREFIX,
     )
