@@ -1,5 +1,9 @@
 """TAO-Portal-style rostering import types. Importing this package registers them."""
 
-from loadbay.rostering import users as users
+# isort: off
+# Registration order is the order the Portal lists its templates in; messages list them so.
+from loadbay.rostering import organizations, users, groups, links, sessions
 
-__all__ = ["users"]
+# isort: on
+
+__all__ = ["groups", "links", "organizations", "sessions", "users"]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from functools import partial
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
 
 from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext, BatchResult
 from loadbay.importing.columns import (
@@ -21,9 +20,19 @@ from loadbay.importing.columns import (
     pattern,
 )
 from loadbay.importing.registry import ImportType, register
-from loadbay.models import OrgUnit, RosterUser, utcnow
+from loadbay.models import RosterUser, utcnow
+from loadbay.rostering.common import (
+    UpsertPlan,
+    apply_optional,
+    cell,
+    is_warning,
+    known_org_ids,
+    merge_metadata,
+    normalize_list,
+    parse_active,
+)
 from loadbay.rostering.passwords import PasswordHashing, is_prehashed, password_policy
-from loadbay.rostering.writing import fetch_existing, upsert
+from loadbay.rostering.writing import fetch_existing
 
 ROLES = (
     "ADMIN",
@@ -36,125 +45,100 @@ ROLES = (
 )
 METADATA_PREFIX = "user_metadata_"
 
-COLUMNS = (
-    Column("user_username", Required.ALWAYS, "Login name; the key, cannot change."),
-    Column("user_name", description="Display name."),
-    Column(
-        "user_password",
-        Required.ON_CREATE,
-        "At least 8 characters with upper case, lower case and a special character; "
-        "or an $argon2id$/$2b$ hash, stored as given. Blank keeps the stored password.",
-        max_length=255,
-        checks=(password_policy,),
-        secret=True,
-    ),
-    Column(
-        "user_email",
-        description="E-mail address.",
-        max_length=320,
-        checks=(pattern(EMAIL, "is not a valid e-mail address"),),
-    ),
-    Column(
-        "user_language",
-        description="Language tag such as en-US.",
-        max_length=35,
-        checks=(pattern(LANGUAGE_TAG, "is not a language tag such as en-US"),),
-    ),
-    Column("user_active", description="TRUE or FALSE; blank means TRUE.", checks=(boolean,)),
-    Column(
-        "user_role",
-        description="Pipe-separated: " + ", ".join(ROLES) + ".",
-        checks=(one_of(ROLES, separator="|"),),
-    ),
-    Column("user_organizationId", Required.ALWAYS, "An existing organization unit, or root."),
-    Column(
-        "user_externalId",
-        description='A JSON object such as {"google": "user-id"}.',
-        max_length=4000,
-        checks=(json_object,),
-    ),
+USERNAME = Column("user_username", Required.ALWAYS, "Login name; the key, cannot change.")
+NAME = Column("user_name", description="Display name.")
+PASSWORD = Column(
+    "user_password",
+    Required.ON_CREATE,
+    "At least 8 characters with upper case, lower case and a special character; "
+    "or an $argon2id$/$2b$ hash, stored as given. Blank keeps the stored password.",
+    checks=(password_policy,),
+    secret=True,
+)
+EMAIL_COLUMN = Column(
+    "user_email",
+    description="E-mail address.",
+    max_length=320,
+    checks=(pattern(EMAIL, "is not a valid e-mail address"),),
+)
+LANGUAGE = Column(
+    "user_language",
+    description="Language tag such as en-US.",
+    max_length=35,
+    checks=(pattern(LANGUAGE_TAG, "is not a language tag such as en-US"),),
+)
+ACTIVE = Column("user_active", description="TRUE or FALSE; blank means TRUE.", checks=(boolean,))
+ROLE = Column(
+    "user_role",
+    description="Pipe-separated: " + ", ".join(ROLES) + ".",
+    checks=(one_of(ROLES, separator="|"),),
+)
+ORGANIZATION = Column("user_organizationId", Required.ALWAYS, "An existing organization unit, or root.")
+EXTERNAL_ID = Column(
+    "user_externalId",
+    description='A JSON object such as {"google": "user-id"}.',
+    max_length=4000,
+    checks=(json_object,),
 )
 
+COLUMNS = (USERNAME, NAME, PASSWORD, EMAIL_COLUMN, LANGUAGE, ACTIVE, ROLE, ORGANIZATION, EXTERNAL_ID)
+
 # Stored fields compared to decide between updated and unchanged.
-FIELDS = (
-    "name",
-    "email",
-    "language",
-    "active",
-    "roles",
-    "organization_id",
-    "external_id",
-    "metadata_json",
-)
-# The ORM attribute is metadata_json because declarative classes reserve ``metadata``.
-_COLUMN_NAMES = {"metadata_json": "metadata"}
+FIELDS = ("name", "email", "language", "active", "roles", "organization_id", "external_id", "metadata_json")
 _OPTIONAL = {
     "user_name": "name",
     "user_email": "email",
     "user_language": "language",
-    "user_role": "roles",
     "user_externalId": "external_id",
 }
+# The ORM attribute is metadata_json because declarative classes reserve ``metadata``.
+_COLUMN_NAMES = {"metadata_json": "metadata"}
 
 
-def _org_ids(context: BatchContext) -> set[str]:
-    if "org_ids" not in context.cache:
-        context.cache["org_ids"] = set(
-            context.session.scalars(select(OrgUnit.org_id).where(OrgUnit.tenant_id == context.tenant_id))
-        )
-    org_ids: set[str] = context.cache["org_ids"]
-    return org_ids
+@dataclass
+class UserPlan:
+    """The users part of a batch: per-row outcome and messages, and the rows to upsert."""
+
+    outcomes: list[str] = field(default_factory=list)
+    messages: list[list[str]] = field(default_factory=list)
+    plan: UpsertPlan = field(default_factory=lambda: UpsertPlan(RosterUser, ("tenant_id", "username")))
 
 
-def _active(raw: str, messages: list[str]) -> bool:
-    value = raw.strip().upper()
-    if value in ("1", "0"):
-        messages.append(
-            f"user_active: '{raw.strip()}' read as {'TRUE' if value == '1' else 'FALSE'}; write TRUE or FALSE"
-        )
-    return value in ("", "TRUE", "1")
-
-
-def _normalize(column: str, raw: str) -> str:
-    value = raw.strip()
-    if column == "user_role":
-        return "|".join(dict.fromkeys(part.strip() for part in value.split("|") if part.strip()))
-    return value
-
-
-def write_users(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
+def plan_users(context: BatchContext, frame: pl.DataFrame) -> UserPlan:
+    """Validate the user columns of ``frame`` against what is stored and plan the upserts."""
     present = context.present
     records = frame.to_dicts()
-    usernames = [str(record["user_username"]).strip() for record in records]
-    existing = fetch_existing(
+    usernames = [cell(record, "user_username") for record in records]
+    stored_rows = fetch_existing(
         context.session,
         key=RosterUser.username,
         columns=[*(getattr(RosterUser, name) for name in FIELDS), RosterUser.password_hash],
         tenant_id=context.tenant_id,
         keys=usernames,
     )
-    org_ids = _org_ids(context)
+    existing: dict[str, dict[str, Any]] = {
+        username: dict(zip((*FIELDS, "password_hash"), row[1:], strict=True))
+        for username, row in stored_rows.items()
+    }
+    org_ids = known_org_ids(context)
     metadata_columns = [name for name in frame.columns if name.startswith(METADATA_PREFIX)]
-
-    outcomes: list[str] = []
-    messages: list[list[str]] = []
-    rows: list[dict[str, Any]] = []
+    result = UserPlan()
     password_tasks: list[tuple[str, str | None]] = []
-    password_rows: list[int] = []
+    password_rows: list[dict[str, Any]] = []
+    planned_usernames: set[str] = set()
     now = utcnow()
     for record, username in zip(records, usernames, strict=True):
         row_messages: list[str] = []
         current = existing.get(username)
-        stored: dict[str, Any] = (
-            dict(zip(FIELDS, current[1 : len(FIELDS) + 1], strict=True))
+        stored = (
+            current
             if current is not None
-            else dict.fromkeys(FIELDS) | {"active": True}
+            else dict.fromkeys(FIELDS) | {"active": True, "password_hash": None}
         )
-        new = dict(stored)
-        for column, field_name in _OPTIONAL.items():
-            if column in present:
-                value = _normalize(column, str(record[column] or ""))
-                new[field_name] = value or None
+        new = {name: stored[name] for name in FIELDS}
+        apply_optional(new, record, present, _OPTIONAL)
+        if "user_role" in present:
+            new["roles"] = normalize_list(cell(record, "user_role"), "|") or None
         if new["external_id"]:
             try:
                 parsed = json.loads(new["external_id"])
@@ -165,8 +149,8 @@ def write_users(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
             else:
                 new["external_id"] = json.dumps(parsed, sort_keys=True, separators=(",", ":"))
         if "user_active" in present:
-            new["active"] = _active(str(record["user_active"] or ""), row_messages)
-        organization = str(record["user_organizationId"]).strip()
+            new["active"] = parse_active(record["user_active"], "user_active", row_messages)
+        organization = cell(record, "user_organizationId")
         if organization not in org_ids:
             row_messages.append(
                 f"user_organizationId: '{organization}' is not an existing organization unit; "
@@ -174,91 +158,69 @@ def write_users(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
             )
         new["organization_id"] = organization
         if metadata_columns:
-            metadata = json.loads(stored["metadata_json"]) if stored["metadata_json"] else {}
-            for column in metadata_columns:
-                value = str(record[column] or "").strip()
-                key = column[len(METADATA_PREFIX) :]
-                if value:
-                    metadata[key] = value
-                else:
-                    metadata.pop(key, None)
-            new["metadata_json"] = json.dumps(metadata, sort_keys=True) if metadata else None
+            new["metadata_json"] = merge_metadata(
+                stored["metadata_json"], record, metadata_columns, METADATA_PREFIX
+            )
 
-        password = str(record.get("user_password") or "").strip() if "user_password" in present else ""
-        password_hash = current[-1] if current is not None else None
+        password = cell(record, "user_password") if "user_password" in present else ""
         if current is None and not password:
             row_messages.append("user_password: is required when the user is created")
-
-        # Only errors above fail the row; the user_active note is a warning.
-        errors = [m for m in row_messages if not m.startswith("user_active")]
-        if errors:
-            outcomes.append(FAILED)
-            messages.append(row_messages)
+        if any(not is_warning(message) for message in row_messages):
+            result.outcomes.append(FAILED)
+            result.messages.append(row_messages)
             continue
+
         changed = current is None or any(new[name] != stored[name] for name in FIELDS)
         row = {
             "tenant_id": context.tenant_id,
             "username": username,
             **{_COLUMN_NAMES.get(name, name): value for name, value in new.items()},
-            "password_hash": password_hash,
+            "password_hash": stored["password_hash"],
             "last_import_id": context.import_id,
             "created_at": now,
             "updated_at": now,
         }
-        if password:
-            if is_prehashed(password):
-                if password != password_hash:
-                    row["password_hash"] = password
-                    changed = True
-            else:
-                password_tasks.append((password, password_hash))
-                password_rows.append(len(rows))
-        outcomes.append(CREATED if current is None else UPDATED if changed else UNCHANGED)
-        messages.append(row_messages)
-        rows.append(row)
+        if password and is_prehashed(password):
+            changed = changed or password != stored["password_hash"]
+            row["password_hash"] = password
+        elif password:
+            password_tasks.append((password, stored["password_hash"]))
+            password_rows.append(row)
+        outcome = CREATED if current is None else UPDATED if changed else UNCHANGED
+        result.outcomes.append(outcome)
+        result.messages.append(row_messages)
+        row["_outcome_index"] = len(result.outcomes) - 1
+        # A repeat must be written even if unchanged: it replaces the earlier row in the plan.
+        row["_repeat"] = username in planned_usernames
+        planned_usernames.add(username)
+        result.plan.add(row)
+        # A later row of the same batch for this user sees this one as what is stored.
+        existing[username] = {**new, "password_hash": row["password_hash"]}
 
-    _apply_password_hashes(context, rows, outcomes, password_tasks, password_rows)
-    to_write = [row for row in rows if row.pop("_unchanged", False) is False]
-    return BatchResult(
-        outcomes=outcomes,
-        messages=messages,
-        apply=partial(
-            upsert,
-            model=RosterUser,
-            rows=to_write,
-            keys=("tenant_id", "username"),
-            keep_on_update=("created_at",),
-        ),
-    )
-
-
-def _apply_password_hashes(
-    context: BatchContext,
-    rows: list[dict[str, Any]],
-    outcomes: list[str],
-    tasks: list[tuple[str, str | None]],
-    row_indexes: list[int],
-) -> None:
     if "hashing" not in context.cache:
         context.cache["hashing"] = PasswordHashing(context.settings)
     hashing: PasswordHashing = context.cache["hashing"]
-    new_hashes = hashing.resolve(tasks)
-    # rows holds only the rows that are written; map each back to its outcome slot.
-    written_outcomes = [i for i, outcome in enumerate(outcomes) if outcome != FAILED]
-    for row_index, new_hash in zip(row_indexes, new_hashes, strict=True):
+    for row, new_hash in zip(password_rows, hashing.resolve(password_tasks), strict=True):
         if new_hash is not None:
-            rows[row_index]["password_hash"] = new_hash
-            slot = written_outcomes[row_index]
-            if outcomes[slot] == UNCHANGED:
-                outcomes[slot] = UPDATED
-    for row, slot in zip(rows, written_outcomes, strict=True):
-        row["_unchanged"] = outcomes[slot] == UNCHANGED
+            row["password_hash"] = new_hash
+            if result.outcomes[row["_outcome_index"]] == UNCHANGED:
+                result.outcomes[row["_outcome_index"]] = UPDATED
+    for key, row in list(result.plan.rows.items()):
+        repeat = row.pop("_repeat")
+        if result.outcomes[row.pop("_outcome_index")] == UNCHANGED and not repeat:
+            del result.plan.rows[key]
+    return result
+
+
+def write_users(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
+    planned = plan_users(context, frame)
+    return BatchResult(outcomes=planned.outcomes, messages=planned.messages, apply=planned.plan.apply)
 
 
 USERS = register(
     ImportType(
         name="users",
-        description="TAO Portal users: create or update user accounts.",
+        description="Create or update user accounts.",
         columns=COLUMNS,
         key_columns=("user_username",),
         writer=write_users,

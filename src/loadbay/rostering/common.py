@@ -1,0 +1,128 @@
+"""What every rostering template shares: TAO's update rules, reference lookups, bulk plans.
+
+Update rules (the same for every template):
+- a blank optional cell clears the stored value; a column left out keeps it;
+- a row identical to what is stored is ``unchanged``;
+- immutable fields cannot change (an error on that row).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loadbay.importing.batch import BatchContext
+from loadbay.models import Base, OrgUnit, RosterGroup
+from loadbay.rostering.writing import upsert
+
+
+def parse_active(raw: object, column: str, warnings: list[str]) -> bool:
+    """TRUE/FALSE, blank meaning TRUE; 1/0 accepted with a warning (spreadsheets turn TRUE into 1)."""
+    value = str(raw or "").strip().upper()
+    if value in ("1", "0"):
+        warnings.append(
+            f"{column}: '{value}' read as {'TRUE' if value == '1' else 'FALSE'}; write TRUE or FALSE"
+        )
+    return value in ("", "TRUE", "1")
+
+
+def is_warning(message: str) -> bool:
+    """Warnings are reported but do not fail the row."""
+    return "read as TRUE" in message or "read as FALSE" in message
+
+
+def cell(record: Mapping[str, object], column: str) -> str:
+    return str(record.get(column) or "").strip()
+
+
+def apply_optional(
+    new: dict[str, Any], record: Mapping[str, object], present: frozenset[str], mapping: Mapping[str, str]
+) -> None:
+    """Copy present optional columns onto ``new``: a blank cell clears, a missing column keeps."""
+    for column, attribute in mapping.items():
+        if column in present:
+            new[attribute] = cell(record, column) or None
+
+
+def merge_metadata(
+    stored_json: str | None, record: Mapping[str, object], columns: Iterable[str], prefix: str
+) -> str | None:
+    """``<prefix><KEY>`` columns onto the stored metadata: a blank cell removes its key."""
+    metadata: dict[str, str] = json.loads(stored_json) if stored_json else {}
+    for column in columns:
+        value = cell(record, column)
+        key = column[len(prefix) :]
+        if value:
+            metadata[key] = value
+        else:
+            metadata.pop(key, None)
+    return json.dumps(metadata, sort_keys=True) if metadata else None
+
+
+def normalize_list(value: str, separator: str) -> str:
+    """Trimmed, de-duplicated, in the given order: ``A | B|A`` is stored as ``A|B``."""
+    return separator.join(dict.fromkeys(part.strip() for part in value.split(separator) if part.strip()))
+
+
+def known_org_ids(context: BatchContext) -> dict[str, str | None]:
+    """The tenant's organization units (id → parent), plus units accepted earlier in this file."""
+    if "org_parents" not in context.cache:
+        rows = context.session.execute(
+            select(OrgUnit.org_id, OrgUnit.parent_org_id).where(OrgUnit.tenant_id == context.tenant_id)
+        )
+        context.cache["org_parents"] = {row[0]: row[1] for row in rows}
+    parents: dict[str, str | None] = context.cache["org_parents"]
+    return parents
+
+
+def known_group_names(context: BatchContext, names: Iterable[str]) -> set[str]:
+    """Which of ``names`` are groups of the tenant, stored or accepted earlier in this file."""
+    accepted: set[str] = context.cache.setdefault("groups_in_file", set())
+    wanted = {name for name in names if name and name not in accepted}
+    found = set(accepted)
+    if wanted:
+        found |= set(
+            context.session.scalars(
+                select(RosterGroup.name).where(
+                    RosterGroup.tenant_id == context.tenant_id, RosterGroup.name.in_(wanted)
+                )
+            )
+        )
+    return found
+
+
+@dataclass
+class UpsertPlan:
+    """Rows to upsert into one table for one batch; the last row for a key wins."""
+
+    model: type[Base]
+    keys: tuple[str, ...]
+    keep_on_update: tuple[str, ...] = ("created_at",)
+    rows: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows[tuple(row[k] for k in self.keys)] = row
+
+    def apply(self, session: Session) -> None:
+        upsert(
+            session,
+            model=self.model,
+            rows=list(self.rows.values()),
+            keys=self.keys,
+            keep_on_update=self.keep_on_update,
+        )
+
+
+def apply_plans(*plans: UpsertPlan) -> Callable[[Session], None]:
+    """One apply for several tables, in order (a group before the session that names it)."""
+
+    def apply(session: Session) -> None:
+        for plan in plans:
+            plan.apply(session)
+
+    return apply
