@@ -38,10 +38,16 @@ async def upload(
     received = await receive_csv_upload(
         request, storage=runtime.storage, key=key, max_bytes=runtime.settings.max_upload_bytes
     )
-    options = {
-        "scope": "rostering",
-        "dry_run": (received.fields.get("dryRun") or request.query_params.get("dryRun", "")).lower() in _TRUE,
-    }
+
+    def option(name: str) -> str:
+        # A form field or a query parameter, whichever the client sent.
+        return (received.fields.get(name) or request.query_params.get(name, "")).strip()
+
+    on_error = option("onError").lower() or "partial"
+    if on_error not in ("partial", "abort"):
+        runtime.storage.delete(key)
+        raise ApiError(400, f"onError must be 'partial' (the default) or 'abort', not '{option('onError')}'.")
+    options = {"scope": "rostering", "dry_run": option("dryRun").lower() in _TRUE, "on_error": on_error}
     try:
         await run_in_threadpool(
             create_import,
