@@ -1,0 +1,107 @@
+"""Checkpoint and resume: a job taken over after a crash converges to the same rows, counts and result."""
+
+import time
+
+from sqlalchemy import func, select, update
+
+from loadbay.db import transaction
+from loadbay.importing.pipeline import LeaseLost, run_import
+from loadbay.jobs.service import claim_next_job
+from loadbay.jobs.worker import Worker
+from loadbay.models import ImportJob, RosterGroup
+from loadbay.runtime import Runtime
+from tests.conftest import ApiUser
+
+HEADER = "group_name,group_description,group_organizationId\n"
+
+
+class DiesAfter:
+    """A lease that is lost after ``batches`` checks: the worker is cut off mid-import."""
+
+    def __init__(self, worker_id: str, batches: int) -> None:
+        self.worker_id = worker_id
+        self.left = batches
+
+    def ensure(self) -> None:
+        if self.left == 0:
+            raise LeaseLost("cut off")
+        self.left -= 1
+
+
+def _claim(runtime: Runtime, worker_id: str) -> str | None:
+    with transaction(runtime.write_sessions) as session:
+        return claim_next_job(session, worker_id=worker_id, lease_seconds=30, max_attempts=3)
+
+
+def _take_over(runtime: Runtime, job_id: str) -> None:
+    with transaction(runtime.write_sessions) as session:
+        session.execute(
+            update(ImportJob).where(ImportJob.id == job_id).values(lease_expires_at=time.time() - 1)
+        )
+    Worker(runtime, name="second").run_once()
+
+
+def _upload_and_crash(api: ApiUser, content: str, *, batches: int, **data: str) -> str:
+    api.runtime.settings.batch_rows = 3
+    job_id = str(api.upload(content, **data)["referenceId"])
+    assert _claim(api.runtime, "first") == job_id
+    try:
+        run_import(api.runtime, job_id=job_id, lease=DiesAfter("first", batches))
+    except LeaseLost:
+        pass
+    return job_id
+
+
+def test_resume_continues_after_the_last_committed_batch(rostering: ApiUser) -> None:
+    content = HEADER + "".join(f"g{i},G {i},root\n" for i in range(10)) + "g3,again,root\n"
+    reference = rostering.import_file(content)
+    expected_result = rostering.result_csv(str(reference["referenceId"]))
+    with transaction(rostering.runtime.write_sessions) as session:
+        session.execute(RosterGroup.__table__.delete())
+
+    job_id = _upload_and_crash(rostering, content, batches=2)
+    with rostering.runtime.sessions() as session:
+        job = session.get(ImportJob, job_id)
+        assert job is not None
+        assert (job.checkpoint_batches, job.file_line, job.created_count) == (2, 7, 6)
+    _take_over(rostering.runtime, job_id)
+
+    final = rostering.status(job_id)
+    assert final["status"] == "processed"
+    assert (
+        final["counts"] == reference["counts"] == {"created": 10, "updated": 0, "unchanged": 0, "failed": 1}
+    )
+    assert (
+        final["messages"] == reference["messages"] == ["Line 12: group_name: 'g3' already appears on line 5"]
+    )
+    assert rostering.result_csv(job_id) == expected_result
+    with rostering.runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(RosterGroup)) == 10
+    leftovers = list((rostering.runtime.settings.data_dir / "objects" / "import-csv" / "work").rglob("*.csv"))
+    assert leftovers == []
+
+
+def test_password_file_resumed_keeps_no_clear_password(rostering: ApiUser) -> None:
+    content = "user_username,user_password,user_organizationId\n" + "".join(
+        f"u{i},Secret#{i:04d}x,root\n" for i in range(7)
+    )
+    job_id = _upload_and_crash(rostering, content, batches=1)
+    _take_over(rostering.runtime, job_id)
+    assert rostering.status(job_id)["counts"]["created"] == 7
+    objects = rostering.runtime.settings.data_dir / "objects"
+    for path in objects.rglob("*"):
+        if path.is_file():
+            assert "Secret#" not in path.read_text(), path
+    processed = (objects / f"import-csv/processed/{job_id}.csv").read_text().splitlines()
+    assert processed[0] == "user_username,user_password,user_organizationId"
+    assert processed[1:] == [f"u{i},,root" for i in range(7)]
+
+
+def test_abort_mode_crash_after_validation_resumes_writing(rostering: ApiUser) -> None:
+    content = HEADER + "".join(f"g{i},G,root\n" for i in range(7))
+    # Three batches validated (checks 1-3), then one written (check 4) before the crash.
+    job_id = _upload_and_crash(rostering, content, batches=4, onError="abort")
+    _take_over(rostering.runtime, job_id)
+    final = rostering.status(job_id)
+    assert final["status"] == "processed"
+    assert final["counts"] == {"created": 7, "updated": 0, "unchanged": 0, "failed": 0}
