@@ -1,6 +1,7 @@
 """Checkpoint and resume: a job taken over after a crash converges to the same rows, counts and result."""
 
 import time
+from contextlib import suppress
 
 from sqlalchemy import func, select, update
 
@@ -45,10 +46,8 @@ def _upload_and_crash(api: ApiUser, content: str, *, batches: int, **data: str) 
     api.runtime.settings.batch_rows = 3
     job_id = str(api.upload(content, **data)["referenceId"])
     assert _claim(api.runtime, "first") == job_id
-    try:
+    with suppress(LeaseLost):
         run_import(api.runtime, job_id=job_id, lease=DiesAfter("first", batches))
-    except LeaseLost:
-        pass
     return job_id
 
 
