@@ -9,6 +9,7 @@ resumes after that line, so a re-run converges to the same rows, counts and resu
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext
 from loadbay.importing.columns import validate_frame
-from loadbay.importing.reader import CsvStream, FileRejected, Row, open_csv
+from loadbay.importing.reader import Batch, CsvStream, FileRejected, open_csv
 from loadbay.importing.registry import ImportType, describe_types, detect, get_type
 from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.models import FAILED as STATUS_FAILED
@@ -211,39 +212,35 @@ class ImportRun:
         batch_number = self.resume_batches if checkpoint else 0
         key_positions = [shape.header.index(c) for c in shape.import_type.key_columns]
         with self.storage.open(self.source_key) as binary:
-            rows = open_csv(binary).rows
-            batch: list[Row] = []
-            for row in rows:
-                if row.last_line <= resume_line:
-                    # Committed before the crash: only its key is needed, for the repeat check.
-                    self._remember_key(row, key_positions, seen_keys)
-                    continue
-                batch.append(row)
-                if len(batch) >= self.runtime.settings.batch_rows:
-                    batch_number += 1
-                    self._process_batch(
-                        shape, batch, results, redacted, seen_keys, cache,
-                        write=write, part=batch_number, checkpoint=checkpoint,
-                    )  # fmt: skip
-                    batch = []
-            if batch:
+            for batch in open_csv(binary).batches(self.runtime.settings.batch_rows):
+                if resume_line and batch.first_lines[0] <= resume_line:
+                    # Rows committed before the crash: only their keys are needed, for the repeat check.
+                    done = sum(1 for last in batch.last_lines if last <= resume_line)
+                    for cells, first in zip(batch.rows[:done], batch.first_lines[:done], strict=True):
+                        key = _row_key(cells, key_positions)
+                        if key:
+                            seen_keys.setdefault(key, first)
+                    batch = Batch(batch.rows[done:], batch.first_lines[done:], batch.last_lines[done:])
+                    if not batch.rows:
+                        continue
                 batch_number += 1
                 self._process_batch(
-                    shape, batch, results, redacted, seen_keys, cache,
-                    write=write, part=batch_number, checkpoint=checkpoint,
-                )  # fmt: skip
+                    shape,
+                    batch,
+                    results,
+                    redacted,
+                    seen_keys,
+                    cache,
+                    write=write,
+                    part=batch_number,
+                    checkpoint=checkpoint,
+                )
         return batch_number
-
-    @staticmethod
-    def _remember_key(row: Row, positions: list[int], seen_keys: dict[str, int]) -> None:
-        key = _row_key(row.cells, positions)
-        if key:
-            seen_keys.setdefault(key, row.first_line)
 
     def _process_batch(
         self,
         shape: _Shape,
-        rows: list[Row],
+        batch: Batch,
         results: ResultWriter,
         redacted: RedactedCopy | None,
         seen_keys: dict[str, int],
@@ -257,45 +254,44 @@ class ImportRun:
         import_type = shape.import_type
         header = shape.header
         width = len(header)
-        problems: list[list[str]] = [[] for _ in rows]
-        columns: list[list[str]] = [[] for _ in range(width)]
-        for index, row in enumerate(rows):
-            cells = row.cells
-            if len(cells) != width:
-                problems[index].append(
-                    f"the row has {len(cells)} fields but the header has {width}; "
-                    "check for a missing or extra delimiter or an unclosed quote"
-                )
-                cells = (cells + [""] * width)[:width]
-            for position in range(width):
-                columns[position].append(cells[position])
-            if redacted is not None:
-                redacted.write(row.cells)
-        frame = pl.DataFrame(
-            {name: columns[i] for i, name in enumerate(header)}, schema=dict.fromkeys(header, pl.Utf8)
+        rows = batch.rows
+        # Problems are sparse: most rows have none, so only the rows that do get a list.
+        problems: dict[int, list[str]] = {}
+        for index in [i for i, cells in enumerate(rows) if len(cells) != width]:
+            problems[index] = [
+                f"the row has {len(rows[index])} fields but the header has {width}; "
+                "check for a missing or extra delimiter or an unclosed quote"
+            ]
+            rows[index] = (rows[index] + [""] * width)[:width]
+        columns = list(zip(*rows, strict=True))
+        frame = pl.DataFrame(dict(zip(header, columns, strict=True)), schema=dict.fromkeys(header, pl.Utf8))
+        raw = (
+            frame.rename(dict(zip(header, shape.raw_header, strict=True))) if redacted is not None else frame
         )
+        if redacted is not None:
+            redacted.write_batch(raw)
         present = frozenset(header)
-        for index, found in enumerate(validate_frame(frame, import_type.columns, present).to_list()):
-            problems[index].extend(found)
-        keys = [
-            " / ".join(parts) if all(parts) else ""
-            for parts in zip(
-                *([v.strip() for v in columns[header.index(c)]] for c in import_type.key_columns),
-                strict=True,
-            )
-        ]
+        checked = (
+            validate_frame(frame, import_type.columns, present)
+            .to_frame("problems")
+            .with_row_index("index")
+            .filter(pl.col("problems").list.len() > 0)
+        )
+        for index, found in zip(checked["index"].to_list(), checked["problems"].to_list(), strict=True):
+            problems.setdefault(index, []).extend(found)
+        keys = _keys(frame, import_type.key_columns)
         for index, key in enumerate(keys):
             if key:
-                first = seen_keys.setdefault(key, rows[index].first_line)
-                if first != rows[index].first_line:
-                    problems[index].append(
+                first = seen_keys.setdefault(key, batch.first_lines[index])
+                if first != batch.first_lines[index]:
+                    problems.setdefault(index, []).append(
                         f"{import_type.key_label}: '{key}' already appears on line {first}"
                     )
 
-        valid = [i for i, found in enumerate(problems) if not found]
         outcomes = [FAILED] * len(rows)
         written = None
-        if valid:
+        if len(problems) < len(rows):
+            valid = [i for i in range(len(rows)) if i not in problems] if problems else list(range(len(rows)))
             with self.runtime.sessions() as session:
                 context = BatchContext(
                     session=session,
@@ -306,23 +302,26 @@ class ImportRun:
                     dry_run=not write,
                     cache=cache,
                 )
-                written = import_type.writer(context, frame[valid])
+                written = import_type.writer(context, frame[valid] if problems else frame)
             for position, index in enumerate(valid):
                 outcomes[index] = written.outcomes[position]
-                problems[index].extend(written.messages[position])
-                if written.keys is not None and written.keys[position]:
-                    keys[index] = written.keys[position]
-        for index, row in enumerate(rows):
-            self.tally.counts[outcomes[index]] += 1
-            self.tally.add_messages([f"Line {row.first_line}: {m}" for m in problems[index]])
-            results.write(
-                line=row.first_line,
-                outcome=outcomes[index],
-                key=keys[index],
-                messages=problems[index],
-                cells=row.cells,
-            )
-        self.tally.file_line = rows[-1].last_line
+            for position, found in enumerate(written.messages):
+                if found:
+                    problems.setdefault(valid[position], []).extend(found)
+            if written.keys is not None:
+                for position, key in enumerate(written.keys):
+                    if key:
+                        keys[valid[position]] = key
+        for outcome, count in Counter(outcomes).items():
+            self.tally.counts[outcome] += count
+        messages = [""] * len(rows)
+        for index in sorted(problems):
+            messages[index] = " | ".join(problems[index])
+            self.tally.add_messages([f"Line {batch.first_lines[index]}: {m}" for m in problems[index]])
+        results.write_batch(
+            lines=batch.first_lines, outcomes=outcomes, keys=keys, messages=messages, frame=frame
+        )
+        self.tally.file_line = batch.last_lines[-1]
         # Parts first: once the commit below names this batch done, its parts must exist.
         results.flush(part)
         if redacted is not None:
@@ -438,6 +437,15 @@ class ImportRun:
                     copy.write(row.cells)
             copy.flush(1)
             copy.assemble(parts=1, key=final_key)
+
+
+def _keys(frame: pl.DataFrame, key_columns: tuple[str, ...]) -> list[str]:
+    """Each row's natural key as text (parts joined by " / "); empty when any part is blank."""
+    parts = [pl.col(name).str.strip_chars() for name in key_columns]
+    blank = pl.any_horizontal(part.str.len_chars() == 0 for part in parts)
+    key = pl.when(blank).then(pl.lit("")).otherwise(pl.concat_str(parts, separator=" / "))
+    keys: list[str] = frame.select(key).to_series().to_list()
+    return keys
 
 
 def _row_key(cells: list[str], positions: list[int]) -> str:

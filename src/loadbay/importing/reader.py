@@ -31,10 +31,62 @@ class Row:
 
 
 @dataclass
+class Batch:
+    """Consecutive data rows with their physical line numbers (a quoted cell may span lines)."""
+
+    rows: list[list[str]]
+    first_lines: list[int]
+    last_lines: list[int]
+
+
+@dataclass
 class CsvStream:
     header: list[str]
     delimiter: str
-    rows: Iterator[Row]
+    _reader: Iterator[list[str]]
+
+    def batches(self, size: int) -> Iterator[Batch]:
+        """Data rows, ``size`` at a time; blank lines are skipped but counted."""
+        reader = self._reader
+        previous: int = reader.line_num  # type: ignore[attr-defined]
+        batch = Batch([], [], [])
+        while True:
+            try:
+                # The hot loop of every import: keep it to C calls and list appends.
+                for cells in reader:
+                    current = reader.line_num  # type: ignore[attr-defined]
+                    if "".join(cells).strip():
+                        batch.rows.append(cells)
+                        batch.first_lines.append(previous + 1)
+                        batch.last_lines.append(current)
+                        if len(batch.rows) >= size:
+                            _check_decoded(batch)
+                            yield batch
+                            batch = Batch([], [], [])
+                    previous = current
+                break
+            except csv.Error as exc:
+                raise FileRejected(
+                    f"Line {previous + 1}: malformed CSV ({exc}); check for an unclosed quote."
+                ) from exc
+        if batch.rows:
+            _check_decoded(batch)
+            yield batch
+
+    @property
+    def rows(self) -> Iterator[Row]:
+        for batch in self.batches(1000):
+            for cells, first, last in zip(batch.rows, batch.first_lines, batch.last_lines, strict=True):
+                yield Row(first_line=first, last_line=last, cells=cells)
+
+
+def _check_decoded(batch: Batch) -> None:
+    # One scan of the whole batch; only a batch with an undecodable byte is searched row by row.
+    if not _UNDECODABLE.search("".join(itertools.chain.from_iterable(batch.rows))):
+        return
+    for cells, first in zip(batch.rows, batch.first_lines, strict=True):
+        if _UNDECODABLE.search("".join(cells)):
+            raise FileRejected(f"Line {first}: the text cannot be decoded; save the file as 'CSV UTF-8'.")
 
 
 def open_csv(binary: io.BufferedReader) -> CsvStream:
@@ -60,28 +112,4 @@ def open_csv(binary: io.BufferedReader) -> CsvStream:
     header = [cell.strip().lstrip("\ufeff").strip() for cell in header]
     if not any(header):
         raise FileRejected("Line 1: the header row is blank; the first line must name the columns.")
-    return CsvStream(header=header, delimiter=delimiter, rows=_rows(reader))
-
-
-def _rows(reader: Iterator[list[str]]) -> Iterator[Row]:
-    line_num = getattr(reader, "line_num", 1)
-    previous = line_num
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise FileRejected(
-                f"Line {previous + 1}: malformed CSV ({exc}); check for an unclosed quote."
-            ) from exc
-        current = reader.line_num  # type: ignore[attr-defined]
-        # One pass over the joined row instead of one per cell: this loop runs for every row.
-        joined = "".join(cells)
-        if _UNDECODABLE.search(joined):
-            raise FileRejected(
-                f"Line {previous + 1}: the text cannot be decoded; save the file as 'CSV UTF-8'."
-            )
-        if not joined.isspace() and joined:
-            yield Row(first_line=previous + 1, last_line=current, cells=cells)
-        previous = current
+    return CsvStream(header=header, delimiter=delimiter, _reader=reader)

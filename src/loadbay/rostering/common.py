@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loadbay.importing.batch import BatchContext
+from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext
 from loadbay.models import Base, OrgUnit, RosterGroup
-from loadbay.rostering.writing import upsert
+from loadbay.rostering.writing import upsert, upsert_frame
 
 
 def parse_active(raw: object, column: str, warnings: list[str]) -> bool:
@@ -118,7 +119,96 @@ class UpsertPlan:
         )
 
 
-def apply_plans(*plans: UpsertPlan) -> Callable[[Session], None]:
+@dataclass
+class FramePlan:
+    """Rows to upsert into one table for one batch, as a frame whose columns are the table's."""
+
+    model: type[Base]
+    keys: tuple[str, ...]
+    keep_on_update: tuple[str, ...] = ("created_at",)
+    frame: pl.DataFrame | None = None
+
+    def apply(self, session: Session) -> None:
+        if self.frame is not None:
+            upsert_frame(
+                session,
+                model=self.model,
+                frame=self.frame,
+                keys=self.keys,
+                keep_on_update=self.keep_on_update,
+            )
+
+
+def stripped(column: str) -> pl.Expr:
+    return pl.col(column).fill_null("").str.strip_chars()
+
+
+def optional_value(column: str, stored: str, present: frozenset[str]) -> pl.Expr:
+    """The update rule for an optional column: a blank cell clears, a column left out keeps."""
+    if column not in present:
+        return pl.col(stored)
+    value = stripped(column)
+    return pl.when(value == "").then(None).otherwise(value)
+
+
+def active_value(column: str, stored: str, exists: pl.Expr, present: frozenset[str]) -> pl.Expr:
+    """TRUE/FALSE (1/0 accepted), blank meaning TRUE; a column left out keeps the stored value."""
+    if column not in present:
+        return pl.when(exists).then(pl.col(stored)).otherwise(pl.lit(True))
+    return stripped(column).str.to_uppercase().is_in(["", "TRUE", "1"])
+
+
+def active_warning(column: str, present: frozenset[str]) -> pl.Expr:
+    if column not in present:
+        return pl.lit(None, dtype=pl.Utf8)
+    value = stripped(column).str.to_uppercase()
+    return (
+        pl.when(value == "1")
+        .then(pl.lit(f"{column}: '1' read as TRUE; write TRUE or FALSE"))
+        .when(value == "0")
+        .then(pl.lit(f"{column}: '0' read as FALSE; write TRUE or FALSE"))
+        .otherwise(None)
+    )
+
+
+def list_value(column: str, stored: str, present: frozenset[str], separator: str) -> pl.Expr:
+    """A separated list, trimmed and de-duplicated in order; blank clears, left out keeps."""
+    if column not in present:
+        return pl.col(stored)
+    parts = (
+        stripped(column)
+        .str.split(separator)
+        .list.eval(pl.element().str.strip_chars().filter(pl.element() != ""))
+    )
+    joined = parts.list.unique(maintain_order=True).list.join(separator)
+    return pl.when(joined == "").then(None).otherwise(joined)
+
+
+def outcome_expr(exists: pl.Expr, changed: pl.Expr, failed: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(failed)
+        .then(pl.lit(FAILED))
+        .when(~exists)
+        .then(pl.lit(CREATED))
+        .when(changed)
+        .then(pl.lit(UPDATED))
+        .otherwise(pl.lit(UNCHANGED))
+    )
+
+
+def any_changed(fields: Iterable[str], *, stored_suffix: str = "_stored") -> pl.Expr:
+    """Null-aware: a value that became null, or stopped being null, is a change."""
+    return pl.any_horizontal(pl.col(name).ne_missing(pl.col(name + stored_suffix)) for name in fields)
+
+
+def messages_of(frame: pl.DataFrame, columns: list[str]) -> list[list[str]]:
+    """The non-null message columns of each row, as lists (most are empty)."""
+    if not columns:
+        return [[] for _ in range(frame.height)]
+    return frame.select(pl.concat_list(columns).list.drop_nulls().alias("m"))["m"].to_list()
+
+
+def apply_plans(*plans: UpsertPlan | FramePlan) -> Callable[[Session], None]:
     """One apply for several tables, in order (a group before the session that names it)."""
 
     def apply(session: Session) -> None:

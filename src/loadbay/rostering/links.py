@@ -95,6 +95,11 @@ def write_existing_user_links(context: BatchContext, frame: pl.DataFrame) -> Bat
 
 
 def write_new_user_links(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
+    """Create or update each user, then link it.
+
+    A user named on several rows of a batch (linked to several groups) is written once, from
+    its last row; every one of its rows shares that user's outcome and messages.
+    """
     links = _links(frame)
     groups_found = known_group_names(context, (link[1] for link in links))
     outcomes = [FAILED] * len(links)
@@ -103,16 +108,22 @@ def write_new_user_links(context: BatchContext, frame: pl.DataFrame) -> BatchRes
     for i, link in enumerate(links):
         if link[1] not in groups_found:
             messages[i].append(f"group_name: '{link[1]}' is not an existing group; import it first")
-    planned_users = users.plan_users(context, frame[with_group])
-    stored = _existing_links(context, [links[i][0] for i in with_group])
+    last_row = {links[i][0]: i for i in with_group}
+    user_rows = sorted(last_row.values())
+    planned_users = users.plan_users(context, frame[user_rows])
+    user_result = {
+        links[index][0]: (planned_users.outcomes[position], planned_users.messages[position])
+        for position, index in enumerate(user_rows)
+    }
+    stored = _existing_links(context, list(last_row))
     plan = UpsertPlan(GroupMembership, ("tenant_id", "username", "group_name", "role"))
     now = utcnow()
-    for position, index in enumerate(with_group):
-        user_outcome = planned_users.outcomes[position]
-        messages[index].extend(planned_users.messages[position])
+    for index in with_group:
+        link = links[index]
+        user_outcome, user_messages = user_result[link[0]]
+        messages[index].extend(user_messages)
         if user_outcome == FAILED:
             continue
-        link = links[index]
         new_link = link not in stored
         if new_link:
             plan.add(_link_row(context, link, now))

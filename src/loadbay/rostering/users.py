@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import polars as pl
 
-from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext, BatchResult
+from loadbay.importing.batch import CREATED, UPDATED, BatchContext, BatchResult
 from loadbay.importing.columns import (
     EMAIL,
     LANGUAGE_TAG,
@@ -22,17 +21,20 @@ from loadbay.importing.columns import (
 from loadbay.importing.registry import ImportType, register
 from loadbay.models import RosterUser, utcnow
 from loadbay.rostering.common import (
-    UpsertPlan,
-    apply_optional,
-    cell,
-    is_warning,
+    FramePlan,
+    active_value,
+    active_warning,
+    any_changed,
     known_org_ids,
+    list_value,
     merge_metadata,
-    normalize_list,
-    parse_active,
+    messages_of,
+    optional_value,
+    outcome_expr,
+    stripped,
 )
-from loadbay.rostering.passwords import PasswordHashing, is_prehashed, password_policy
-from loadbay.rostering.writing import fetch_existing
+from loadbay.rostering.passwords import PREHASHED, PasswordHashing, password_policy
+from loadbay.rostering.writing import fetch_frame
 
 ROLES = (
     "ADMIN",
@@ -95,121 +97,163 @@ _OPTIONAL = {
 _COLUMN_NAMES = {"metadata_json": "metadata"}
 
 
+STORED_SCHEMA: dict[str, pl.DataType] = {
+    "username": pl.Utf8(),
+    **{f"{name}_stored": pl.Boolean() if name == "active" else pl.Utf8() for name in FIELDS},
+    "password_hash_stored": pl.Utf8(),
+}
+_MESSAGES = ["_m_active", "_m_org", "_m_password", "_m_json"]
+
+
 @dataclass
 class UserPlan:
     """The users part of a batch: per-row outcome and messages, and the rows to upsert."""
 
-    outcomes: list[str] = field(default_factory=list)
-    messages: list[list[str]] = field(default_factory=list)
-    plan: UpsertPlan = field(default_factory=lambda: UpsertPlan(RosterUser, ("tenant_id", "username")))
+    outcomes: list[str]
+    messages: list[list[str]]
+    plan: FramePlan
 
 
 def plan_users(context: BatchContext, frame: pl.DataFrame) -> UserPlan:
-    """Validate the user columns of ``frame`` against what is stored and plan the upserts."""
+    """Validate the user columns of ``frame`` against what is stored and plan the upserts.
+
+    Vectorized: the batch is joined with the stored rows and TAO's update rules are
+    expressions; only plain-text passwords, JSON and metadata go through Python, row by row.
+    Usernames in ``frame`` must be unique.
+    """
     present = context.present
-    records = frame.to_dicts()
-    usernames = [cell(record, "user_username") for record in records]
-    stored_rows = fetch_existing(
+    df = frame.with_columns(stripped("user_username").alias("username"))
+    stored = fetch_frame(
         context.session,
         key=RosterUser.username,
         columns=[*(getattr(RosterUser, name) for name in FIELDS), RosterUser.password_hash],
         tenant_id=context.tenant_id,
-        keys=usernames,
+        keys=df["username"].to_list(),
+        schema=STORED_SCHEMA,
+    ).with_columns(pl.lit(True).alias("_exists"))
+    df = df.join(stored, on="username", how="left", maintain_order="left")
+    exists = pl.col("_exists").fill_null(False)
+    df = df.with_columns(
+        optional_value("user_name", "name_stored", present).alias("name"),
+        optional_value("user_email", "email_stored", present).alias("email"),
+        optional_value("user_language", "language_stored", present).alias("language"),
+        active_value("user_active", "active_stored", exists, present).alias("active"),
+        list_value("user_role", "roles_stored", present, "|").alias("roles"),
+        stripped("user_organizationId").alias("organization_id"),
+        optional_value("user_externalId", "external_id_stored", present).alias("external_id"),
+        pl.col("metadata_json_stored").alias("metadata_json"),
+        (stripped("user_password") if "user_password" in present else pl.lit("")).alias("_password"),
+        active_warning("user_active", present).alias("_m_active"),
     )
-    existing: dict[str, dict[str, Any]] = {
-        username: dict(zip((*FIELDS, "password_hash"), row[1:], strict=True))
-        for username, row in stored_rows.items()
-    }
-    org_ids = known_org_ids(context)
-    metadata_columns = [name for name in frame.columns if name.startswith(METADATA_PREFIX)]
-    result = UserPlan()
-    password_tasks: list[tuple[str, str | None]] = []
-    password_rows: list[dict[str, Any]] = []
-    planned_usernames: set[str] = set()
-    now = utcnow()
-    for record, username in zip(records, usernames, strict=True):
-        row_messages: list[str] = []
-        current = existing.get(username)
-        stored = (
-            current
-            if current is not None
-            else dict.fromkeys(FIELDS) | {"active": True, "password_hash": None}
+    df = df.with_columns(
+        pl.when(~pl.col("organization_id").is_in(list(known_org_ids(context))))
+        .then(
+            pl.format(
+                "user_organizationId: '{}' is not an existing organization unit; "
+                "use root or import the unit first",
+                pl.col("organization_id"),
+            )
         )
-        new = {name: stored[name] for name in FIELDS}
-        apply_optional(new, record, present, _OPTIONAL)
-        if "user_role" in present:
-            new["roles"] = normalize_list(cell(record, "user_role"), "|") or None
-        if new["external_id"]:
-            try:
-                parsed = json.loads(new["external_id"])
-            except ValueError:
-                parsed = None
-            if not isinstance(parsed, dict):
-                row_messages.append('user_externalId: must be a JSON object such as {"google": "user-id"}')
+        .alias("_m_org"),
+        pl.when(~exists & (pl.col("_password") == ""))
+        .then(pl.lit("user_password: is required when the user is created"))
+        .alias("_m_password"),
+        pl.col("_password").str.contains(PREHASHED).alias("_prehashed"),
+        *_python_columns(df, present),
+    )
+    failed = pl.any_horizontal(pl.col(name).is_not_null() for name in _MESSAGES[1:])
+    df = df.with_columns(
+        failed.alias("_failed"),
+        pl.when(pl.col("_prehashed"))
+        .then(pl.col("_password"))
+        .otherwise(pl.col("password_hash_stored"))
+        .alias("password_hash"),
+    )
+    df = _hash_plain_passwords(context, df)
+    changed = any_changed((*FIELDS, "password_hash")) | pl.col("_rehashed")
+    df = df.with_columns(outcome_expr(exists, changed, pl.col("_failed")).alias("_outcome"))
+    now = utcnow()
+    rows = df.filter(pl.col("_outcome").is_in([CREATED, UPDATED])).select(
+        pl.lit(context.tenant_id).alias("tenant_id"),
+        "username",
+        *(name for name in FIELDS if name != "metadata_json"),
+        pl.col("metadata_json").alias("metadata"),
+        "password_hash",
+        pl.lit(context.import_id).alias("last_import_id"),
+        pl.lit(now).alias("created_at"),
+        pl.lit(now).alias("updated_at"),
+    )
+    return UserPlan(
+        outcomes=df["_outcome"].to_list(),
+        messages=messages_of(df, _MESSAGES),
+        plan=FramePlan(RosterUser, ("tenant_id", "username"), frame=rows),
+    )
+
+
+def _python_columns(df: pl.DataFrame, present: frozenset[str]) -> list[pl.Series]:
+    """external_id normalised as JSON text, and metadata merged: the parts polars cannot do."""
+    columns: list[pl.Series] = []
+    if "user_externalId" in present:
+        normalised: list[str | None] = []
+        problems: list[str | None] = []
+        for value in df["external_id"].to_list():
+            parsed = None
+            if value is not None:
+                try:
+                    parsed = json.loads(value)
+                except ValueError:
+                    parsed = None
+            if value is not None and not isinstance(parsed, dict):
+                normalised.append(value)
+                problems.append('user_externalId: must be a JSON object such as {"google": "user-id"}')
             else:
-                new["external_id"] = json.dumps(parsed, sort_keys=True, separators=(",", ":"))
-        if "user_active" in present:
-            new["active"] = parse_active(record["user_active"], "user_active", row_messages)
-        organization = cell(record, "user_organizationId")
-        if organization not in org_ids:
-            row_messages.append(
-                f"user_organizationId: '{organization}' is not an existing organization unit; "
-                "use root or import the unit first"
-            )
-        new["organization_id"] = organization
-        if metadata_columns:
-            new["metadata_json"] = merge_metadata(
-                stored["metadata_json"], record, metadata_columns, METADATA_PREFIX
-            )
+                normalised.append(
+                    json.dumps(parsed, sort_keys=True, separators=(",", ":")) if parsed else None
+                )
+                problems.append(None)
+        columns += [
+            pl.Series("external_id", normalised, dtype=pl.Utf8),
+            pl.Series("_m_json", problems, dtype=pl.Utf8),
+        ]
+    else:
+        columns.append(pl.Series("_m_json", [None] * df.height, dtype=pl.Utf8))
+    metadata_columns = [name for name in df.columns if name.startswith(METADATA_PREFIX)]
+    if metadata_columns:
+        stored = df["metadata_json_stored"].to_list()
+        records = df.select(metadata_columns).to_dicts()
+        merged = [
+            merge_metadata(old, record, metadata_columns, METADATA_PREFIX)
+            for old, record in zip(stored, records, strict=True)
+        ]
+        columns.append(pl.Series("metadata_json", merged, dtype=pl.Utf8))
+    return columns
 
-        password = cell(record, "user_password") if "user_password" in present else ""
-        if current is None and not password:
-            row_messages.append("user_password: is required when the user is created")
-        if any(not is_warning(message) for message in row_messages):
-            result.outcomes.append(FAILED)
-            result.messages.append(row_messages)
-            continue
 
-        changed = current is None or any(new[name] != stored[name] for name in FIELDS)
-        row = {
-            "tenant_id": context.tenant_id,
-            "username": username,
-            **{_COLUMN_NAMES.get(name, name): value for name, value in new.items()},
-            "password_hash": stored["password_hash"],
-            "last_import_id": context.import_id,
-            "created_at": now,
-            "updated_at": now,
-        }
-        if password and is_prehashed(password):
-            changed = changed or password != stored["password_hash"]
-            row["password_hash"] = password
-        elif password:
-            password_tasks.append((password, stored["password_hash"]))
-            password_rows.append(row)
-        outcome = CREATED if current is None else UPDATED if changed else UNCHANGED
-        result.outcomes.append(outcome)
-        result.messages.append(row_messages)
-        row["_outcome_index"] = len(result.outcomes) - 1
-        # A repeat must be written even if unchanged: it replaces the earlier row in the plan.
-        row["_repeat"] = username in planned_usernames
-        planned_usernames.add(username)
-        result.plan.add(row)
-        # A later row of the same batch for this user sees this one as what is stored.
-        existing[username] = {**new, "password_hash": row["password_hash"]}
-
+def _hash_plain_passwords(context: BatchContext, df: pl.DataFrame) -> pl.DataFrame:
+    """argon2id for plain-text passwords, in parallel; a password equal to the stored one is kept."""
+    plain = (pl.col("_password") != "") & ~pl.col("_prehashed") & ~pl.col("_failed")
+    indexes = df.select(pl.arg_where(plain)).to_series().to_list()
+    if not indexes:
+        return df.with_columns(pl.lit(False).alias("_rehashed"))
     if "hashing" not in context.cache:
         context.cache["hashing"] = PasswordHashing(context.settings)
     hashing: PasswordHashing = context.cache["hashing"]
-    for row, new_hash in zip(password_rows, hashing.resolve(password_tasks), strict=True):
+    tasks = list(
+        zip(
+            df["_password"].gather(indexes).to_list(),
+            df["password_hash_stored"].gather(indexes).to_list(),
+            strict=True,
+        )
+    )
+    hashes = df["password_hash"].to_list()
+    rehashed = [False] * df.height
+    for index, new_hash in zip(indexes, hashing.resolve(tasks), strict=True):
         if new_hash is not None:
-            row["password_hash"] = new_hash
-            if result.outcomes[row["_outcome_index"]] == UNCHANGED:
-                result.outcomes[row["_outcome_index"]] = UPDATED
-    for key, row in list(result.plan.rows.items()):
-        repeat = row.pop("_repeat")
-        if result.outcomes[row.pop("_outcome_index")] == UNCHANGED and not repeat:
-            del result.plan.rows[key]
-    return result
+            hashes[index] = new_hash
+            rehashed[index] = True
+    return df.with_columns(
+        pl.Series("password_hash", hashes, dtype=pl.Utf8), pl.Series("_rehashed", rehashed)
+    )
 
 
 def write_users(context: BatchContext, frame: pl.DataFrame) -> BatchResult:

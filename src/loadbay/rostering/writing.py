@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Row, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -107,3 +108,68 @@ def upsert(
         f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) {merge}",  # noqa: S608
         _sqlite_rows(rows, columns),
     )
+
+
+def fetch_frame(
+    session: Session,
+    *,
+    key: InstrumentedAttribute[str],
+    columns: Sequence[InstrumentedAttribute[Any]],
+    tenant_id: int,
+    keys: Sequence[str],
+    schema: dict[str, pl.DataType],
+) -> pl.DataFrame:
+    """The tenant's stored rows for ``keys`` as a frame: the key, then ``columns`` as named in ``schema``."""
+    rows = [
+        tuple(row)
+        for row in fetch_existing(session, key=key, columns=columns, tenant_id=tenant_id, keys=keys).values()
+    ]
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def upsert_frame(
+    session: Session,
+    *,
+    model: type[Base],
+    frame: pl.DataFrame,
+    keys: tuple[str, ...],
+    keep_on_update: tuple[str, ...] = (),
+) -> None:
+    """``upsert`` for a frame whose columns are the table's: COPY as CSV on PostgreSQL."""
+    if not frame.height:
+        return
+    table = _quoted(model.__tablename__)
+    column_list = ", ".join(_quoted(c) for c in frame.columns)
+    conflict = ", ".join(_quoted(k) for k in keys)
+    updates = ", ".join(
+        f"{_quoted(c)} = excluded.{_quoted(c)}"
+        for c in frame.columns
+        if c not in keys and c not in keep_on_update
+    )
+    if not is_postgresql(session):
+        # The text format SQLAlchemy's SQLite DateTime type reads back.
+        dated = [name for name, dtype in frame.schema.items() if dtype == pl.Datetime]
+        frame = frame.with_columns(pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S.%f") for name in dated)
+        placeholders = ", ".join("?" for _ in frame.columns)
+        session.connection().exec_driver_sql(
+            f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) "  # noqa: S608
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
+            frame.rows(),
+        )
+        return
+    stage = _quoted("stage_" + model.__tablename__)
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
+            f"SELECT {column_list} FROM {table} WITH NO DATA"
+        )
+        cursor.execute(f"TRUNCATE {stage}")
+        # An unquoted empty field is NULL in COPY's CSV format; polars quotes empty strings.
+        with cursor.copy(f"COPY {stage} ({column_list}) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(frame.write_csv(include_header=False).encode("utf-8"))
+        cursor.execute(
+            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {stage} "  # noqa: S608
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+        )
