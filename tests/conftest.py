@@ -22,6 +22,7 @@ from loadbay.jobs.worker import Worker
 from loadbay.migrate import upgrade
 from loadbay.models import Base
 from loadbay.runtime import Runtime
+from tests.scaleout.s3server import S3Server
 
 PG_ENV = "LOADBAY_TEST_DATABASE_URL"
 PG_SKIP_REASON = f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)"
@@ -46,6 +47,14 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """An S3-compatible server on loopback (moto), started once; ``new_bucket()`` per test."""
+    server = S3Server.start(tmp_path_factory.mktemp("s3"))
+    yield server
+    server.stop()
 
 
 def _truncate_all(url: str) -> None:

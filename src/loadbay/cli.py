@@ -97,8 +97,10 @@ def worker(
     pool.start()
     console.print(f"worker running {concurrency} import(s) at a time; SIGTERM stops it")
     stopping.wait()
-    pool.stop()
-    runtime.close()
+    grace = runtime.settings.worker_grace_seconds
+    logging.getLogger("loadbay.jobs").info("stopping: running imports get %.0f s to finish", grace)
+    if pool.stop():
+        runtime.close()
 
 
 @app.command()

@@ -31,11 +31,18 @@ class Settings(BaseSettings):
     s3_region: str | None = None
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
+    # The endpoint written into presigned download URLs, when clients reach the store at another
+    # address than Loadbay does (e.g. http://localhost:9000 while Loadbay uses http://minio:9000).
+    s3_public_endpoint: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     # A lease must outlive the longest gap between two heartbeats; workers renew every third.
     lease_seconds: int = Field(default=30, gt=1)
     max_attempts: int = Field(default=3, ge=1)
+    # Fairness: imports one tenant may have running at once across every worker (0: no cap).
+    tenant_max_running: int = Field(default=2, ge=0)
+    # After SIGTERM a worker finishes its running imports for this long, then hands them back.
+    worker_grace_seconds: float = Field(default=30.0, ge=0)
     poll_seconds: float = Field(default=1.0, gt=0)
     batch_rows: int = Field(default=20_000, gt=0)
     # argon2id cost for passwords in imported files: OWASP's recommendation (m=19 MiB, t=2, p=1),

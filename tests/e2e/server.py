@@ -31,6 +31,8 @@ class LoadbayServer:
     extra_env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    # "serve" (API and workers in one process) or "api" (the HTTP API only).
+    command: str = "serve"
 
     @property
     def url(self) -> str:
@@ -56,7 +58,7 @@ class LoadbayServer:
         self.log_path = self.data_dir.parent / f"server-{self.port}.log"
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [LOADBAY, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                [LOADBAY, self.command, "--host", "127.0.0.1", "--port", str(self.port)],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -65,7 +67,7 @@ class LoadbayServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
-                    f"loadbay serve exited with {self.process.returncode}; see {self.log_path}"
+                    f"loadbay {self.command} exited with {self.process.returncode}; see {self.log_path}"
                 )
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
@@ -73,7 +75,7 @@ class LoadbayServer:
                         return self
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("loadbay serve did not become healthy in 60 s")
+        raise RuntimeError(f"loadbay {self.command} did not become healthy in 60 s")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -1,5 +1,6 @@
 """The imports table as a queue, on both databases."""
 
+import threading
 import time
 
 import pytest
@@ -142,3 +143,60 @@ def test_release_gives_the_job_back_for_a_retry(rostering: ApiUser) -> None:
     _expire_lease(runtime, job_id)
     Worker(runtime).run_once()
     assert _job(runtime, job_id).status == "processed"
+
+
+def _claim_capped(runtime: Runtime, worker_id: str, cap: int) -> str | None:
+    with transaction(runtime.write_sessions) as session:
+        return claim_next_job(
+            session, worker_id=worker_id, lease_seconds=30, max_attempts=3, tenant_max_running=cap
+        )
+
+
+def _uploads(user: ApiUser, count: int, prefix: str) -> list[str]:
+    return [str(user.upload(CSV.replace("alice", f"{prefix}{i}"))["referenceId"]) for i in range(count)]
+
+
+def test_a_tenant_at_its_cap_is_passed_over_for_the_next_tenant(rostering: ApiUser) -> None:
+    runtime = rostering.runtime
+    busy = _uploads(rostering, 5, "busy")
+    quiet_user = ApiUser.create(rostering.http, runtime, tenant="district-b")
+    quiet = _uploads(quiet_user, 1, "quiet")
+    claims = [_claim_capped(runtime, f"w{i}", cap=2) for i in range(4)]
+    # The busy tenant's backlog is older, yet the quiet tenant's import runs third, not seventh.
+    assert claims == [busy[0], busy[1], quiet[0], None]
+
+    # A slot frees up when one of the busy tenant's imports finishes...
+    with transaction(runtime.write_sessions) as session:
+        session.execute(update(ImportJob).where(ImportJob.id == busy[0]).values(status="processed"))
+    assert _claim_capped(runtime, "w5", cap=2) == busy[2]
+    # ...or when its worker dies: an expired lease does not count as running, and is taken over.
+    _expire_lease(runtime, busy[1])
+    assert _claim_capped(runtime, "w6", cap=2) == busy[1]
+    assert _claim_capped(runtime, "w7", cap=2) is None
+
+
+def test_no_cap_claims_oldest_first(rostering: ApiUser) -> None:
+    busy = _uploads(rostering, 3, "busy")
+    assert [_claim_capped(rostering.runtime, f"w{i}", cap=0) for i in range(3)] == busy
+
+
+def test_concurrent_claims_never_exceed_the_cap(rostering: ApiUser) -> None:
+    runtime = rostering.runtime
+    _uploads(rostering, 6, "busy")
+    start = threading.Barrier(6)
+    claims: list[str | None] = []
+
+    def claim(index: int) -> None:
+        start.wait()
+        claims.append(_claim_capped(runtime, f"w{index}", cap=2))
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(claims) == 6
+    assert len([c for c in claims if c is not None]) == 2
+    with runtime.sessions() as session:
+        leased = session.scalar(select(func.count()).where(ImportJob.lease_owner.is_not(None)))
+    assert leased == 2

@@ -6,11 +6,21 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 
-from loadbay.db import transaction
+from sqlalchemy import text
+
+from loadbay.db import is_postgresql, transaction
 from loadbay.importing.pipeline import LeaseLost, run_import
-from loadbay.jobs.service import claim_next_job, fail_exhausted_jobs, release_job, renew_lease
+from loadbay.jobs.service import (
+    NOTIFY_CHANNEL,
+    claim_next_job,
+    fail_exhausted_jobs,
+    hand_back_job,
+    release_job,
+    renew_lease,
+)
 from loadbay.runtime import Runtime
 
 log = logging.getLogger("loadbay.jobs")
@@ -39,6 +49,10 @@ class JobLease:
         if self._lost.is_set():
             raise LeaseLost(self.job_id)
 
+    def give_up(self) -> None:
+        """Make the import stop at its next check, as if another worker had taken it over."""
+        self._lost.set()
+
     def _beat(self) -> None:
         interval = self.runtime.settings.lease_seconds / 3
         while not self._stop.wait(interval):
@@ -66,10 +80,19 @@ class Worker:
         self.runtime = runtime
         self.worker_id = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stop = threading.Event()
+        self.lease: JobLease | None = None
+        # Set when an import failed while the database or object store was unreachable; until
+        # both answer again the worker claims nothing, so an outage cannot use up attempts.
+        self._outage = False
 
     def run_once(self) -> bool:
-        """Claim and run one job; False when there was nothing to do."""
+        """Claim and run one job; False when there was nothing to do (or nothing can be done yet)."""
         settings = self.runtime.settings
+        if self._outage:
+            if not self.infrastructure_ready():
+                return False
+            log.info("worker %s: database and object store answer again", self.worker_id)
+            self._outage = False
         with transaction(self.runtime.write_sessions) as session:
             fail_exhausted_jobs(session, max_attempts=settings.max_attempts)
             job_id = claim_next_job(
@@ -77,18 +100,25 @@ class Worker:
                 worker_id=self.worker_id,
                 lease_seconds=settings.lease_seconds,
                 max_attempts=settings.max_attempts,
+                tenant_max_running=settings.tenant_max_running,
             )
         if job_id is None:
             return False
         log.info("worker %s claimed import %s", self.worker_id, job_id)
         with JobLease(self.runtime, job_id=job_id, worker_id=self.worker_id) as lease:
+            self.lease = lease
             try:
                 run_import(self.runtime, job_id=job_id, lease=lease)
             except LeaseLost:
-                log.warning("lost the lease on %s; another worker has it", job_id)
+                log.warning("stopped import %s: this worker no longer holds it", job_id)
             except Exception as exc:
-                log.exception("import %s raised; it will be retried", job_id)
                 error = f"{type(exc).__name__}: {exc}"
+                self._outage = not self.infrastructure_ready()
+                log.exception(
+                    "import %s raised; it will be retried%s",
+                    job_id,
+                    " once the database and object store answer" if self._outage else "",
+                )
                 with transaction(self.runtime.write_sessions) as session:
                     release_job(
                         session,
@@ -96,8 +126,41 @@ class Worker:
                         worker_id=self.worker_id,
                         error=error,
                         max_attempts=settings.max_attempts,
+                        count_attempt=not self._outage,
                     )
+            finally:
+                self.lease = None
         return True
+
+    def infrastructure_ready(self) -> bool:
+        """Whether the database and the object store both answer."""
+        try:
+            with self.runtime.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            self.runtime.storage.check()
+        except Exception as exc:
+            # Once per outage, not at every poll.
+            level = logging.DEBUG if self._outage else logging.WARNING
+            log.log(level, "worker %s waits: %s", self.worker_id, str(exc).splitlines()[0][:200])
+            return False
+        return True
+
+    def hand_back(self) -> bool:
+        """Give the running job back for another worker to take at once; False if none was running."""
+        lease = self.lease
+        if lease is None:
+            return False
+        lease.give_up()
+        try:
+            with transaction(self.runtime.write_sessions) as session:
+                handed = hand_back_job(session, job_id=lease.job_id, worker_id=self.worker_id)
+        except Exception as exc:
+            # The lease simply runs out and another worker takes the job over.
+            log.warning("could not hand back import %s: %s", lease.job_id, exc)
+            return False
+        if handed:
+            log.info("handed back import %s unfinished", lease.job_id)
+        return handed
 
     def run_forever(self) -> None:
         wakeup = self.runtime.wakeup
@@ -106,30 +169,87 @@ class Worker:
                 worked = self.run_once()
             except Exception as exc:
                 # Database or storage unreachable: wait and try again rather than die.
-                log.warning("worker %s could not claim a job: %s", self.worker_id, exc)
+                if not self._outage:
+                    log.warning("worker %s could not claim a job: %s", self.worker_id, exc)
+                self._outage = True
                 worked = False
-            if not worked:
+            if not worked and not self.stop.is_set():
                 wakeup.wait(self.runtime.settings.poll_seconds)
                 wakeup.clear()
 
 
+class JobListener:
+    """PostgreSQL only: ``LISTEN`` for new jobs and wake the idle workers of this process at once."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name="loadbay-listener", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _listen(self) -> None:
+        import psycopg
+
+        url = self.runtime.engine.url.set(drivername="postgresql")
+        dsn = url.render_as_string(hide_password=False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as connection:
+                    connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    # Anything queued while nobody was listening is found by the next claim.
+                    self.runtime.wakeup.set()
+                    while not self._stop.is_set():
+                        for _notice in connection.notifies(timeout=1.0):
+                            self.runtime.wakeup.set()
+            except psycopg.Error as exc:
+                # Polling still finds the work; try to listen again in a while.
+                log.warning("listening for new imports failed: %s", str(exc).splitlines()[0][:200])
+                self._stop.wait(max(self.runtime.settings.poll_seconds, 2.0))
+
+
 class WorkerPool:
-    """Worker threads inside the API process: the embedded default of ``loadbay serve``."""
+    """Worker threads: inside ``loadbay serve``, or the whole of a ``loadbay worker`` process."""
 
     def __init__(self, runtime: Runtime, *, size: int) -> None:
+        self.runtime = runtime
         self.workers = [Worker(runtime) for _ in range(size)]
         self.threads = [
             threading.Thread(target=w.run_forever, name=f"loadbay-worker-{i}", daemon=True)
             for i, w in enumerate(self.workers)
         ]
+        self.listener = JobListener(runtime) if size and is_postgresql(runtime.engine) else None
 
     def start(self) -> None:
+        if self.listener is not None:
+            self.listener.start()
         for thread in self.threads:
             thread.start()
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, grace_seconds: float | None = None) -> bool:
+        """Stop claiming, let running imports finish for the grace period, then hand back the rest.
+
+        Returns True when every worker thread has ended.
+        """
+        grace = self.runtime.settings.worker_grace_seconds if grace_seconds is None else grace_seconds
         for worker in self.workers:
             worker.stop.set()
-            worker.runtime.wakeup.set()
+        self.runtime.wakeup.set()
+        deadline = time.monotonic() + grace
         for thread in self.threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
+        for worker, thread in zip(self.workers, self.threads, strict=True):
+            if thread.is_alive():
+                worker.hand_back()
+        # An import stops at its next batch boundary; whatever it still tries to commit is refused.
+        deadline = time.monotonic() + 5
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if self.listener is not None:
+            self.listener.stop()
+        return not any(thread.is_alive() for thread in self.threads)

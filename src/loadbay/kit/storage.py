@@ -43,7 +43,9 @@ def _storage_errors() -> Iterator[None]:
     try:
         yield
     except (OSError, obstore.exceptions.BaseError) as exc:
-        raise StorageError(str(exc)) from exc
+        # obstore's messages go on with a multi-line debug dump; the first line says what failed.
+        message = str(exc).strip() or repr(exc)
+        raise StorageError(message.splitlines()[0]) from exc
 
 
 class ObjectStorage:
@@ -67,6 +69,13 @@ class ObjectStorage:
             self._store = _s3_store(parsed.netloc, parsed.path.strip("/"), settings)
         else:
             raise ValueError(f"LOADBAY_STORAGE_URL must be file://... or s3://..., got {url!r}")
+        # Presigning is a local computation; when clients reach the store at another address than
+        # Loadbay does (a container network), a second store signs for the clients' address.
+        self._sign_store: Any = self._store
+        if not self.is_local and settings.s3_public_endpoint:
+            self._sign_store = _s3_store(
+                parsed.netloc, parsed.path.strip("/"), settings, endpoint=settings.s3_public_endpoint
+            )
 
     async def put_stream(self, key: str, chunks: AsyncIterable[bytes]) -> None:
         """Store ``chunks`` under ``key`` atomically: if the iterator raises, nothing is stored."""
@@ -95,18 +104,22 @@ class ObjectStorage:
 
     def exists(self, key: str) -> bool:
         try:
-            obstore.head(self._store, key)
-        except FileNotFoundError:
-            return False
-        except obstore.exceptions.NotFoundError:
-            return False
+            with _storage_errors():
+                obstore.head(self._store, key)
+        except StorageError as exc:
+            if isinstance(exc.__cause__, FileNotFoundError | obstore.exceptions.NotFoundError):
+                return False
+            raise
         return True
 
     def delete(self, key: str) -> None:
         try:
-            obstore.delete(self._store, key)
-        except (FileNotFoundError, obstore.exceptions.NotFoundError):
-            return
+            with _storage_errors():
+                obstore.delete(self._store, key)
+        except StorageError as exc:
+            if isinstance(exc.__cause__, FileNotFoundError | obstore.exceptions.NotFoundError):
+                return
+            raise
 
     def check(self) -> None:
         """Raise StorageError unless the store answers a listing."""
@@ -118,7 +131,7 @@ class ObjectStorage:
     def signed_url(self, key: str, *, ttl_seconds: int) -> str:
         """A time-limited GET URL for ``key``."""
         if not self.is_local:
-            return str(obstore.sign(self._store, "GET", key, timedelta(seconds=ttl_seconds)))
+            return str(obstore.sign(self._sign_store, "GET", key, timedelta(seconds=ttl_seconds)))
         expires = int(time.time()) + ttl_seconds
         query = urlencode({"expires": expires, "signature": self._signature("GET", key, expires)})
         return f"{self._base_url}/signed/{quote(key)}?{query}"
@@ -163,7 +176,7 @@ class _RawReader(io.RawIOBase):
         super().close()
 
 
-def _s3_store(bucket: str, prefix: str, settings: Settings) -> Any:
+def _s3_store(bucket: str, prefix: str, settings: Settings, *, endpoint: str | None = None) -> Any:
     def pick(name: str, *fallbacks: str) -> str | None:
         configured = getattr(settings, f"s3_{name.lower()}", None)
         if configured:
@@ -171,7 +184,7 @@ def _s3_store(bucket: str, prefix: str, settings: Settings) -> Any:
         return next((os.environ[env] for env in fallbacks if os.environ.get(env)), None)
 
     config: dict[str, str] = {}
-    endpoint = pick("ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+    endpoint = endpoint or pick("ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
     if endpoint:
         config["endpoint"] = endpoint
     for key, names in {
@@ -184,11 +197,18 @@ def _s3_store(bucket: str, prefix: str, settings: Settings) -> Any:
         if value:
             config[key] = value
     config.setdefault("region", "us-east-1")
-    client_options = {"allow_http": True} if endpoint and endpoint.startswith("http://") else {}
+    # A store that is down must surface within seconds, not after obstore's default three minutes
+    # of retries: the API answers 503 and the readiness probe fails while workers wait and retry.
+    client_options: dict[str, Any] = {"connect_timeout": timedelta(seconds=5)}
+    if endpoint and endpoint.startswith("http://"):
+        client_options["allow_http"] = True
+    retry_config = {"max_retries": 4, "retry_timeout": timedelta(seconds=15)}
     return S3Store(
         bucket,
         prefix=prefix or None,
         config=config,  # type: ignore[arg-type]
         client_options=client_options,  # type: ignore[arg-type]
+        retry_config=retry_config,  # type: ignore[arg-type]
+        # Path-style requests: what MinIO and most self-hosted S3-compatible stores expect.
         virtual_hosted_style_request=False,
     )

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import polars as pl
 
-from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext, BatchResult
+from loadbay.importing.batch import CREATED, FAILED, UPDATED, BatchContext, BatchResult
 from loadbay.importing.columns import Column, Required, boolean
 from loadbay.importing.registry import ImportType, register
 from loadbay.models import RosterGroup, utcnow
 from loadbay.rostering.common import (
-    UpsertPlan,
-    apply_optional,
-    cell,
-    is_warning,
+    FramePlan,
+    active_value,
+    active_warning,
+    any_changed,
     known_org_ids,
     merge_metadata,
-    parse_active,
+    messages_of,
+    optional_value,
+    outcome_expr,
+    stripped,
 )
-from loadbay.rostering.writing import fetch_existing
+from loadbay.rostering.writing import fetch_frame
 
 METADATA_PREFIX = "group_metadata_"
 
@@ -33,72 +35,103 @@ COLUMNS = (NAME, DESCRIPTION, ACTIVE, ORGANIZATION)
 FIELDS = ("description", "active", "organization_id", "metadata_json")
 
 
+STORED_SCHEMA: dict[str, pl.DataType] = {
+    "name": pl.Utf8(),
+    "description_stored": pl.Utf8(),
+    "active_stored": pl.Boolean(),
+    "organization_id_stored": pl.Utf8(),
+    "metadata_json_stored": pl.Utf8(),
+}
+_MESSAGES = ["_m_active", "_m_org"]
+
+
 @dataclass
 class GroupPlan:
-    outcomes: list[str] = field(default_factory=list)
-    messages: list[list[str]] = field(default_factory=list)
-    plan: UpsertPlan = field(default_factory=lambda: UpsertPlan(RosterGroup, ("tenant_id", "name")))
+    outcomes: list[str]
+    messages: list[list[str]]
+    plan: FramePlan
 
 
 def plan_groups(context: BatchContext, frame: pl.DataFrame) -> GroupPlan:
-    """Validate the group columns of ``frame`` and plan their upserts."""
-    records = frame.to_dicts()
-    names = [cell(record, "group_name") for record in records]
-    stored_rows = fetch_existing(
+    """Validate the group columns of ``frame`` and plan their upserts, vectorized.
+
+    A group named on several rows (sessions of one new group) is planned from its first row;
+    the others count it as it stands after that row.
+    """
+    present = context.present
+    df = frame.with_columns(stripped("group_name").alias("name"))
+    stored = fetch_frame(
         context.session,
         key=RosterGroup.name,
         columns=[getattr(RosterGroup, name) for name in FIELDS],
         tenant_id=context.tenant_id,
-        keys=names,
-    )
-    existing: dict[str, dict[str, Any]] = {
-        name: dict(zip(FIELDS, row[1:], strict=True)) for name, row in stored_rows.items()
-    }
-    org_ids = known_org_ids(context)
-    accepted: set[str] = context.cache.setdefault("groups_in_file", set())
+        keys=df["name"].unique().to_list(),
+        schema=STORED_SCHEMA,
+    ).with_columns(pl.lit(True).alias("_exists"))
+    df = df.join(stored, on="name", how="left", maintain_order="left")
+    first = pl.int_range(pl.len()).over("name") == 0
+    # A repeat of a group in the batch compares with what its first row makes of it.
+    exists = pl.col("_exists").fill_null(False) | ~first
     metadata_columns = [name for name in frame.columns if name.startswith(METADATA_PREFIX)]
-    result = GroupPlan()
+    df = df.with_columns(
+        optional_value("group_description", "description_stored", present).alias("description"),
+        active_value("group_active", "active_stored", pl.col("_exists").fill_null(False), present).alias(
+            "active"
+        ),
+        stripped("group_organizationId").alias("organization_id"),
+        active_warning("group_active", present).alias("_m_active"),
+    )
+    if metadata_columns:
+        merged = [
+            merge_metadata(old, record, metadata_columns, METADATA_PREFIX)
+            for old, record in zip(
+                df["metadata_json_stored"].to_list(), df.select(metadata_columns).to_dicts(), strict=True
+            )
+        ]
+        df = df.with_columns(pl.Series("metadata_json", merged, dtype=pl.Utf8))
+    else:
+        df = df.with_columns(pl.col("metadata_json_stored").alias("metadata_json"))
+    df = df.with_columns(
+        pl.when(~pl.col("organization_id").is_in(list(known_org_ids(context))))
+        .then(
+            pl.format(
+                "group_organizationId: '{}' is not an existing organization unit; "
+                "use root or import the unit first",
+                pl.col("organization_id"),
+            )
+        )
+        .alias("_m_org"),
+    )
+    # Repeats are compared with the first row's values, not with what is stored.
+    for name in FIELDS:
+        df = df.with_columns(
+            pl.when(first)
+            .then(pl.col(f"{name}_stored"))
+            .otherwise(pl.col(name).first().over("name"))
+            .alias(f"{name}_stored")
+        )
+    df = df.with_columns(
+        outcome_expr(exists, any_changed(FIELDS), pl.col("_m_org").is_not_null()).alias("_outcome")
+    )
+    accepted: set[str] = context.cache.setdefault("groups_in_file", set())
+    accepted.update(df.filter(pl.col("_outcome") != FAILED)["name"].to_list())
     now = utcnow()
-    for record, name in zip(records, names, strict=True):
-        problems: list[str] = []
-        current = existing.get(name)
-        stored: dict[str, Any] = current or dict.fromkeys(FIELDS) | {"active": True}
-        new = dict(stored)
-        apply_optional(new, record, context.present, {"group_description": "description"})
-        if "group_active" in context.present:
-            new["active"] = parse_active(record["group_active"], "group_active", problems)
-        organization = cell(record, "group_organizationId")
-        if organization not in org_ids:
-            problems.append(
-                f"group_organizationId: '{organization}' is not an existing organization unit; "
-                "use root or import the unit first"
-            )
-        new["organization_id"] = organization
-        if metadata_columns:
-            new["metadata_json"] = merge_metadata(
-                stored["metadata_json"], record, metadata_columns, METADATA_PREFIX
-            )
-        if any(not is_warning(problem) for problem in problems):
-            result.outcomes.append(FAILED)
-            result.messages.append(problems)
-            continue
-        changed = current is None or new != stored
-        result.outcomes.append(CREATED if current is None else UPDATED if changed else UNCHANGED)
-        result.messages.append(problems)
-        accepted.add(name)
-        existing[name] = new
-        if changed:
-            result.plan.add(
-                {
-                    "tenant_id": context.tenant_id,
-                    "name": name,
-                    **{("metadata" if k == "metadata_json" else k): v for k, v in new.items()},
-                    "last_import_id": context.import_id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-    return result
+    rows = df.filter(first & pl.col("_outcome").is_in([CREATED, UPDATED])).select(
+        pl.lit(context.tenant_id).alias("tenant_id"),
+        "name",
+        "description",
+        "active",
+        "organization_id",
+        pl.col("metadata_json").alias("metadata"),
+        pl.lit(context.import_id).alias("last_import_id"),
+        pl.lit(now).alias("created_at"),
+        pl.lit(now).alias("updated_at"),
+    )
+    return GroupPlan(
+        outcomes=df["_outcome"].to_list(),
+        messages=messages_of(df, _MESSAGES),
+        plan=FramePlan(RosterGroup, ("tenant_id", "name"), frame=rows),
+    )
 
 
 def write_groups(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
