@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext
-from loadbay.models import Base, OrgUnit, RosterGroup
+from loadbay.models import Base, OrgUnit, RosterGroup, utcnow
 from loadbay.rostering.writing import upsert, upsert_frame
 
 
@@ -121,22 +121,35 @@ class UpsertPlan:
 
 @dataclass
 class FramePlan:
-    """Rows to upsert into one table for one batch, as a frame whose columns are the table's."""
+    """Rows to upsert into one table for one batch: a frame of table columns plus the
+    ``constants`` every row shares (see batch_constants)."""
 
     model: type[Base]
     keys: tuple[str, ...]
+    frame: pl.DataFrame
+    constants: dict[str, Any]
     keep_on_update: tuple[str, ...] = ("created_at",)
-    frame: pl.DataFrame | None = None
 
     def apply(self, session: Session) -> None:
-        if self.frame is not None:
-            upsert_frame(
-                session,
-                model=self.model,
-                frame=self.frame,
-                keys=self.keys,
-                keep_on_update=self.keep_on_update,
-            )
+        upsert_frame(
+            session,
+            model=self.model,
+            frame=self.frame,
+            keys=self.keys,
+            constants=self.constants,
+            keep_on_update=self.keep_on_update,
+        )
+
+
+def batch_constants(context: BatchContext) -> dict[str, Any]:
+    """The columns every row written by one batch shares."""
+    now = utcnow()
+    return {
+        "tenant_id": context.tenant_id,
+        "last_import_id": context.import_id,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def stripped(column: str) -> pl.Expr:

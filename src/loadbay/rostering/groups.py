@@ -9,12 +9,13 @@ import polars as pl
 from loadbay.importing.batch import CREATED, FAILED, UPDATED, BatchContext, BatchResult
 from loadbay.importing.columns import Column, Required, boolean
 from loadbay.importing.registry import ImportType, register
-from loadbay.models import RosterGroup, utcnow
+from loadbay.models import RosterGroup
 from loadbay.rostering.common import (
     FramePlan,
     active_value,
     active_warning,
     any_changed,
+    batch_constants,
     known_org_ids,
     merge_metadata,
     messages_of,
@@ -115,22 +116,17 @@ def plan_groups(context: BatchContext, frame: pl.DataFrame) -> GroupPlan:
     )
     accepted: set[str] = context.cache.setdefault("groups_in_file", set())
     accepted.update(df.filter(pl.col("_outcome") != FAILED)["name"].to_list())
-    now = utcnow()
     rows = df.filter(first & pl.col("_outcome").is_in([CREATED, UPDATED])).select(
-        pl.lit(context.tenant_id).alias("tenant_id"),
         "name",
         "description",
         "active",
         "organization_id",
         pl.col("metadata_json").alias("metadata"),
-        pl.lit(context.import_id).alias("last_import_id"),
-        pl.lit(now).alias("created_at"),
-        pl.lit(now).alias("updated_at"),
     )
     return GroupPlan(
         outcomes=df["_outcome"].to_list(),
         messages=messages_of(df, _MESSAGES),
-        plan=FramePlan(RosterGroup, ("tenant_id", "name"), frame=rows),
+        plan=FramePlan(RosterGroup, ("tenant_id", "name"), frame=rows, constants=batch_constants(context)),
     )
 
 

@@ -19,12 +19,13 @@ from loadbay.importing.columns import (
     pattern,
 )
 from loadbay.importing.registry import ImportType, register
-from loadbay.models import RosterUser, utcnow
+from loadbay.models import RosterUser
 from loadbay.rostering.common import (
     FramePlan,
     active_value,
     active_warning,
     any_changed,
+    batch_constants,
     known_org_ids,
     list_value,
     merge_metadata,
@@ -172,21 +173,16 @@ def plan_users(context: BatchContext, frame: pl.DataFrame) -> UserPlan:
     df = _hash_plain_passwords(context, df)
     changed = any_changed((*FIELDS, "password_hash")) | pl.col("_rehashed")
     df = df.with_columns(outcome_expr(exists, changed, pl.col("_failed")).alias("_outcome"))
-    now = utcnow()
     rows = df.filter(pl.col("_outcome").is_in([CREATED, UPDATED])).select(
-        pl.lit(context.tenant_id).alias("tenant_id"),
         "username",
         *(name for name in FIELDS if name != "metadata_json"),
         pl.col("metadata_json").alias("metadata"),
         "password_hash",
-        pl.lit(context.import_id).alias("last_import_id"),
-        pl.lit(now).alias("created_at"),
-        pl.lit(now).alias("updated_at"),
     )
     return UserPlan(
         outcomes=df["_outcome"].to_list(),
         messages=messages_of(df, _MESSAGES),
-        plan=FramePlan(RosterUser, ("tenant_id", "username"), frame=rows),
+        plan=FramePlan(RosterUser, ("tenant_id", "username"), frame=rows, constants=batch_constants(context)),
     )
 
 

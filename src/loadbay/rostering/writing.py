@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from loadbay.db import is_postgresql
@@ -29,15 +29,26 @@ def fetch_existing(
     columns: Sequence[InstrumentedAttribute[Any]],
     tenant_id: int,
     keys: Sequence[str],
-) -> dict[str, Row[Any]]:
-    """The tenant's stored ``columns`` for ``keys``, by key (plain rows, no ORM objects)."""
+) -> dict[str, Row[Any] | tuple[Any, ...]]:
+    """The tenant's stored ``columns`` for ``keys``, by key: the key first, then the columns.
+
+    Plain driver SQL: compiling an IN list of thousands of bound parameters through
+    SQLAlchemy costs more than the query.
+    """
     model = key.class_
-    found: dict[str, Row[Any]] = {}
+    names = ", ".join(_quoted(attribute.expression.name) for attribute in (key, *columns))
+    key_name = _quoted(key.expression.name)
+    mark = "%s" if is_postgresql(session) else "?"
+    connection = session.connection()
+    found: dict[str, Row[Any] | tuple[Any, ...]] = {}
     unique = list(dict.fromkeys(k for k in keys if k))
     for start in range(0, len(unique), _IN_CHUNK):
         chunk = unique[start : start + _IN_CHUNK]
-        statement = select(key, *columns).where(model.tenant_id == tenant_id, key.in_(chunk))
-        for row in session.execute(statement):
+        statement = (
+            f"SELECT {names} FROM {_quoted(model.__tablename__)} "  # noqa: S608
+            f"WHERE tenant_id = {mark} AND {key_name} IN ({', '.join([mark] * len(chunk))})"
+        )
+        for row in connection.exec_driver_sql(statement, (tenant_id, *chunk)):
             found[row[0]] = row
     return found
 
@@ -124,7 +135,18 @@ def fetch_frame(
         tuple(row)
         for row in fetch_existing(session, key=key, columns=columns, tenant_id=tenant_id, keys=keys).values()
     ]
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    # strict=False: SQLite hands booleans back as 0 and 1.
+    return pl.DataFrame(rows, schema=schema, orient="row", strict=False)
+
+
+def _sql_literal(value: Any) -> str:
+    """A constant inlined into the statement: only Loadbay's own ints, ids and timestamps get here."""
+    if isinstance(value, bool) or not isinstance(value, (int, str, datetime)):
+        raise TypeError(f"not an inlinable constant: {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    text = value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
+    return "'" + text.replace("'", "''") + "'"
 
 
 def upsert_frame(
@@ -133,24 +155,26 @@ def upsert_frame(
     model: type[Base],
     frame: pl.DataFrame,
     keys: tuple[str, ...],
+    constants: dict[str, Any],
     keep_on_update: tuple[str, ...] = (),
 ) -> None:
-    """``upsert`` for a frame whose columns are the table's: COPY as CSV on PostgreSQL."""
+    """``upsert`` for a frame of table columns plus ``constants`` shared by every row of the batch.
+
+    The constants (tenant, import id, timestamps) go into the statement once rather than into
+    every row; the rows go as CSV through COPY on PostgreSQL, as tuples on SQLite.
+    """
     if not frame.height:
         return
     table = _quoted(model.__tablename__)
-    column_list = ", ".join(_quoted(c) for c in frame.columns)
+    names = [*frame.columns, *constants]
+    column_list = ", ".join(_quoted(c) for c in names)
     conflict = ", ".join(_quoted(k) for k in keys)
     updates = ", ".join(
-        f"{_quoted(c)} = excluded.{_quoted(c)}"
-        for c in frame.columns
-        if c not in keys and c not in keep_on_update
+        f"{_quoted(c)} = excluded.{_quoted(c)}" for c in names if c not in keys and c not in keep_on_update
     )
+    literals = ", ".join(_sql_literal(value) for value in constants.values())
     if not is_postgresql(session):
-        # The text format SQLAlchemy's SQLite DateTime type reads back.
-        dated = [name for name, dtype in frame.schema.items() if dtype == pl.Datetime]
-        frame = frame.with_columns(pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S.%f") for name in dated)
-        placeholders = ", ".join("?" for _ in frame.columns)
+        placeholders = ", ".join(["?"] * frame.width + ([literals] if literals else []))
         session.connection().exec_driver_sql(
             f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) "  # noqa: S608
             f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
@@ -158,18 +182,20 @@ def upsert_frame(
         )
         return
     stage = _quoted("stage_" + model.__tablename__)
+    frame_columns = ", ".join(_quoted(c) for c in frame.columns)
     driver = session.connection().connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
-            f"SELECT {column_list} FROM {table} WITH NO DATA"
+            f"SELECT {frame_columns} FROM {table} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {stage}")
         # An unquoted empty field is NULL in COPY's CSV format; polars quotes empty strings.
-        with cursor.copy(f"COPY {stage} ({column_list}) FROM STDIN WITH (FORMAT csv)") as copy:
+        with cursor.copy(f"COPY {stage} ({frame_columns}) FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(frame.write_csv(include_header=False).encode("utf-8"))
+        selected = frame_columns + (f", {literals}" if literals else "")
         cursor.execute(
-            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {stage} "  # noqa: S608
+            f"INSERT INTO {table} ({column_list}) SELECT {selected} FROM {stage} "  # noqa: S608
             f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
         )
