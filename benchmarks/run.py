@@ -92,7 +92,7 @@ TEMPLATES = [
             "last_import_id",
             "created_at",
             "updated_at",
-        ],  # fmt: skip
+        ],
         lambda r: [1, r[0], r[1], r[2], r[3], True, r[4]],
     ),
 ]
