@@ -9,7 +9,7 @@ ORGANIZATIONS = (
 USERS = (
     "user_username,user_name,user_password,user_email,user_language,user_active,user_role,"
     "user_organizationId,user_externalId,user_metadata_grade\n"
-    'teacher.jones,Mary Jones,Teach#2026,mjones@lincoln.example,en-US,TRUE,GROUP_CREATOR|SUPPORT,'
+    "teacher.jones,Mary Jones,Teach#2026,mjones@lincoln.example,en-US,TRUE,GROUP_CREATOR|SUPPORT,"
     'school-lincoln,"{""google"": ""mjones""}",\n'
     "student.kim,Daniel Kim,Learn#2026,,en-US,TRUE,,school-lincoln,,7\n"
     "student.ortiz,Ana Ortiz,Learn#2026,,es-ES,FALSE,,school-lincoln,,8\n"
@@ -35,8 +35,8 @@ SESSIONS_NEW_GROUPS = (
     "session_startDate,session_endDate,session_submissionDate,session_waitingPageDate,"
     "session_securitySettings,session_reviewSettings,session_testRunnerAccessibilityPlugins,"
     "session_testRunnerSessionPlugins,session_reportSettings,session_readAloud,group_organizationId\n"
-    'delivery-math-7,math-retake,Math retake group,TRUE,Math spring 2026,Europe/Paris,'
-    '2026-05-04T09:00:00+02:00,2026-05-04T12:00:00+02:00,2026-05-04T12:30:00+02:00,2026-05-04T08:45:00+02:00,'
+    "delivery-math-7,math-retake,Math retake group,TRUE,Math spring 2026,Europe/Paris,"
+    "2026-05-04T09:00:00+02:00,2026-05-04T12:00:00+02:00,2026-05-04T12:30:00+02:00,2026-05-04T08:45:00+02:00,"
     '"lockdown,fullscreen",allowReview,"highContrast,zoom",timer,scoreReport,enabled,school-lincoln\n'
 )
 SESSIONS_EXISTING_GROUPS = (

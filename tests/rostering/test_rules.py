@@ -21,7 +21,12 @@ def _count(api: ApiUser) -> int:
 def test_rules_blank_clears_missing_keeps_identical_is_unchanged(rostering: ApiUser) -> None:
     rostering.import_file(HEADER + "g1,First,TRUE,root\n")
     assert rostering.import_file(HEADER + "g1,First,TRUE,root\n")["counts"]["unchanged"] == 1
-    assert rostering.import_file("group_name,group_active,group_organizationId\ng1,FALSE,root\n")["counts"]["updated"] == 1
+    assert (
+        rostering.import_file("group_name,group_active,group_organizationId\ng1,FALSE,root\n")["counts"][
+            "updated"
+        ]
+        == 1
+    )
     group = _group(rostering, "g1")
     assert group is not None
     assert (group.description, group.active) == ("First", False)
@@ -45,7 +50,9 @@ def test_same_key_twice_names_the_first_line(rostering: ApiUser) -> None:
 def test_on_error_abort_writes_nothing_when_a_row_fails(rostering: ApiUser) -> None:
     status = rostering.import_file(HEADER + "g1,A,TRUE,root\ng2,B,MAYBE,root\n", onError="abort")
     assert status["status"] == "failed"
-    assert status["messages"][0].startswith("onError=abort: 1 row(s) failed validation, so nothing was written")
+    assert status["messages"][0].startswith(
+        "onError=abort: 1 row(s) failed validation, so nothing was written"
+    )
     assert "Line 3: group_active: 'MAYBE' is not TRUE or FALSE" in status["messages"]
     assert _count(rostering) == 0
     rows = rostering.result_csv(str(status["referenceId"])).splitlines()
@@ -77,7 +84,10 @@ def test_on_error_as_a_query_parameter(rostering: ApiUser) -> None:
 
 def test_unknown_on_error_value_is_400_and_stores_nothing(rostering: ApiUser) -> None:
     response = rostering.http.post(
-        "/api/v1/upload", headers=rostering.headers, files={"file": ("g.csv", HEADER.encode())}, data={"onError": "ignore"}
+        "/api/v1/upload",
+        headers=rostering.headers,
+        files={"file": ("g.csv", HEADER.encode())},
+        data={"onError": "ignore"},
     )
     assert response.status_code == 400
     assert "onError" in response.json()["message"]

@@ -103,7 +103,11 @@ def test_sessions_in_new_groups_sample(rostering: ApiUser) -> None:
     assert status["importType"] == "sessions-with-delivery-in-new-groups"
     assert status["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "failed": 0}
     (session,) = _all(rostering, TestSession)
-    assert (session.delivery_id, session.group_name, session.timezone) == ("delivery-math-7", "math-retake", "Europe/Paris")
+    assert (session.delivery_id, session.group_name, session.timezone) == (
+        "delivery-math-7",
+        "math-retake",
+        "Europe/Paris",
+    )
     assert session.security_settings == "lockdown,fullscreen"
     assert session.accessibility_plugins == "highContrast,zoom"
     assert [g.name for g in _all(rostering, RosterGroup)] == ["math-retake"]
@@ -142,7 +146,9 @@ def test_session_checks(rostering: ApiUser) -> None:
 def test_a_session_cannot_move_to_another_group(rostering: ApiUser) -> None:
     _roster(rostering)
     rostering.import_file(samples.SESSIONS_EXISTING_GROUPS)
-    status = rostering.import_file("session_deliveryId,group_name,session_name\ndelivery-read-7,class-8b,Reading 7A\n")
+    status = rostering.import_file(
+        "session_deliveryId,group_name,session_name\ndelivery-read-7,class-8b,Reading 7A\n"
+    )
     assert status["counts"]["failed"] == 1
     assert status["messages"] == [
         "Line 2: group_name: session 'Reading 7A' belongs to group 'class-7a'; a session cannot move to another group"
@@ -166,7 +172,9 @@ def test_organization_parent_rules(rostering: ApiUser) -> None:
 
 def test_organizations_at_most_15_levels(rostering: ApiUser) -> None:
     rows = "".join(f"level{i},Level {i},{'root' if i == 1 else f'level{i - 1}'}\n" for i in range(1, 17))
-    status = rostering.import_file("hierarchy_organizationId,hierarchy_organizationName,hierarchy_parentOrganizationId\n" + rows)
+    status = rostering.import_file(
+        "hierarchy_organizationId,hierarchy_organizationName,hierarchy_parentOrganizationId\n" + rows
+    )
     assert status["counts"] == {"created": 15, "updated": 0, "unchanged": 0, "failed": 1}
     assert status["messages"] == [
         "Line 17: hierarchy_parentOrganizationId: the unit would be 16 levels below root; at most 15 are allowed"
