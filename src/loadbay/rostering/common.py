@@ -17,7 +17,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext
+from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext, BatchResult
 from loadbay.models import Base, OrgUnit, RosterGroup, utcnow
 from loadbay.rostering.writing import upsert, upsert_frame
 
@@ -139,6 +139,18 @@ class FramePlan:
             constants=self.constants,
             keep_on_update=self.keep_on_update,
         )
+
+
+@dataclass
+class Planned:
+    """A batch planned against what is stored: per-row outcome and messages, and the upserts."""
+
+    outcomes: list[str]
+    messages: list[list[str]]
+    plan: FramePlan
+
+    def batch_result(self) -> BatchResult:
+        return BatchResult(outcomes=self.outcomes, messages=self.messages, apply=self.plan.apply)
 
 
 def batch_constants(context: BatchContext) -> dict[str, Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
 from loadbay.importing.batch import CREATED, FAILED, UPDATED, BatchContext, BatchResult
@@ -12,6 +10,7 @@ from loadbay.importing.registry import ImportType, register
 from loadbay.models import RosterGroup
 from loadbay.rostering.common import (
     FramePlan,
+    Planned,
     active_value,
     active_warning,
     any_changed,
@@ -46,14 +45,7 @@ STORED_SCHEMA: dict[str, pl.DataType] = {
 _MESSAGES = ["_m_active", "_m_org"]
 
 
-@dataclass
-class GroupPlan:
-    outcomes: list[str]
-    messages: list[list[str]]
-    plan: FramePlan
-
-
-def plan_groups(context: BatchContext, frame: pl.DataFrame) -> GroupPlan:
+def plan_groups(context: BatchContext, frame: pl.DataFrame) -> Planned:
     """Validate the group columns of ``frame`` and plan their upserts, vectorized.
 
     A group named on several rows (sessions of one new group) is planned from its first row;
@@ -123,7 +115,7 @@ def plan_groups(context: BatchContext, frame: pl.DataFrame) -> GroupPlan:
         "organization_id",
         pl.col("metadata_json").alias("metadata"),
     )
-    return GroupPlan(
+    return Planned(
         outcomes=df["_outcome"].to_list(),
         messages=messages_of(df, _MESSAGES),
         plan=FramePlan(RosterGroup, ("tenant_id", "name"), frame=rows, constants=batch_constants(context)),
@@ -131,8 +123,7 @@ def plan_groups(context: BatchContext, frame: pl.DataFrame) -> GroupPlan:
 
 
 def write_groups(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
-    planned = plan_groups(context, frame)
-    return BatchResult(outcomes=planned.outcomes, messages=planned.messages, apply=planned.plan.apply)
+    return plan_groups(context, frame).batch_result()
 
 
 GROUPS = register(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import polars as pl
 
@@ -22,6 +21,7 @@ from loadbay.importing.registry import ImportType, register
 from loadbay.models import RosterUser
 from loadbay.rostering.common import (
     FramePlan,
+    Planned,
     active_value,
     active_warning,
     any_changed,
@@ -106,16 +106,7 @@ STORED_SCHEMA: dict[str, pl.DataType] = {
 _MESSAGES = ["_m_active", "_m_org", "_m_password", "_m_json"]
 
 
-@dataclass
-class UserPlan:
-    """The users part of a batch: per-row outcome and messages, and the rows to upsert."""
-
-    outcomes: list[str]
-    messages: list[list[str]]
-    plan: FramePlan
-
-
-def plan_users(context: BatchContext, frame: pl.DataFrame) -> UserPlan:
+def plan_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
     """Validate the user columns of ``frame`` against what is stored and plan the upserts.
 
     Vectorized: the batch is joined with the stored rows and TAO's update rules are
@@ -179,7 +170,7 @@ def plan_users(context: BatchContext, frame: pl.DataFrame) -> UserPlan:
         pl.col("metadata_json").alias("metadata"),
         "password_hash",
     )
-    return UserPlan(
+    return Planned(
         outcomes=df["_outcome"].to_list(),
         messages=messages_of(df, _MESSAGES),
         plan=FramePlan(RosterUser, ("tenant_id", "username"), frame=rows, constants=batch_constants(context)),
@@ -253,8 +244,7 @@ def _hash_plain_passwords(context: BatchContext, df: pl.DataFrame) -> pl.DataFra
 
 
 def write_users(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
-    planned = plan_users(context, frame)
-    return BatchResult(outcomes=planned.outcomes, messages=planned.messages, apply=planned.plan.apply)
+    return plan_users(context, frame).batch_result()
 
 
 USERS = register(
