@@ -28,6 +28,7 @@ lint: install
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.scaleout
 
 # Re-pin every dependency (needs the package index); commit the result.
 lock: install
