@@ -189,7 +189,7 @@ class ImportRun:
             columns=shape.header,
             secret=shape.import_type.secret_columns,
         )
-        # Only a file with secrets needs rewriting; any other upload is kept as it is.
+        # Only a file with secrets (or cells to mask) needs rewriting; any other is kept as it is.
         redacted = (
             RedactedCopy(
                 self.storage,
@@ -198,7 +198,7 @@ class ImportRun:
                 secret_indexes=shape.secret_indexes,
                 delimiter=shape.delimiter,
             )
-            if shape.secret_indexes
+            if shape.secret_indexes or shape.import_type.mask is not None
             else None
         )
         return results, redacted
@@ -265,11 +265,9 @@ class ImportRun:
             rows[index] = (rows[index] + [""] * width)[:width]
         columns = list(zip(*rows, strict=True))
         frame = pl.DataFrame(dict(zip(header, columns, strict=True)), schema=dict.fromkeys(header, pl.Utf8))
-        raw = (
-            frame.rename(dict(zip(header, shape.raw_header, strict=True))) if redacted is not None else frame
-        )
+        shown = import_type.mask(frame) if import_type.mask is not None else frame
         if redacted is not None:
-            redacted.write_batch(raw)
+            redacted.write_batch(shown.rename(dict(zip(header, shape.raw_header, strict=True))))
         present = frozenset(header)
         checked = (
             validate_frame(frame, import_type.columns, present)
@@ -319,7 +317,7 @@ class ImportRun:
             messages[index] = " | ".join(problems[index])
             self.tally.add_messages([f"Line {batch.first_lines[index]}: {m}" for m in problems[index]])
         results.write_batch(
-            lines=batch.first_lines, outcomes=outcomes, keys=keys, messages=messages, frame=frame
+            lines=batch.first_lines, outcomes=outcomes, keys=keys, messages=messages, frame=shown
         )
         self.tally.file_line = batch.last_lines[-1]
         # Parts first: once the commit below names this batch done, its parts must exist.

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import polars as pl
+
 from loadbay.importing.columns import Column, Required
 
 if TYPE_CHECKING:
-    import polars as pl
-
     from loadbay.importing.batch import BatchContext, BatchResult
 
 
@@ -30,6 +30,9 @@ class ImportType:
     # Columns named ``<prefix><KEY>`` are free-form extras (e.g. ``user_metadata_``).
     extra_prefix: str | None = None
     scope: str = "rostering"
+    # Applied to a batch's cells before they are echoed anywhere (result file, stored copy):
+    # e.g. masking what looks like a card number. The writer still sees the cells as sent.
+    mask: Callable[[pl.DataFrame], pl.DataFrame] | None = None
     _by_lower: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
