@@ -38,17 +38,24 @@ def fetch_existing(
     model = key.class_
     names = ", ".join(_quoted(attribute.expression.name) for attribute in (key, *columns))
     key_name = _quoted(key.expression.name)
-    mark = "%s" if is_postgresql(session) else "?"
+    table = _quoted(model.__tablename__)
     connection = session.connection()
     found: dict[str, Row[Any] | tuple[Any, ...]] = {}
     unique = list(dict.fromkeys(k for k in keys if k))
+    if is_postgresql(session):
+        # One array parameter: no query text that grows with the batch, one index scan.
+        rows = connection.exec_driver_sql(
+            f"SELECT {names} FROM {table} WHERE tenant_id = %s AND {key_name} = ANY(%s)",  # noqa: S608
+            (tenant_id, unique),
+        ).all()
+        return {row[0]: row for row in rows}
     for start in range(0, len(unique), _IN_CHUNK):
         chunk = unique[start : start + _IN_CHUNK]
         statement = (
-            f"SELECT {names} FROM {_quoted(model.__tablename__)} "  # noqa: S608
-            f"WHERE tenant_id = {mark} AND {key_name} IN ({', '.join([mark] * len(chunk))})"
+            f"SELECT {names} FROM {table} "  # noqa: S608
+            f"WHERE tenant_id = ? AND {key_name} IN ({', '.join(['?'] * len(chunk))})"
         )
-        for row in connection.exec_driver_sql(statement, (tenant_id, *chunk)):
+        for row in connection.exec_driver_sql(statement, (tenant_id, *chunk)).all():
             found[row[0]] = row
     return found
 
