@@ -171,3 +171,29 @@ def test_the_object_store_going_away_answers_5xx_and_workers_recover(
         assert s3_server.keys(bucket, "loadbay/import-csv/pending/") == []
     finally:
         proxy.close()
+
+
+def test_sigterm_hands_the_running_import_back_and_exits_0(
+    fleet_factory: FleetFactory, tmp_path: Path
+) -> None:
+    fleet = fleet_factory().start(workers=0)
+    stopping = fleet.add_worker(LOADBAY_WORKER_GRACE_SECONDS="0.5")
+    client = fleet.client()
+    rows = 5000
+    reference_id = client.upload(users_file(tmp_path / "users.csv", rows))
+    fleet.wait_for(reference_id, lambda job: job.file_line > 1000)
+
+    started = time.monotonic()
+    assert stopping.signal(signal.SIGTERM, timeout=20) == 0
+    assert time.monotonic() - started < 10
+    job = fleet.job(reference_id)
+    assert "handed back import" in stopping.log()
+    # Claimable at once by anyone, and the interrupted run is not counted as an attempt.
+    assert (job.status, job.lease_owner, job.lease_expires_at, job.attempts) == ("pending", None, None, 0)
+
+    fleet.add_worker()
+    final = client.wait_finished(reference_id, timeout=120)
+    assert final["status"] == "processed", final
+    assert final["attempts"] == 1
+    assert sum(final["counts"].values()) == rows
+    assert fleet.users("district-a") == (rows, rows)
