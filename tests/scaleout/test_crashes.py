@@ -48,7 +48,7 @@ def test_a_worker_killed_mid_import_is_finished_by_the_other(
     counts = final["counts"]
     assert counts["failed"] == 0
     assert counts["created"] + counts["updated"] + counts["unchanged"] == rows
-    assert final["attempts"] == 2
+    assert final["attempts"] >= 2  # taken over (2, unless a heartbeat also came too late)
     assert f"claimed import {reference_id}" in survivor.log()
     assert fleet.users("district-a") == (rows, rows)
 
