@@ -17,12 +17,15 @@ from loadbay.auth import SCOPES
 from loadbay.auth.service import UnknownScopeError, create_client, list_clients, revoke_client
 from loadbay.config import Settings, get_settings
 from loadbay.db import transaction
+from loadbay.files.accounts import AccountError, create_account, grant_account, list_accounts, revoke_grant
 from loadbay.migrate import upgrade
 from loadbay.runtime import Runtime
 
 app = typer.Typer(help="Loadbay: bulk data intake over an API.", no_args_is_help=True)
 clients_app = typer.Typer(help="API clients (OAuth2 client credentials) and their tenants.")
 app.add_typer(clients_app, name="clients")
+accounts_app = typer.Typer(help="Accounts that clients file documents under (the files API).")
+app.add_typer(accounts_app, name="accounts")
 console = Console()
 
 
@@ -98,7 +101,7 @@ def worker(
     console.print(f"worker running {concurrency} import(s) at a time; SIGTERM stops it")
     stopping.wait()
     grace = runtime.settings.worker_grace_seconds
-    logging.getLogger("loadbay.jobs").info("stopping: running imports get %g s to finish", grace)
+    logging.getLogger("loadbay.jobs").info("stopping: running imports get %.0f s to finish", grace)
     if pool.stop():
         runtime.close()
 
@@ -184,6 +187,91 @@ def clients_revoke(client_id: str) -> None:
         console.print(f"[red]error:[/red] no client {client_id}")
         raise typer.Exit(1)
     console.print(f"revoked {client_id}")
+
+
+@clients_app.command("grant")
+def clients_grant(
+    client_id: str,
+    account: Annotated[str, typer.Option(help="Account id (acc_...) of the client's tenant.")],
+) -> None:
+    """Let a client upload to, and read the documents of, an account."""
+    runtime = _runtime()
+    try:
+        with transaction(runtime.write_sessions) as session:
+            added = grant_account(session, client_id=client_id, account_id=account)
+    except AccountError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        runtime.close()
+    console.print(f"granted {account} to {client_id}" if added else f"{client_id} already had {account}")
+
+
+@clients_app.command("ungrant")
+def clients_ungrant(
+    client_id: str,
+    account: Annotated[str, typer.Option(help="Account id (acc_...).")],
+) -> None:
+    """Stop a client using an account, at once."""
+    runtime = _runtime()
+    try:
+        with transaction(runtime.write_sessions) as session:
+            removed = revoke_grant(session, client_id=client_id, account_id=account)
+    except AccountError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        runtime.close()
+    console.print(
+        f"{client_id} no longer has {account}" if removed else f"{client_id} did not have {account}"
+    )
+
+
+@accounts_app.command("create")
+def accounts_create(
+    tenant: Annotated[str, typer.Option(help="Tenant name; created if new.")],
+    name: Annotated[str, typer.Option(help="Account name, unique within the tenant.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create an account; grant it to clients with ``loadbay clients grant``."""
+    runtime = _runtime()
+    try:
+        with transaction(runtime.write_sessions) as session:
+            created = create_account(session, tenant_name=tenant, name=name)
+            payload = {"account_id": created.id, "tenant": tenant, "name": created.name}
+    except AccountError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        runtime.close()
+    if as_json:
+        typer.echo(json.dumps(payload))
+    else:
+        console.print(
+            f"account_id: {payload['account_id']}\ntenant:     {tenant}\nname:       {payload['name']}"
+        )
+
+
+@accounts_app.command("list")
+def accounts_list(
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's accounts.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List accounts with their tenant and the clients granted to each."""
+    runtime = _runtime()
+    with transaction(runtime.sessions) as session:
+        rows = [
+            {"account_id": account.id, "tenant": owner.name, "name": account.name, "clients": clients}
+            for account, owner, clients in list_accounts(session, tenant_name=tenant)
+        ]
+    runtime.close()
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table("account_id", "tenant", "name", "clients")
+    for row in rows:
+        table.add_row(str(row["account_id"]), str(row["tenant"]), str(row["name"]), " ".join(row["clients"]))
+    console.print(table)
 
 
 def main() -> None:

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     storage_url: str | None = None
     max_upload_bytes: int = Field(default=10 * MiB, gt=0)
+    # Documents uploaded through the files API (seed 004): any kind of file, so a limit of its own.
+    files_max_upload_bytes: int = Field(default=25 * MiB, gt=0)
     token_ttl_seconds: int = Field(default=3600, gt=0)
     signed_url_ttl_seconds: int = Field(default=900, gt=0)
     secret_key: str | None = None

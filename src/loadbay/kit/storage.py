@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import io
+import json
 import os
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
@@ -128,20 +129,47 @@ class ObjectStorage:
 
     # -- signed URLs ---------------------------------------------------------------
 
-    def signed_url(self, key: str, *, ttl_seconds: int) -> str:
-        """A time-limited GET URL for ``key``."""
-        if not self.is_local:
+    def signed_url(
+        self,
+        key: str,
+        *,
+        ttl_seconds: int,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> str:
+        """A time-limited GET URL for ``key``.
+
+        With ``filename`` or ``content_type`` the link is served by Loadbay at ``/signed/<key>``
+        whatever the store, as an attachment with that name and type, both covered by the
+        signature: obstore's presigned S3 URLs cannot set response headers.
+        """
+        extra = {
+            name: value
+            for name, value in (("filename", filename), ("content_type", content_type))
+            if value is not None
+        }
+        if not self.is_local and not extra:
             return str(obstore.sign(self._sign_store, "GET", key, timedelta(seconds=ttl_seconds)))
         expires = int(time.time()) + ttl_seconds
-        query = urlencode({"expires": expires, "signature": self._signature("GET", key, expires)})
+        signature = self._signature("GET", key, expires, filename=filename, content_type=content_type)
+        query = urlencode({"expires": expires, **extra, "signature": signature})
         return f"{self._base_url}/signed/{quote(key)}?{query}"
 
-    def check_signature(self, *, method: str, key: str, expires: str, signature: str) -> SignedUrlCheck:
+    def check_signature(
+        self,
+        *,
+        method: str,
+        key: str,
+        expires: str,
+        signature: str,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> SignedUrlCheck:
         try:
             expires_at = int(expires)
         except ValueError:
             return SignedUrlCheck(False, "The link is malformed.")
-        expected = self._signature(method, key, expires_at)
+        expected = self._signature(method, key, expires_at, filename=filename, content_type=content_type)
         # Compare first, in constant time, so a forged link learns nothing from timing.
         if not hmac.compare_digest(expected.encode(), signature.encode()):
             return SignedUrlCheck(False, "The link's signature does not match.")
@@ -149,8 +177,20 @@ class ObjectStorage:
             return SignedUrlCheck(False, "The link has expired; ask the API for a new one.")
         return SignedUrlCheck(True)
 
-    def _signature(self, method: str, key: str, expires: int) -> str:
+    def _signature(
+        self,
+        method: str,
+        key: str,
+        expires: int,
+        *,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> str:
         message = f"{method}\n{key}\n{expires}".encode()
+        if filename is not None or content_type is not None:
+            # A message of its own shape (JSON, null for an absent value): adding, dropping or
+            # changing either value, or moving text between them, breaks the signature.
+            message = b"attachment-v1\n" + json.dumps([method, key, expires, filename, content_type]).encode()
         digest = hmac.new(self._sign_key, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 

@@ -1,6 +1,7 @@
 """All ORM tables; Alembic imports this one module."""
 
 from loadbay.models.base import Base, utcnow
+from loadbay.models.files import Account, AccountGrant, StoredFile
 from loadbay.models.imports import FAILED, PENDING, PROCESSED, ImportJob
 from loadbay.models.rostering import (
     ROOT_ORGANIZATION,
@@ -17,6 +18,8 @@ __all__ = [
     "PENDING",
     "PROCESSED",
     "ROOT_ORGANIZATION",
+    "Account",
+    "AccountGrant",
     "ApiClient",
     "Base",
     "GroupMembership",
@@ -24,6 +27,7 @@ __all__ = [
     "OrgUnit",
     "RosterGroup",
     "RosterUser",
+    "StoredFile",
     "Tenant",
     "TestSession",
     "utcnow",

@@ -1,0 +1,138 @@
+"""Hand an uploaded CSV document to the importer (``importType``): a normal import job of the core.
+
+The import gets its own copy of the bytes at ``import-csv/pending/<referenceId>.csv``, so the
+document and the import live independently: the worker moves, redacts and files its copy
+as it does every upload. The document stays as uploaded, except that a secret column
+(``user_password``) is blanked in it, because Loadbay keeps no clear passwords.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from loadbay.auth.deps import AuthClient
+from loadbay.errors import ApiError
+from loadbay.files.detect import ContentSniffer
+from loadbay.files.uploads import ReceivedDocument, too_large
+from loadbay.importing.pipeline import stored_key
+from loadbay.importing.reader import FileRejected, open_csv
+from loadbay.importing.registry import ImportType, all_types, get_type
+from loadbay.importing.service import create_import
+from loadbay.importing.uploads import ReceivedUpload
+from loadbay.kit.storage import ObjectStorage
+from loadbay.models import ImportJob
+
+# Importing writes rostering data (users, with passwords), so it takes that scope, not just "files".
+IMPORT_SCOPE = "rostering"
+
+
+def check_import_request(
+    *, client: AuthClient, name: str, document: ReceivedDocument, storage: ObjectStorage, max_bytes: int
+) -> ImportType:
+    """The import type to run, once the client, the type and the file all allow it; ApiError otherwise."""
+    if IMPORT_SCOPE not in client.scopes:
+        raise ApiError(
+            403,
+            f"Insufficient scope: importType hands the file to the importer, which needs the "
+            f"'{IMPORT_SCOPE}' scope as well as 'files'. Ask for a client with both.",
+        )
+    import_type = get_type(name)
+    if import_type is None or import_type.scope != IMPORT_SCOPE:
+        known = ", ".join(t.name for t in all_types(scope=IMPORT_SCOPE))
+        raise ApiError(400, f"Unknown importType '{name[:64]}': choose one of {known}.")
+    if not document.is_text:
+        raise ApiError(
+            400,
+            f"importType needs a CSV text file (UTF-8 or UTF-16); this file is {document.content_type}.",
+        )
+    if document.size > max_bytes:
+        raise too_large(max_bytes, "File for an import")
+    try:
+        with storage.open(document.key) as binary:
+            header = open_csv(binary).header
+    except FileRejected as exc:
+        raise ApiError(400, f"The file cannot be imported: {exc}") from None
+    problems = import_type.header_problems(header)
+    if problems:
+        raise ApiError(
+            400,
+            f"The file does not fit importType '{import_type.name}': {'; '.join(problems)}. "
+            f"Expected columns: {', '.join(import_type.template_header())}.",
+        )
+    return import_type
+
+
+def import_copy_key(reference_id: str) -> str:
+    return stored_key(reference_id, "pending")
+
+
+def copy_for_import(storage: ObjectStorage, *, document: ReceivedDocument, reference_id: str) -> None:
+    """The importer's own copy of the bytes as sent; the caller deletes it if the request fails."""
+    storage.copy(document.key, import_copy_key(reference_id))
+
+
+def blank_secret_columns(
+    storage: ObjectStorage, *, document: ReceivedDocument, import_type: ImportType
+) -> tuple[ReceivedDocument, list[str]]:
+    """Rewrite the stored document with its secret columns blank; (the new description, their names).
+
+    The import has the clear values in its own copy, and blanks them there once it has used them.
+    """
+    with storage.open(document.key) as binary:
+        stream = open_csv(binary)
+        secret = [
+            i
+            for i, name in enumerate(stream.header)
+            if import_type.canonical(name) in import_type.secret_columns
+        ]
+        if not secret:
+            return document, []
+        sniffer = ContentSniffer()
+        digest = hashlib.sha256()
+        size = 0
+        with tempfile.NamedTemporaryFile("w+", encoding="utf-8", newline="", suffix=".csv") as spool:
+            writer = csv.writer(spool, delimiter=stream.delimiter, lineterminator="\r\n")
+            writer.writerow(stream.header)
+            try:
+                for row in stream.rows:
+                    writer.writerow(["" if i in secret else cell for i, cell in enumerate(row.cells)])
+            except FileRejected as exc:
+                raise ApiError(400, f"The file cannot be imported: {exc}") from None
+            spool.flush()
+            with Path(spool.name).open("rb") as written:
+                while chunk := written.read(1024 * 1024):
+                    sniffer.feed(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+            storage.put_file(document.key, Path(spool.name))
+    blanked = [stream.header[i] for i in secret]
+    return (
+        replace(document, size=size, sha256=digest.hexdigest(), content_type=sniffer.content_type()),
+        blanked,
+    )
+
+
+def queue_import(
+    session: Session, *, document: ReceivedDocument, reference_id: str, tenant_id: int, client_pk: int
+) -> ImportJob:
+    """The pending import of the copy made by :func:`copy_for_import`, described as the client sent it."""
+    upload = ReceivedUpload(
+        key=import_copy_key(reference_id),
+        filename=document.filename,
+        size=document.size,
+        sha256=document.sha256,
+    )
+    return create_import(
+        session,
+        reference_id=reference_id,
+        tenant_id=tenant_id,
+        client_id=client_pk,
+        upload=upload,
+        options={"scope": IMPORT_SCOPE},
+    )

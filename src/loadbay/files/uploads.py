@@ -1,0 +1,159 @@
+"""Receive a seed-004 upload: form fields and exactly one file, streamed into object storage.
+
+The file goes to storage chunk by chunk while it is measured, hashed and sniffed. Form
+fields are handed to the caller as soon as each arrives, so an unknown account is refused
+before a file that follows it is read. Whatever is refused leaves nothing stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from loadbay.errors import ApiError
+from loadbay.files.detect import ContentSniffer
+from loadbay.kit.multipart import MultipartError, MultipartReader, PartInfo
+from loadbay.kit.storage import ObjectStorage, StorageError
+
+FILE_FIELD = "file"
+# Room for multipart boundaries and the small form fields on top of the file itself.
+_ENVELOPE_BYTES = 64 * 1024
+MISSING_FILE = "Missing file: send the document as multipart/form-data in a field named 'file'."
+
+
+@dataclass
+class ReceivedDocument:
+    key: str
+    filename: str | None
+    size: int
+    sha256: str
+    content_type: str
+    is_text: bool
+
+
+@dataclass
+class DocumentForm:
+    document: ReceivedDocument
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Empty(Exception):
+    pass
+
+
+def too_large(limit: int, what: str = "File") -> ApiError:
+    mib = limit / (1024 * 1024)
+    readable = f"{mib:g} MB" if mib >= 1 else f"{limit / 1024:g} KB"
+    return ApiError(413, f"{what} too large: the limit is {limit} bytes ({readable}). Send a smaller file.")
+
+
+async def receive_document(
+    request: Request,
+    *,
+    storage: ObjectStorage,
+    key: str,
+    max_bytes: int,
+    on_field: Callable[[str, str], Awaitable[None]],
+) -> DocumentForm:
+    """Store the one file part at ``key``; ``on_field(name, value)`` sees each text field as it arrives.
+
+    If ``on_field`` raises, or anything else goes wrong, the stored file is deleted and the
+    error goes on to the caller.
+    """
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes + _ENVELOPE_BYTES:
+        raise too_large(max_bytes)
+    try:
+        reader = MultipartReader(request)
+    except MultipartError:
+        raise ApiError(400, MISSING_FILE) from None
+
+    document: ReceivedDocument | None = None
+    fields: dict[str, str] = {}
+    try:
+        while (part := await reader.next_part()) is not None:
+            if part.filename is not None or part.name == FILE_FIELD:
+                if document is not None:
+                    raise ApiError(
+                        400,
+                        "Send exactly one file per request: this one has more than one file part. "
+                        "Nothing was stored.",
+                    )
+                if part.name != FILE_FIELD:
+                    raise ApiError(400, f"{MISSING_FILE} The file came in a field named '{part.name}'.")
+                document = await _store(reader, part, storage=storage, key=key, max_bytes=max_bytes)
+                continue
+            if part.name in fields:
+                raise ApiError(400, f"The form field '{part.name}' appears more than once; send it once.")
+            fields[part.name] = value = (await reader.read_text()).strip()
+            await on_field(part.name, value)
+    except MultipartError as exc:
+        await _discard(storage, key, document)
+        raise ApiError(400, f"The upload could not be read: {exc}") from exc
+    except BaseException:
+        # Also a client that hangs up after its file: nothing half-accepted stays behind.
+        await _discard(storage, key, document)
+        raise
+    if document is None:
+        raise ApiError(400, MISSING_FILE)
+    return DocumentForm(document=document, fields=fields)
+
+
+async def _discard(storage: ObjectStorage, key: str, document: ReceivedDocument | None) -> None:
+    if document is not None:
+        await run_in_threadpool(storage.delete, key)
+
+
+async def _store(
+    reader: MultipartReader, part: PartInfo, *, storage: ObjectStorage, key: str, max_bytes: int
+) -> ReceivedDocument:
+    sniffer = ContentSniffer()
+    digest = hashlib.sha256()
+    size = 0
+
+    async def measured_chunks() -> AsyncIterator[bytes]:
+        nonlocal size
+        async for chunk in reader.iter_data():
+            size += len(chunk)
+            if size > max_bytes:
+                raise _TooLarge()
+            sniffer.feed(chunk)
+            digest.update(chunk)
+            yield chunk
+        if size == 0:
+            raise _Empty()
+
+    try:
+        # Raising inside the iterator makes put_stream store nothing.
+        await storage.put_stream(key, measured_chunks())
+    except _TooLarge:
+        raise too_large(max_bytes) from None
+    except _Empty:
+        raise ApiError(400, "The file is empty: there is nothing to store.") from None
+    except StorageError as exc:
+        raise ApiError(500, f"Upload error: {exc}") from exc
+    return ReceivedDocument(
+        key=key,
+        filename=clean_filename(part.filename),
+        size=size,
+        sha256=digest.hexdigest(),
+        content_type=sniffer.content_type(),
+        is_text=sniffer.is_text,
+    )
+
+
+def clean_filename(filename: str | None) -> str | None:
+    """The base name with path and unprintable characters dropped: metadata, never a storage key."""
+    if filename is None:
+        return None
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable()).strip()[:255]
+    return cleaned or None
