@@ -101,7 +101,7 @@ def worker(
     console.print(f"worker running {concurrency} import(s) at a time; SIGTERM stops it")
     stopping.wait()
     grace = runtime.settings.worker_grace_seconds
-    logging.getLogger("loadbay.jobs").info("stopping: running imports get %.0f s to finish", grace)
+    logging.getLogger("loadbay.jobs").info("stopping: running imports get %g s to finish", grace)
     if pool.stop():
         runtime.close()
 
