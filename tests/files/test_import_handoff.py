@@ -84,6 +84,8 @@ def test_the_stored_document_keeps_no_clear_password(importer: FilesUser) -> Non
         job = session.get(ImportJob, reference_id)
         assert job is not None
         assert (job.size_bytes, job.sha256) == (len(USERS_CSV), hashlib.sha256(USERS_CSV).hexdigest())
+        # The import runs as the type asked for, not one detected from the header.
+        assert job.options == {"scope": "rostering", "import_type": "users"}
     pending = importer.runtime.settings.data_dir / "objects" / f"import-csv/pending/{reference_id}.csv"
     assert pending.read_bytes() == USERS_CSV
 

@@ -32,6 +32,7 @@ from loadbay.files.service import (
     record_file,
 )
 from loadbay.files.uploads import ReceivedDocument, receive_document
+from loadbay.importing.registry import ImportType
 from loadbay.importing.service import new_reference_id
 from loadbay.models import Account, StoredFile
 from loadbay.runtime import Runtime
@@ -112,6 +113,7 @@ async def upload_files(
         stored_type, warning = document_type(form.fields.get("documentType"))
         warnings = [warning] if warning else []
         kept = form.document
+        import_type: ImportType | None = None
         import_name = form.fields.get("importType", "")
         if import_name:
             import_type = await run_in_threadpool(
@@ -145,6 +147,7 @@ async def upload_files(
             kept=kept,
             stored_type=stored_type,
             reference_id=reference_id,
+            import_type=import_type,
         )
     except BaseException:
         # No row, no object: a refused upload leaves nothing behind.
@@ -165,10 +168,16 @@ def _record(
     kept: ReceivedDocument,
     stored_type: str | None,
     reference_id: str | None,
+    import_type: ImportType | None,
 ) -> StoredFile:
-    if reference_id is not None:
+    if reference_id is not None and import_type is not None:
         queue_import(
-            session, document=sent, reference_id=reference_id, tenant_id=client.tenant_id, client_pk=client.id
+            session,
+            document=sent,
+            import_type=import_type,
+            reference_id=reference_id,
+            tenant_id=client.tenant_id,
+            client_pk=client.id,
         )
     row = record_file(
         session,

@@ -119,7 +119,13 @@ def blank_secret_columns(
 
 
 def queue_import(
-    session: Session, *, document: ReceivedDocument, reference_id: str, tenant_id: int, client_pk: int
+    session: Session,
+    *,
+    document: ReceivedDocument,
+    import_type: ImportType,
+    reference_id: str,
+    tenant_id: int,
+    client_pk: int,
 ) -> ImportJob:
     """The pending import of the copy made by :func:`copy_for_import`, described as the client sent it."""
     upload = ReceivedUpload(
@@ -134,5 +140,6 @@ def queue_import(
         tenant_id=tenant_id,
         client_id=client_pk,
         upload=upload,
-        options={"scope": IMPORT_SCOPE},
+        # The type asked for, not one detected from the header: importType binds.
+        options={"scope": IMPORT_SCOPE, "import_type": import_type.name},
     )
