@@ -107,8 +107,8 @@ def write_file(template: Template, path: Path, rows: int, *, generation: int) ->
             writer.writerow(template.row(i, generation, password_hash))
 
 
-def client_token(server: LoadbayServer) -> str:
-    client = server.create_client()
+def client_token(server: LoadbayServer, tenant: str = "district-a") -> str:
+    client = server.create_client(tenant)
     response = httpx.post(
         f"{server.url}/api/v1/oauth2/tokens",
         data={

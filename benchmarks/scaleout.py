@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from tests.e2e.server import LoadbayServer
 from tests.scaleout.fleet import WorkerProcess
 
-from benchmarks.run import TEMPLATES, drop_postgres, fresh_postgres, raw_postgres
+from benchmarks.run import TEMPLATES, client_token, drop_postgres, fresh_postgres, raw_postgres
 
 TENANTS = ("district-a", "district-b")
 USERS = next(template for template in TEMPLATES if template.name == "users")
@@ -50,21 +50,6 @@ def write_files(work: Path, count: int, target_bytes: int) -> tuple[list[tuple[s
     return files, total
 
 
-def token(server: LoadbayServer, tenant: str) -> str:
-    client = server.create_client(tenant)
-    response = httpx.post(
-        f"{server.url}/api/v1/oauth2/tokens",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": client["client_id"],
-            "client_secret": client["client_secret"],
-        },
-    )
-    response.raise_for_status()
-    value: str = response.json()["access_token"]
-    return value
-
-
 def run_fleet(work: Path, pg_base: str, files: list[tuple[str, Path]], workers: int) -> float:
     """Seconds from the first upload until every import is processed, with ``workers`` worker processes."""
     case = work / f"workers-{workers}"
@@ -80,7 +65,7 @@ def run_fleet(work: Path, pg_base: str, files: list[tuple[str, Path]], workers: 
     fleet: list[WorkerProcess] = []
     try:
         api.start()
-        tokens = {tenant: token(api, tenant) for tenant in TENANTS}
+        tokens = {tenant: client_token(api, tenant) for tenant in TENANTS}
         fleet = [WorkerProcess(api.env, case / f"worker-{i}.log").start() for i in range(workers)]
 
         def upload(item: tuple[str, Path]) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from loadbay.files.uploads import ReceivedDocument
 from loadbay.models import StoredFile
+from loadbay.models.base import iso_utc
 
 # The document types of seed 004 (and of BackofficeSPA), spelled exactly as the document spells them.
 DOCUMENT_TYPES = ("Invoice", "CSV", "Document")
@@ -139,10 +140,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise BadCursor(cursor) from exc
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat(timespec="seconds") + "Z"
-
-
 def file_payload(row: StoredFile) -> dict[str, Any]:
     """A document as every endpoint describes it."""
     return {
@@ -153,6 +150,6 @@ def file_payload(row: StoredFile) -> dict[str, Any]:
         "size": row.size_bytes,
         "contentType": row.content_type,
         "sha256": row.sha256,
-        "uploadedAt": _iso(row.created_at),
+        "uploadedAt": iso_utc(row.created_at),
         "referenceId": row.import_id,
     }

@@ -7,8 +7,7 @@ before a file that follows it is read. Whatever is refused leaves nothing stored
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
@@ -16,8 +15,9 @@ from starlette.requests import Request
 
 from loadbay.errors import ApiError
 from loadbay.files.detect import ContentSniffer
+from loadbay.kit import streaming
 from loadbay.kit.multipart import MultipartError, MultipartReader, PartInfo
-from loadbay.kit.storage import ObjectStorage, StorageError
+from loadbay.kit.storage import ObjectStorage
 
 FILE_FIELD = "file"
 # Room for multipart boundaries and the small form fields on top of the file itself.
@@ -41,18 +41,12 @@ class DocumentForm:
     fields: dict[str, str] = field(default_factory=dict)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class _Empty(Exception):
     pass
 
 
 def too_large(limit: int, what: str = "File") -> ApiError:
-    mib = limit / (1024 * 1024)
-    readable = f"{mib:g} MB" if mib >= 1 else f"{limit / 1024:g} KB"
-    return ApiError(413, f"{what} too large: the limit is {limit} bytes ({readable}). Send a smaller file.")
+    return streaming.too_large(limit, what=what, advice="Send a smaller file.")
 
 
 async def receive_document(
@@ -116,44 +110,24 @@ async def _store(
     reader: MultipartReader, part: PartInfo, *, storage: ObjectStorage, key: str, max_bytes: int
 ) -> ReceivedDocument:
     sniffer = ContentSniffer()
-    digest = hashlib.sha256()
-    size = 0
 
-    async def measured_chunks() -> AsyncIterator[bytes]:
-        nonlocal size
-        async for chunk in reader.iter_data():
-            size += len(chunk)
-            if size > max_bytes:
-                raise _TooLarge()
-            sniffer.feed(chunk)
-            digest.update(chunk)
-            yield chunk
+    def at_end(size: int) -> None:
         if size == 0:
             raise _Empty()
 
     try:
-        # Raising inside the iterator makes put_stream store nothing.
-        await storage.put_stream(key, measured_chunks())
-    except _TooLarge:
+        streamed = await streaming.store_stream(
+            storage, key, reader.iter_data(), max_bytes=max_bytes, inspect=sniffer.feed, at_end=at_end
+        )
+    except streaming.TooLarge:
         raise too_large(max_bytes) from None
     except _Empty:
         raise ApiError(400, "The file is empty: there is nothing to store.") from None
-    except StorageError as exc:
-        raise ApiError(500, f"Upload error: {exc}") from exc
     return ReceivedDocument(
         key=key,
-        filename=clean_filename(part.filename),
-        size=size,
-        sha256=digest.hexdigest(),
+        filename=streaming.clean_filename(part.filename),
+        size=streamed.size,
+        sha256=streamed.sha256,
         content_type=sniffer.content_type(),
         is_text=sniffer.is_text,
     )
-
-
-def clean_filename(filename: str | None) -> str | None:
-    """The base name with path and unprintable characters dropped: metadata, never a storage key."""
-    if filename is None:
-        return None
-    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = "".join(ch for ch in base if ch.isprintable()).strip()[:255]
-    return cleaned or None

@@ -12,6 +12,7 @@ from loadbay.importing.results import ResultWriter
 from loadbay.importing.uploads import ReceivedUpload
 from loadbay.kit.storage import ObjectStorage
 from loadbay.models import PENDING, ImportJob
+from loadbay.models.base import iso_utc
 
 
 def new_reference_id() -> str:
@@ -57,10 +58,6 @@ def get_tenant_import(session: Session, *, tenant_id: int, reference_id: str) ->
     return job
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat(timespec="seconds") + "Z" if value is not None else None
-
-
 def status_payload(job: ImportJob) -> dict[str, Any]:
     """Seed 001's ``status``, ``fileLine`` and ``messages``, then fields that help."""
     return {
@@ -79,9 +76,9 @@ def status_payload(job: ImportJob) -> dict[str, Any]:
         },
         "messageCount": job.message_count,
         "attempts": job.attempts,
-        "createdAt": _iso(job.created_at),
-        "startedAt": _iso(job.started_at),
-        "finishedAt": _iso(job.finished_at),
+        "createdAt": iso_utc(job.created_at),
+        "startedAt": iso_utc(job.started_at),
+        "finishedAt": iso_utc(job.finished_at),
     }
 
 

@@ -6,8 +6,6 @@ that fails any check is refused and nothing is stored.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -15,14 +13,11 @@ from starlette.requests import Request
 from loadbay.errors import ApiError
 from loadbay.kit.csvsniff import NotCsvError, TextChecker
 from loadbay.kit.multipart import MultipartError, MultipartReader, PartInfo
-from loadbay.kit.storage import ObjectStorage, StorageError
+from loadbay.kit.storage import ObjectStorage
+from loadbay.kit.streaming import TooLarge, clean_filename, store_stream, too_large
 
 # Room for multipart boundaries and small form fields on top of the file itself.
 _ENVELOPE_BYTES = 64 * 1024
-
-
-class UploadTooLarge(Exception):
-    pass
 
 
 @dataclass
@@ -32,14 +27,6 @@ class ReceivedUpload:
     size: int
     sha256: str
     fields: dict[str, str] = field(default_factory=dict)
-
-
-def _too_large(limit: int) -> ApiError:
-    mib = limit / (1024 * 1024)
-    return ApiError(
-        413,
-        f"File too large: the limit is {limit} bytes ({mib:.0f} MB). Split the file and upload each part.",
-    )
 
 
 async def receive_csv_upload(
@@ -53,7 +40,7 @@ async def receive_csv_upload(
     """Store the multipart ``field_name`` file at ``key``; other form fields come back in ``fields``."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes + _ENVELOPE_BYTES:
-        raise _too_large(max_bytes)
+        raise too_large(max_bytes)
     try:
         reader = MultipartReader(request)
     except MultipartError:
@@ -96,37 +83,22 @@ async def _store_part(
     if filename and not filename.lower().endswith(".csv"):
         raise ApiError(
             400,
-            f"Invalid file type: only .csv files are accepted, got '{_display_name(filename)}'.",
+            f"Invalid file type: only .csv files are accepted, got '{clean_filename(filename)}'.",
         )
     checker = TextChecker()
-    digest = hashlib.sha256()
-    size = 0
-
-    async def checked_chunks() -> AsyncIterator[bytes]:
-        nonlocal size
-        async for chunk in reader.iter_data():
-            size += len(chunk)
-            if size > max_bytes:
-                raise UploadTooLarge()
-            checker.feed(chunk)
-            digest.update(chunk)
-            yield chunk
-        checker.finish()
-
     try:
-        await storage.put_stream(key, checked_chunks())
-    except UploadTooLarge:
-        raise _too_large(max_bytes) from None
+        streamed = await store_stream(
+            storage,
+            key,
+            reader.iter_data(),
+            max_bytes=max_bytes,
+            inspect=checker.feed,
+            at_end=lambda _size: checker.finish(),
+        )
+    except TooLarge:
+        raise too_large(max_bytes) from None
     except NotCsvError as exc:
         raise ApiError(400, f"Invalid file type: {exc}") from None
-    except StorageError as exc:
-        raise ApiError(500, f"Upload error: {exc}") from exc
     return ReceivedUpload(
-        key=key, filename=_display_name(filename) or None, size=size, sha256=digest.hexdigest()
+        key=key, filename=clean_filename(filename), size=streamed.size, sha256=streamed.sha256
     )
-
-
-def _display_name(filename: str) -> str:
-    """The file's base name with control characters dropped; kept as metadata, never as a path."""
-    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    return "".join(ch for ch in base if ch.isprintable())[:255]

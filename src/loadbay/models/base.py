@@ -23,3 +23,8 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Naive UTC: both SQLite and PostgreSQL store and compare it the same way."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """A naive UTC timestamp as the API shows it: ``2026-11-24T10:00:00Z``."""
+    return value.isoformat(timespec="seconds") + "Z" if value is not None else None

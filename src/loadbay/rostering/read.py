@@ -15,10 +15,7 @@ from sqlalchemy.orm import Session
 
 from loadbay.kit.pagination import encode_cursor
 from loadbay.models import GroupMembership, OrgUnit, RosterGroup, RosterUser, TestSession
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat(timespec="seconds") + "Z" if value is not None else None
+from loadbay.models.base import iso_utc
 
 
 def _json(value: str | None) -> Any:
@@ -31,8 +28,8 @@ def organization_view(unit: OrgUnit) -> dict[str, Any]:
         "name": unit.name,
         "description": unit.description,
         "parentOrganizationId": unit.parent_org_id,
-        "createdAt": _iso(unit.created_at),
-        "updatedAt": _iso(unit.updated_at),
+        "createdAt": iso_utc(unit.created_at),
+        "updatedAt": iso_utc(unit.updated_at),
     }
 
 
@@ -48,8 +45,8 @@ def user_view(user: RosterUser) -> dict[str, Any]:
         "externalId": _json(user.external_id),
         "metadata": _json(user.metadata_json) or {},
         "hasPassword": user.password_hash is not None,
-        "createdAt": _iso(user.created_at),
-        "updatedAt": _iso(user.updated_at),
+        "createdAt": iso_utc(user.created_at),
+        "updatedAt": iso_utc(user.updated_at),
     }
 
 
@@ -60,8 +57,8 @@ def group_view(group: RosterGroup) -> dict[str, Any]:
         "active": group.active,
         "organizationId": group.organization_id,
         "metadata": _json(group.metadata_json) or {},
-        "createdAt": _iso(group.created_at),
-        "updatedAt": _iso(group.updated_at),
+        "createdAt": iso_utc(group.created_at),
+        "updatedAt": iso_utc(group.updated_at),
     }
 
 
@@ -70,7 +67,7 @@ def membership_view(link: GroupMembership) -> dict[str, Any]:
         "username": link.username,
         "groupName": link.group_name,
         "role": link.role,
-        "createdAt": _iso(link.created_at),
+        "createdAt": iso_utc(link.created_at),
     }
 
 
@@ -95,8 +92,8 @@ def session_view(item: TestSession) -> dict[str, Any]:
         "testRunnerSessionPlugins": _split(item.session_plugins),
         "reportSettings": _split(item.report_settings),
         "readAloud": item.read_aloud,
-        "createdAt": _iso(item.created_at),
-        "updatedAt": _iso(item.updated_at),
+        "createdAt": iso_utc(item.created_at),
+        "updatedAt": iso_utc(item.updated_at),
     }
 
 
