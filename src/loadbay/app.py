@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from loadbay import __version__
 from loadbay.auth.endpoints import router as auth_router
+from loadbay.batches.endpoints import router as batches_router
 from loadbay.catalog import load_import_types
 from loadbay.config import Settings
 from loadbay.deps import RuntimeDep
@@ -58,6 +59,7 @@ def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
     app.include_router(rostering_router)
     app.include_router(templates_router)
     app.include_router(files_router)
+    app.include_router(batches_router)
     app.include_router(downloads_router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=10 * MiB, gt=0)
     # Documents uploaded through the files API (seed 004): any kind of file, so a limit of its own.
     files_max_upload_bytes: int = Field(default=25 * MiB, gt=0)
+    # Files uploaded to an import batch (seed 003, which names 50 MB as its limit).
+    batches_max_upload_bytes: int = Field(default=50 * MiB, gt=0)
     token_ttl_seconds: int = Field(default=3600, gt=0)
     signed_url_ttl_seconds: int = Field(default=900, gt=0)
     secret_key: str | None = None
@@ -46,6 +48,8 @@ class Settings(BaseSettings):
     # After SIGTERM a worker finishes its running imports for this long, then hands them back.
     worker_grace_seconds: float = Field(default=30.0, ge=0)
     poll_seconds: float = Field(default=1.0, gt=0)
+    # How often each worker deletes import-batch files past their company's retention period.
+    retention_sweep_seconds: float = Field(default=3600.0, gt=0)
     batch_rows: int = Field(default=20_000, gt=0)
     # argon2id cost for passwords in imported files: OWASP's recommendation (m=19 MiB, t=2, p=1),
     # a deliberate balance for bulk imports of many accounts at once.

@@ -8,8 +8,10 @@ resumes after that line, so a re-run converges to the same rows, counts and resu
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import Counter
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -277,7 +279,8 @@ class ImportRun:
         )
         for index, found in zip(checked["index"].to_list(), checked["problems"].to_list(), strict=True):
             problems.setdefault(index, []).extend(found)
-        keys = _keys(frame, import_type.key_columns)
+        # From the masked cells: a key is echoed in messages and the result file too.
+        keys = _keys(shown, import_type.key_columns)
         for index, key in enumerate(keys):
             if key:
                 first = seen_keys.setdefault(key, batch.first_lines[index])
@@ -419,7 +422,11 @@ class ImportRun:
             secret = (
                 [i for i, name in enumerate(stream.header) if "password" in name.lower()] if stream else []
             )
-            if stream is None or not secret:
+            # A type that masks cells (card numbers) masks them in this copy too.
+            forced = self.options.get("import_type")
+            known = stream and (get_type(str(forced)) if forced else detect(stream.header, scope=self.scope))
+            mask = known.mask if known else None
+            if stream is None or not (secret or mask):
                 self.storage.copy(self.source_key, final_key)
                 return
             copy = RedactedCopy(
@@ -431,10 +438,26 @@ class ImportRun:
             )
             # Rows past a line the reader cannot parse are dropped rather than kept unredacted.
             with suppress(FileRejected):
-                for row in stream.rows:
-                    copy.write(row.cells)
+                if mask is None:
+                    for row in stream.rows:
+                        copy.write(row.cells)
+                else:
+                    rows = (row.cells for row in stream.rows)
+                    # Masked a chunk at a time; a chunk with an unparsable line is dropped whole.
+                    while chunk := list(itertools.islice(rows, 10_000)):
+                        for cells in _masked(mask, chunk):
+                            copy.write(cells)
             copy.flush(1)
             copy.assemble(parts=1, key=final_key)
+
+
+def _masked(mask: Callable[[pl.DataFrame], pl.DataFrame], rows: list[list[str]]) -> list[list[str]]:
+    """Rows of a rejected file through the type's mask; ragged rows keep their own length."""
+    width = max(len(cells) for cells in rows)
+    names = [f"_{i}" for i in range(width)]
+    padded = [cells + [""] * (width - len(cells)) for cells in rows]
+    frame = mask(pl.DataFrame(padded, schema=dict.fromkeys(names, pl.Utf8), orient="row"))
+    return [list(masked[: len(cells)]) for cells, masked in zip(rows, frame.iter_rows(), strict=True)]
 
 
 def _keys(frame: pl.DataFrame, key_columns: tuple[str, ...]) -> list[str]:

@@ -165,6 +165,7 @@ class Worker:
     def run_forever(self) -> None:
         wakeup = self.runtime.wakeup
         while not self.stop.is_set():
+            self._sweep_retention()
             try:
                 worked = self.run_once()
             except Exception as exc:
@@ -176,6 +177,25 @@ class Worker:
             if not worked and not self.stop.is_set():
                 wakeup.wait(self.runtime.settings.poll_seconds)
                 wakeup.clear()
+
+    # -- retention (seed 003 import batches) -------------------------------------------------
+
+    _next_sweep: float = 0.0
+
+    def _sweep_retention(self) -> None:
+        """Every ``retention_sweep_seconds``, delete import-batch files past their retention."""
+        now = time.monotonic()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + self.runtime.settings.retention_sweep_seconds
+        # Imported here: jobs/ sits below the import types, which import the engine at load time.
+        from loadbay.payments.retention import sweep_retention
+
+        try:
+            sweep_retention(self.runtime)
+        except Exception as exc:
+            # The next sweep tries again; imports go on meanwhile.
+            log.warning("retention sweep failed: %s", str(exc).splitlines()[0][:200])
 
 
 class JobListener:

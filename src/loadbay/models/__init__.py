@@ -3,6 +3,15 @@
 from loadbay.models.base import Base, utcnow
 from loadbay.models.files import Account, AccountGrant, StoredFile
 from loadbay.models.imports import FAILED, PENDING, PROCESSED, ImportJob
+from loadbay.models.payments import (
+    Company,
+    CompanyProject,
+    ImportBatch,
+    PaymentInfo,
+    PaymentTransaction,
+    TransferPaymentInfo,
+    TransferTransaction,
+)
 from loadbay.models.rostering import (
     ROOT_ORGANIZATION,
     GroupMembership,
@@ -22,13 +31,20 @@ __all__ = [
     "AccountGrant",
     "ApiClient",
     "Base",
+    "Company",
+    "CompanyProject",
     "GroupMembership",
+    "ImportBatch",
     "ImportJob",
     "OrgUnit",
+    "PaymentInfo",
+    "PaymentTransaction",
     "RosterGroup",
     "RosterUser",
     "StoredFile",
     "Tenant",
     "TestSession",
+    "TransferPaymentInfo",
+    "TransferTransaction",
     "utcnow",
 ]

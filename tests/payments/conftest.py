@@ -1,0 +1,3 @@
+from tests.batches.conftest import merchant
+
+__all__ = ["merchant"]
