@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from loadbay.db import is_postgresql, transaction
 from loadbay.importing.pipeline import LeaseLost, run_import
+from loadbay.jobs.periodic import periodic_tasks
 from loadbay.jobs.service import (
     NOTIFY_CHANNEL,
     claim_next_job,
@@ -81,6 +82,7 @@ class Worker:
         self.worker_id = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stop = threading.Event()
         self.lease: JobLease | None = None
+        self._next_run: dict[str, float] = {}
         # Set when an import failed while the database or object store was unreachable; until
         # both answer again the worker claims nothing, so an outage cannot use up attempts.
         self._outage = False
@@ -165,7 +167,7 @@ class Worker:
     def run_forever(self) -> None:
         wakeup = self.runtime.wakeup
         while not self.stop.is_set():
-            self._sweep_retention()
+            self._run_periodic()
             try:
                 worked = self.run_once()
             except Exception as exc:
@@ -178,24 +180,23 @@ class Worker:
                 wakeup.wait(self.runtime.settings.poll_seconds)
                 wakeup.clear()
 
-    # -- retention (seed 003 import batches) -------------------------------------------------
+    # -- housekeeping registered by features (jobs/periodic.py) --------------------------------
 
-    _next_sweep: float = 0.0
-
-    def _sweep_retention(self) -> None:
-        """Every ``retention_sweep_seconds``, delete import-batch files past their retention."""
+    def _run_periodic(self) -> None:
+        """Run each registered task whose interval has passed; a failure waits for the next turn."""
         now = time.monotonic()
-        if now < self._next_sweep:
-            return
-        self._next_sweep = now + self.runtime.settings.retention_sweep_seconds
-        # Imported here: jobs/ sits below the import types, which import the engine at load time.
-        from loadbay.payments.retention import sweep_retention
-
-        try:
-            sweep_retention(self.runtime)
-        except Exception as exc:
-            # The next sweep tries again; imports go on meanwhile.
-            log.warning("retention sweep failed: %s", str(exc).splitlines()[0][:200])
+        for task in periodic_tasks():
+            if now < self._next_run.get(task.name, 0.0):
+                continue
+            self._next_run[task.name] = now + task.interval(self.runtime.settings)
+            try:
+                task.run(self.runtime)
+            except Exception as exc:
+                log.warning(
+                    "%s failed: %s",
+                    task.name,
+                    str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
+                )
 
 
 class JobListener:

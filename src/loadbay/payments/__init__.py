@@ -1,8 +1,8 @@
 """Seed-003 payment import types, and the companies, projects and batches they are imported for.
 
-Importing this package registers the import types.
+Importing this package registers the import types and the workers' retention sweep.
 """
 
-from loadbay.payments import types
+from loadbay.payments import retention, types
 
-__all__ = ["types"]
+__all__ = ["retention", "types"]

@@ -21,10 +21,7 @@ from sqlalchemy.orm import Session
 
 from loadbay.importing.batch import CREATED, FAILED, UPDATED, BatchContext, BatchResult
 from loadbay.importing.columns import Column, Required
-from loadbay.models import Base, ImportBatch
-from loadbay.payments.cards import shown
-from loadbay.payments.money import amount_problem, minor_units, normalized_amount
-from loadbay.rostering.common import (
+from loadbay.importing.planning import (
     FramePlan,
     any_changed,
     batch_constants,
@@ -32,6 +29,9 @@ from loadbay.rostering.common import (
     outcome_expr,
     stripped,
 )
+from loadbay.models import Base, ImportBatch
+from loadbay.payments.cards import shown
+from loadbay.payments.money import amount_problem, minor_units, normalized_amount
 
 # Below SQLite's bound-parameter limit, large enough to keep round trips few.
 _IN_CHUNK = 5000

@@ -6,23 +6,20 @@ import polars as pl
 
 from loadbay.importing.batch import CREATED, FAILED, UPDATED, BatchContext, BatchResult
 from loadbay.importing.columns import Column, Required, boolean
-from loadbay.importing.registry import ImportType, register
-from loadbay.models import RosterGroup
-from loadbay.rostering.common import (
+from loadbay.importing.planning import (
     FramePlan,
     Planned,
-    active_value,
-    active_warning,
     any_changed,
     batch_constants,
-    known_org_ids,
-    merge_metadata,
     messages_of,
     optional_value,
     outcome_expr,
     stripped,
 )
-from loadbay.rostering.writing import fetch_frame
+from loadbay.importing.registry import ImportType, register
+from loadbay.importing.writing import fetch_frame
+from loadbay.models import RosterGroup
+from loadbay.rostering.common import active_value, active_warning, known_org_ids, merge_metadata
 
 METADATA_PREFIX = "group_metadata_"
 

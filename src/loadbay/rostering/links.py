@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext, BatchResult
 from loadbay.importing.columns import Column, Required, one_of
+from loadbay.importing.planning import UpsertPlan, apply_plans
 from loadbay.importing.registry import ImportType, register
 from loadbay.models import GroupMembership, RosterUser, utcnow
 from loadbay.rostering import users
-from loadbay.rostering.common import UpsertPlan, apply_plans, known_group_names
+from loadbay.rostering.common import known_group_names
 
 GROUP_ROLES = ("TEST_TAKER", "GRADER", "BOOKLET_PUBLISHER", "SCAN_UPLOADER")
 

@@ -9,10 +9,11 @@ import polars as pl
 
 from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext, BatchResult
 from loadbay.importing.columns import Column, Required
+from loadbay.importing.planning import UpsertPlan
 from loadbay.importing.registry import ImportType, register
+from loadbay.importing.writing import fetch_existing
 from loadbay.models import ROOT_ORGANIZATION, OrgUnit, utcnow
-from loadbay.rostering.common import UpsertPlan, apply_optional, cell, known_org_ids
-from loadbay.rostering.writing import fetch_existing
+from loadbay.rostering.common import apply_optional, cell, known_org_ids
 
 MAX_LEVELS = 15
 

@@ -16,18 +16,12 @@ import polars as pl
 
 from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext, BatchResult
 from loadbay.importing.columns import Check, Column, Required, pattern
+from loadbay.importing.planning import UpsertPlan, apply_plans
 from loadbay.importing.registry import ImportType, register
+from loadbay.importing.writing import fetch_existing
 from loadbay.models import TestSession, utcnow
 from loadbay.rostering import groups
-from loadbay.rostering.common import (
-    UpsertPlan,
-    apply_optional,
-    apply_plans,
-    cell,
-    known_group_names,
-    normalize_list,
-)
-from loadbay.rostering.writing import fetch_existing
+from loadbay.rostering.common import apply_optional, cell, known_group_names, normalize_list
 
 ISO_8601 = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
 

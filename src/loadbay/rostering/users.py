@@ -17,25 +17,21 @@ from loadbay.importing.columns import (
     one_of,
     pattern,
 )
-from loadbay.importing.registry import ImportType, register
-from loadbay.models import RosterUser
-from loadbay.rostering.common import (
+from loadbay.importing.planning import (
     FramePlan,
     Planned,
-    active_value,
-    active_warning,
     any_changed,
     batch_constants,
-    known_org_ids,
-    list_value,
-    merge_metadata,
     messages_of,
     optional_value,
     outcome_expr,
     stripped,
 )
+from loadbay.importing.registry import ImportType, register
+from loadbay.importing.writing import fetch_frame
+from loadbay.models import RosterUser
+from loadbay.rostering.common import active_value, active_warning, known_org_ids, list_value, merge_metadata
 from loadbay.rostering.passwords import PREHASHED, PasswordHashing, password_policy
-from loadbay.rostering.writing import fetch_frame
 
 ROLES = (
     "ADMIN",
