@@ -64,23 +64,6 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _sqlite_rows(rows: list[dict[str, Any]], columns: list[str]) -> list[tuple[Any, ...]]:
-    # Datetimes become the text SQLAlchemy's SQLite DateTime type reads back; a batch shares
-    # a handful of timestamps, so each is formatted once.
-    dated = [c for c in columns if isinstance(rows[0][c], datetime)]
-    formatted: dict[datetime, str] = {}
-    result = []
-    for row in rows:
-        values = dict(row)
-        for column in dated:
-            moment = values[column]
-            if moment not in formatted:
-                formatted[moment] = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
-            values[column] = formatted[moment]
-        result.append(tuple(values[c] for c in columns))
-    return result
-
-
 def upsert(
     session: Session,
     *,
@@ -89,43 +72,12 @@ def upsert(
     keys: tuple[str, ...],
     keep_on_update: tuple[str, ...] = (),
 ) -> None:
-    """Insert rows, or update the stored row with the same ``keys``; one merge per batch."""
-    if not rows:
-        return
-    table = _quoted(model.__tablename__)
-    columns = list(rows[0])
-    column_list = ", ".join(_quoted(c) for c in columns)
-    conflict = ", ".join(_quoted(k) for k in keys)
-    updates = ", ".join(
-        f"{_quoted(c)} = excluded.{_quoted(c)}" for c in columns if c not in keys and c not in keep_on_update
-    )
-    merge = f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
-    # Every identifier below comes from the model's own table and column names, quoted; the
-    # values travel as COPY data or bound parameters. Hence the S608 waivers.
-    connection = session.connection()
-    if is_postgresql(session):
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        stage = _quoted("stage_" + model.__tablename__)
-        with driver.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
-                f"SELECT {column_list} FROM {table} WITH NO DATA"
-            )
-            # Empty even when a transaction merges more than one batch.
-            cursor.execute(f"TRUNCATE {stage}")
-            with cursor.copy(f"COPY {stage} ({column_list}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
-            cursor.execute(
-                f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {stage} {merge}"  # noqa: S608
-            )
-        return
-    placeholders = ", ".join("?" for _ in columns)
-    connection.exec_driver_sql(
-        f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}) {merge}",  # noqa: S608
-        _sqlite_rows(rows, columns),
-    )
+    """``upsert_frame`` for a list of row dicts (the small, row-by-row plans)."""
+    if rows:
+        frame = pl.DataFrame(rows, infer_schema_length=None)
+        upsert_frame(
+            session, model=model, frame=frame, keys=keys, constants={}, keep_on_update=keep_on_update
+        )
 
 
 def fetch_frame(

@@ -20,21 +20,6 @@ from loadbay.importing.planning import stripped
 from loadbay.models import OrgUnit, RosterGroup
 
 
-def parse_active(raw: object, column: str, warnings: list[str]) -> bool:
-    """TRUE/FALSE, blank meaning TRUE; 1/0 accepted with a warning (spreadsheets turn TRUE into 1)."""
-    value = str(raw or "").strip().upper()
-    if value in ("1", "0"):
-        warnings.append(
-            f"{column}: '{value}' read as {'TRUE' if value == '1' else 'FALSE'}; write TRUE or FALSE"
-        )
-    return value in ("", "TRUE", "1")
-
-
-def is_warning(message: str) -> bool:
-    """Warnings are reported but do not fail the row."""
-    return "read as TRUE" in message or "read as FALSE" in message
-
-
 def cell(record: Mapping[str, object], column: str) -> str:
     return str(record.get(column) or "").strip()
 
