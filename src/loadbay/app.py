@@ -20,12 +20,14 @@ from loadbay.deps import RuntimeDep
 from loadbay.downloads.endpoints import router as downloads_router
 from loadbay.errors import install_error_handlers
 from loadbay.files.endpoints import router as files_router
+from loadbay.imports.endpoints import router as imports_router
 from loadbay.jobs.worker import WorkerPool
 from loadbay.kit.storage import StorageError
 from loadbay.rostering.endpoints import router as rostering_router
 from loadbay.runtime import Runtime
 from loadbay.tao.endpoints import router as tao_router
 from loadbay.templates.endpoints import router as templates_router
+from loadbay.web.endpoints import router as console_router
 
 log = logging.getLogger("loadbay")
 
@@ -56,11 +58,13 @@ def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(auth_router)
     app.include_router(tao_router)
+    app.include_router(imports_router)
     app.include_router(rostering_router)
     app.include_router(templates_router)
     app.include_router(files_router)
     app.include_router(batches_router)
     app.include_router(downloads_router)
+    app.include_router(console_router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -60,14 +60,20 @@ def test_quoted_values_as_pasted_from_the_seed_are_accepted(
     assert response.status_code == 200
 
 
-def test_wrong_secret_is_invalid_client_401_with_basic_challenge(
+def test_wrong_secret_is_invalid_client_401_challenging_only_basic(
     app_client: TestClient, app_runtime: Runtime
 ) -> None:
     credentials = new_client(app_runtime)
     response = app_client.post(TOKEN_URL, data={**_form(credentials), "client_secret": "wrong"})
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
-    assert response.headers["www-authenticate"].startswith("Basic")
+    # A browser shows its own password dialog on a Basic challenge; form fields get none.
+    assert "www-authenticate" not in response.headers
+    basic = app_client.post(
+        TOKEN_URL, data={"grant_type": "client_credentials"}, auth=(credentials.client_id, "wrong")
+    )
+    assert basic.status_code == 401
+    assert basic.headers["www-authenticate"].startswith("Basic")
 
 
 def test_unknown_client_is_invalid_client(app_client: TestClient) -> None:

@@ -161,3 +161,20 @@ def test_retention_deletes_files_past_the_companys_period(merchant: Merchant) ->
             select(ImportBatch.id).where(ImportBatch.files_deleted_at.is_not(None))
         ).all()
     assert sorted(purged) == sorted([kept, expired])
+
+
+def test_entries_while_the_sweep_is_deleting_files_are_empty_not_an_error(merchant: Merchant) -> None:
+    batch_id = merchant.new_batch()
+    assert merchant.upload(batch_id, HEADER + _rows(2)).status_code == 200
+    run_jobs(merchant.runtime)
+    with merchant.runtime.sessions() as session:
+        batch = session.get(ImportBatch, batch_id)
+        assert batch is not None
+        job = session.get(ImportJob, batch.import_id)
+        assert job is not None
+        assert job.result_key is not None
+        result_key = job.result_key
+    # The sweep's first step: the files are gone, the batch is not yet marked purged.
+    merchant.runtime.storage.delete(result_key)
+    entries = merchant.entries(batch_id)
+    assert (entries["state"], entries["entries"], entries["totalEntries"]) == ("Completed", [], 0)

@@ -9,7 +9,7 @@ from loadbay.db import transaction
 from loadbay.importing.pipeline import LeaseLost, run_import
 from loadbay.jobs.service import claim_next_job
 from loadbay.jobs.worker import Worker
-from loadbay.models import ImportJob, RosterGroup
+from loadbay.models import ImportJob, ImportMessage, RosterGroup
 from loadbay.runtime import Runtime
 from tests.conftest import ApiUser
 
@@ -104,3 +104,35 @@ def test_abort_mode_crash_after_validation_resumes_writing(rostering: ApiUser) -
     final = rostering.status(job_id)
     assert final["status"] == "processed"
     assert final["counts"] == {"created": 7, "updated": 0, "unchanged": 0, "failed": 0}
+
+
+def _stored_messages(runtime: Runtime, job_id: str) -> list[tuple[int, int | None, str | None]]:
+    with runtime.sessions() as session:
+        rows = session.scalars(
+            select(ImportMessage).where(ImportMessage.import_id == job_id).order_by(ImportMessage.seq)
+        )
+        return [(m.seq, m.line, m.column) for m in rows]
+
+
+def test_messages_of_a_resumed_import_are_neither_lost_nor_repeated(rostering: ApiUser) -> None:
+    # A bad row in the committed batches and one after the crash.
+    rows = [f"g{i},G,root\n" for i in range(9)]
+    rows[1] = "g1,G,\n"
+    rows[7] = ",G,root\n"
+    job_id = _upload_and_crash(rostering, HEADER + "".join(rows), batches=2)
+    assert _stored_messages(rostering.runtime, job_id) == [(1, 3, "group_organizationId")]
+    _take_over(rostering.runtime, job_id)
+    assert _stored_messages(rostering.runtime, job_id) == [
+        (1, 3, "group_organizationId"),
+        (2, 9, "group_name"),
+    ]
+
+
+def test_an_attempt_that_starts_over_forgets_the_messages_of_the_last(rostering: ApiUser) -> None:
+    # onError=abort validates first without checkpoints: a crash there restarts from line 1.
+    content = HEADER + ",G,root\n" + "".join(f"g{i},G,root\n" for i in range(6))
+    job_id = _upload_and_crash(rostering, content, batches=2, onError="abort")
+    assert _stored_messages(rostering.runtime, job_id) == [(1, 2, "group_name")]
+    _take_over(rostering.runtime, job_id)
+    assert rostering.status(job_id)["status"] == "failed"
+    assert _stored_messages(rostering.runtime, job_id) == [(0, None, None), (1, 2, "group_name")]

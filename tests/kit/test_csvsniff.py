@@ -107,3 +107,22 @@ def test_rejects_empty_chunks_as_empty_file() -> None:
 def test_rejects_blank_first_line(first_line: bytes) -> None:
     with pytest.raises(NotCsvError, match="no header row: the first line must name the columns"):
         check(first_line + b"user_username,user_organizationId\nalice,root\n")
+
+
+@pytest.mark.parametrize(
+    ("content", "lines"),
+    [
+        ("a,b\n1,2\n", 2),
+        ("a,b\r\n1,2", 2),
+        ('a,b\n"multi\nline",2\n\n', 4),
+        ("a,b", 1),
+    ],
+)
+def test_counts_physical_lines_as_the_importer_numbers_them(content: str, lines: int) -> None:
+    for codec in ("utf-8", "utf-16"):
+        checker = TextChecker()
+        data = content.encode(codec)
+        for start in range(0, len(data), 3):
+            checker.feed(data[start : start + 3])
+        checker.finish()
+        assert checker.physical_lines == lines

@@ -303,3 +303,27 @@ def test_passwords_are_not_kept_in_the_stored_copy_after_processing(rostering: A
         "user_username,user_name,user_password,user_organizationId",
         "alice,Alice Liddell,,root",
     ]
+
+
+# -- importType (an option beyond the seeds) -------------------------------------------------
+
+
+def test_import_type_binds_the_template(rostering: ApiUser) -> None:
+    ok = rostering.import_file(USERS_CSV, importType="users")
+    assert (ok["status"], ok["importType"]) == ("processed", "users")
+    wrong = rostering.import_file(USERS_CSV, importType="groups")
+    assert wrong["status"] == "failed"
+    assert wrong["messages"][0].startswith("Line 1: the header does not fit groups: ")  # type: ignore[index]
+
+
+def test_unknown_import_type_is_refused_and_nothing_is_kept(rostering: ApiUser) -> None:
+    response = rostering.http.post(
+        "/api/v1/upload",
+        headers=rostering.headers,
+        files={"file": ("users.csv", USERS_CSV.encode(), "text/csv")},
+        data={"importType": "Transactions"},
+    )
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("importType must be one of organizations, ")
+    assert _stored_objects(rostering.runtime) == []
+    assert _import_count(rostering.runtime) == 0

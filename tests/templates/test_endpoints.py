@@ -34,3 +34,69 @@ def test_unknown_template_is_404_listing_the_known_ones(app_client: TestClient) 
     response = app_client.get("/api/v1/templates/pupils.csv")
     assert response.status_code == 404
     assert "users" in response.json()["message"]
+
+
+def test_templates_list_every_type_with_its_columns(app_client: TestClient) -> None:
+    items = app_client.get("/api/v1/templates").json()["items"]
+    assert [item["name"] for item in items] == [t.name for t in all_types()]
+    users = next(item for item in items if item["name"] == "users")
+    assert users["scope"] == "rostering"
+    assert users["key"] == ["user_username"]
+    assert users["templateUrl"] == "/api/v1/templates/users.csv"
+    columns = {column["name"]: column for column in users["columns"]}
+    assert columns["user_username"]["required"] == "always"
+    assert columns["user_password"]["required"] == "on_create"
+    assert columns["user_email"]["required"] == "no"
+    assert all(column["description"] for column in users["columns"])
+    header = app_client.get(users["templateUrl"]).text.strip().split(",")
+    assert header == list(columns)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"user_username,user_password,user_organizationId\nalice,Secret#1,root\n",
+        "\ufeffUSER_USERNAME;User_Password;user_organizationid\r\nbob;x".encode(),
+        "user_username\tuser_organizationId\n".encode("utf-16"),
+        # The first 64 KiB of a bigger file: the cut may fall anywhere after the header.
+        b"user_username,user_organizationId\n" + b"u,root\n" * 9000 + b"u,ro",
+    ],
+)
+def test_detect_names_the_template_a_files_first_bytes_fit(app_client: TestClient, head: bytes) -> None:
+    response = app_client.post("/api/v1/templates/detect?scope=rostering", content=head[: 64 * 1024])
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["importType"] == "users"
+    assert body["problems"] == []
+
+
+def test_detect_explains_a_header_that_fits_no_template(app_client: TestClient) -> None:
+    body = app_client.post(
+        "/api/v1/templates/detect?scope=rostering", content=b"user_username,user_nickname\nalice,al\n"
+    ).json()
+    assert body["importType"] is None
+    assert body["header"] == ["user_username", "user_nickname"]
+    assert body["closest"] == "users"
+    assert body["problems"] == [
+        "users: unknown column(s) user_nickname",
+        "users: missing mandatory column(s) user_organizationId",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "message"),
+    [
+        (b"", 400, "The file cannot be read as CSV: Line 1: the file is empty; it needs a header row."),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00",
+            400,
+            "The file cannot be read as CSV: Line 1: the header cannot be decoded; save the file as 'CSV UTF-8'.",
+        ),
+        (b"a" * (64 * 1024 + 1), 413, "Send at most the first 65536 bytes of the file."),
+    ],
+)
+def test_detect_refuses_what_is_not_a_csv_head(
+    app_client: TestClient, content: bytes, status: int, message: str
+) -> None:
+    response = app_client.post("/api/v1/templates/detect", content=content)
+    assert (response.status_code, response.json()) == (status, {"message": message})

@@ -31,8 +31,11 @@ def bearer_token(request: Request, *, allow_bare: bool = False) -> str | None:
     return None
 
 
-def require_scope(scope: str, *, allow_bare: bool = False) -> Callable[..., AuthClient]:
-    """A dependency: the calling client, which must hold ``scope`` (401 / 403 otherwise)."""
+def require_scope(scope: str | None, *, allow_bare: bool = False) -> Callable[..., AuthClient]:
+    """A dependency: the calling client, which must hold ``scope`` (401 / 403 otherwise).
+
+    With ``scope=None`` any valid token will do; the endpoint narrows by the scopes it holds.
+    """
 
     def dependency(request: Request, session: DbSession, runtime: RuntimeDep) -> AuthClient:
         token = bearer_token(request, allow_bare=allow_bare)
@@ -43,16 +46,18 @@ def require_scope(scope: str, *, allow_bare: bool = False) -> Callable[..., Auth
         client = get_active_client(session, client_id=claims.client_id, tenant_id=claims.tenant_id)
         if client is None:
             raise AccessDenied()
-        if scope not in claims.scopes or scope not in client.scope_set:
+        if scope is not None and (scope not in claims.scopes or scope not in client.scope_set):
             raise InsufficientScope()
         return AuthClient(
             id=client.id,
             client_id=client.client_id,
             tenant_id=client.tenant_id,
-            scopes=claims.scopes,
+            # A token outlives a narrowing of the client's scopes; the narrower set wins.
+            scopes=frozenset(claims.scopes) & client.scope_set,
         )
 
     return dependency
 
 
 RosteringClient = Annotated[AuthClient, Depends(require_scope("rostering"))]
+AnyClient = Annotated[AuthClient, Depends(require_scope(None))]

@@ -18,9 +18,13 @@ router = APIRouter(tags=["auth"])
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _oauth_error(error: str, description: str, status_code: int = 400) -> JSONResponse:
+def _oauth_error(
+    error: str, description: str, status_code: int = 400, *, challenge: bool = False
+) -> JSONResponse:
     headers = dict(_NO_STORE)
-    if error == "invalid_client":
+    if challenge:
+        # Only for a client that tried HTTP Basic (RFC 6749 5.2): to a browser's fetch with form
+        # fields, a Basic challenge means a password dialog of its own instead of our message.
         headers["WWW-Authenticate"] = 'Basic realm="loadbay"'
     return JSONResponse(
         {"error": error, "error_description": description}, status_code=status_code, headers=headers
@@ -82,13 +86,17 @@ async def issue_token(request: Request, session: DbSession, runtime: RuntimeDep)
         fields.get("client_secret", ""),
     )
     if not client_id or not client_secret:
-        return _oauth_error("invalid_client", "client_id and client_secret are required.", 401)
+        return _oauth_error(
+            "invalid_client", "client_id and client_secret are required.", 401, challenge=basic is not None
+        )
 
     client = await run_in_threadpool(
         authenticate_client, session, client_id=client_id, client_secret=client_secret
     )
     if client is None:
-        return _oauth_error("invalid_client", "Unknown client or wrong secret.", 401)
+        return _oauth_error(
+            "invalid_client", "Unknown client or wrong secret.", 401, challenge=basic is not None
+        )
 
     granted = sorted(client.scope_set)
     requested = fields.get("scope", "").split()

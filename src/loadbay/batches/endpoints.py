@@ -278,8 +278,15 @@ def entries(
         except StorageError:
             # The import finished while its parts were being read: read the result file.
             session.refresh(job)
-            total = total_entries(runtime.storage, job)
-            rows = read_entries(runtime.storage, job, offset=(page - 1) * size, limit=size)
+            try:
+                total = total_entries(runtime.storage, job)
+                rows = read_entries(runtime.storage, job, offset=(page - 1) * size, limit=size)
+            except StorageError:
+                if job.result_key is None or runtime.storage.exists(job.result_key):
+                    raise
+                # The retention sweep deletes the files first and marks the batch purged after:
+                # in between there are no entries left to show, which is no storage failure.
+                total, rows = 0, []
     data = {
         **progress_payload(batch, job),
         "page": page,

@@ -22,7 +22,6 @@ from loadbay.files.imports import (
 from loadbay.files.schemas import FileListOut, FileOut, SignedUrlOut, UploadOut
 from loadbay.files.service import (
     DOCUMENT_TYPES,
-    BadCursor,
     document_type,
     file_payload,
     get_account_file,
@@ -34,6 +33,7 @@ from loadbay.files.service import (
 from loadbay.files.uploads import ReceivedDocument, receive_document
 from loadbay.importing.registry import ImportType
 from loadbay.importing.service import new_reference_id
+from loadbay.kit.pagination import BadCursor
 from loadbay.models import Account, StoredFile
 from loadbay.runtime import Runtime
 

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loadbay.files.uploads import ReceivedDocument
+from loadbay.kit.pagination import newest_first
 from loadbay.models import StoredFile
 from loadbay.models.base import iso_utc
 
 # The document types of seed 004 (and of BackofficeSPA), spelled exactly as the document spells them.
 DOCUMENT_TYPES = ("Invoice", "CSV", "Document")
-
-
-class BadCursor(ValueError):
-    pass
 
 
 def new_file_id() -> str:
@@ -105,39 +98,14 @@ def list_account_files(
     limit: int,
     cursor: str | None,
 ) -> FilePage:
-    """Newest first. The cursor names the last row seen, so a page never repeats or skips a row
-    when documents are uploaded between two requests."""
+    """Newest first, a page at a time (see :func:`newest_first`). Raises BadCursor."""
     query = select(StoredFile).where(StoredFile.tenant_id == tenant_id, StoredFile.account_id == account_id)
     if document_type is not None:
         query = query.where(StoredFile.document_type == document_type)
-    if cursor:
-        created_at, last_id = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                StoredFile.created_at < created_at,
-                and_(StoredFile.created_at == created_at, StoredFile.id < last_id),
-            )
-        )
-    rows = list(
-        session.scalars(query.order_by(StoredFile.created_at.desc(), StoredFile.id.desc()).limit(limit + 1))
+    files, next_cursor = newest_first(
+        session, query, created_at=StoredFile.created_at, row_id=StoredFile.id, cursor=cursor, limit=limit
     )
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1]) if len(rows) > limit else None
-    return FilePage(files=page, next_cursor=next_cursor)
-
-
-def encode_cursor(row: StoredFile) -> str:
-    raw = json.dumps([row.created_at.isoformat(), row.id]).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, last_id = json.loads(raw)
-        return datetime.fromisoformat(created_at), str(last_id)
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise BadCursor(cursor) from exc
+    return FilePage(files=files, next_cursor=next_cursor)
 
 
 def file_payload(row: StoredFile) -> dict[str, Any]:

@@ -20,8 +20,6 @@ from loadbay.kit.multipart import MultipartError, MultipartReader, PartInfo
 from loadbay.kit.storage import ObjectStorage
 
 FILE_FIELD = "file"
-# Room for multipart boundaries and the small form fields on top of the file itself.
-_ENVELOPE_BYTES = 64 * 1024
 MISSING_FILE = "Missing file: send the document as multipart/form-data in a field named 'file'."
 
 
@@ -62,13 +60,7 @@ async def receive_document(
     If ``on_field`` raises, or anything else goes wrong, the stored file is deleted and the
     error goes on to the caller.
     """
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes + _ENVELOPE_BYTES:
-        raise too_large(max_bytes)
-    try:
-        reader = MultipartReader(request)
-    except MultipartError:
-        raise ApiError(400, MISSING_FILE) from None
+    reader = streaming.open_multipart(request, max_bytes=max_bytes, missing_file=MISSING_FILE)
 
     document: ReceivedDocument | None = None
     fields: dict[str, str] = {}

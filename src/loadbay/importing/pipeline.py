@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext
 from loadbay.importing.columns import validate_frame
+from loadbay.importing.messages import clear_messages, save_messages
 from loadbay.importing.reader import Batch, CsvStream, FileRejected, open_csv
 from loadbay.importing.registry import ImportType, describe_types, detect, get_type
 from loadbay.importing.results import RedactedCopy, ResultWriter
@@ -66,12 +67,21 @@ class Tally:
     counts: dict[str, int] = field(default_factory=lambda: {CREATED: 0, UPDATED: 0, UNCHANGED: 0, FAILED: 0})
     messages: list[str] = field(default_factory=list)
     message_count: int = 0
+    # Numbered messages not yet stored in import_messages; saved with the next progress commit.
+    unsaved: list[tuple[int, str]] = field(default_factory=list)
 
     def add_messages(self, messages: list[str]) -> None:
+        self.unsaved.extend(enumerate(messages, start=self.message_count + 1))
         self.message_count += len(messages)
         room = MAX_STORED_MESSAGES - len(self.messages)
         if room > 0:
             self.messages.extend(messages[:room])
+
+    def add_notice(self, notice: str) -> None:
+        """A message about the whole import: listed before every line's messages."""
+        self.messages.insert(0, notice)
+        self.message_count += 1
+        self.unsaved.append((0, notice))
 
     @classmethod
     def resumed(cls, job: ImportJob) -> Tally:
@@ -117,17 +127,23 @@ class ImportRun:
         self.tenant_id = job.tenant_id
         self.source_key = job.object_key
         self.options: dict[str, Any] = dict(job.options or {})
-        self.scope = str(self.options.get("scope", "rostering"))
+        self.scope = job.scope
         self.dry_run = bool(self.options.get("dry_run"))
         self.abort_on_error = self.options.get("on_error") == ON_ERROR_ABORT
         self.lease = lease
         # A job taken over after a crash resumes after its last committed batch.
         self.resume_batches = job.checkpoint_batches
+        self.total_lines = job.total_lines
         self.tally = Tally.resumed(job) if self.resume_batches else Tally()
+        # The file's columns, once the header is read: they tell a message's column from its text.
+        self.columns: frozenset[str] = frozenset()
 
     # -- the run ------------------------------------------------------------------
 
     def execute(self) -> None:
+        if not self.resume_batches:
+            # An attempt that starts over (a crash before the first checkpoint) finds them again.
+            self._clear_messages()
         try:
             shape = self._read_shape()
             if self.abort_on_error and not self.dry_run and not self.resume_batches:
@@ -137,6 +153,7 @@ class ImportRun:
                     self._finish_aborted(shape, batches)
                     return
                 self.tally = Tally()
+                self._clear_messages()
             batches = self._pass(shape, write=not self.dry_run, checkpoint=True)
             self._finish_processed(shape, batches)
         except FileRejected as exc:
@@ -166,6 +183,7 @@ class ImportRun:
                 )
             import_type = detected
         header = [import_type.canonical(name) or name for name in stream.header]
+        self.columns = frozenset(header)
         duplicates = sorted({name for name in header if header.count(name) > 1})
         if duplicates:
             raise FileRejected(
@@ -353,6 +371,13 @@ class ImportRun:
         if not result.rowcount:  # type: ignore[attr-defined]
             session.rollback()
             raise LeaseLost(self.job_id)
+        save_messages(session, import_id=self.job_id, numbered=self.tally.unsaved, columns=self.columns)
+        self.tally.unsaved = []
+
+    def _clear_messages(self) -> None:
+        with self.runtime.write_sessions() as session:
+            clear_messages(session, import_id=self.job_id)
+            session.commit()
 
     # -- endings ------------------------------------------------------------------
 
@@ -374,8 +399,7 @@ class ImportRun:
             f"onError=abort: {failed} row(s) failed validation, so nothing was written; "
             "fix them and upload the file again."
         )
-        self.tally.messages.insert(0, notice)
-        self.tally.message_count += 1
+        self.tally.add_notice(notice)
         results, _redacted = self._writers(shape)
         results.assemble(parts=batches, key=result_key(self.job_id))
         self._store_failed_copy()
@@ -395,13 +419,20 @@ class ImportRun:
         self._finish(STATUS_FAILED, final_key=stored_key(self.job_id, "failed"))
 
     def _finish(self, status: str, *, final_key: str) -> None:
+        # Every line was read: the count is exact (the upload's may include trailing blank lines).
+        # A file that stopped early keeps the upload's count: the lines it never reached.
+        total = (
+            self.tally.file_line
+            if status == PROCESSED or self.total_lines is None
+            else max(self.total_lines, self.tally.file_line)
+        )
         with self.runtime.write_sessions() as session:
             self._save_progress(
                 session,
                 status=status,
                 result_key=result_key(self.job_id),
                 object_key=final_key,
-                total_lines=self.tally.file_line,
+                total_lines=total,
                 finished_at=utcnow(),
                 lease_owner=None,
                 lease_expires_at=None,

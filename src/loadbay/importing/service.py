@@ -38,6 +38,7 @@ def create_import(
         object_key=upload.key,
         size_bytes=upload.size,
         sha256=upload.sha256,
+        total_lines=upload.lines,
         options=options,
         messages=[],
     )
@@ -58,15 +59,16 @@ def get_tenant_import(session: Session, *, tenant_id: int, reference_id: str) ->
     return job
 
 
-def status_payload(job: ImportJob) -> dict[str, Any]:
-    """Seed 001's ``status``, ``fileLine`` and ``messages``, then fields that help."""
+def import_summary(job: ImportJob) -> dict[str, Any]:
+    """What an import is and how far it got: one entry of the imports list."""
+    options = job.options or {}
     return {
-        "status": job.status,
-        "fileLine": job.file_line,
-        "messages": list(job.messages or []),
         "referenceId": job.id,
+        "status": job.status,
         "importType": job.import_type,
         "fileName": job.original_filename,
+        "sizeBytes": job.size_bytes,
+        "fileLine": job.file_line,
         "totalLines": job.total_lines,
         "counts": {
             "created": job.created_count,
@@ -75,10 +77,23 @@ def status_payload(job: ImportJob) -> dict[str, Any]:
             "failed": job.failed_count,
         },
         "messageCount": job.message_count,
+        "dryRun": bool(options.get("dry_run")),
+        "onError": options.get("on_error") or "partial",
+        "scope": job.scope,
         "attempts": job.attempts,
         "createdAt": iso_utc(job.created_at),
         "startedAt": iso_utc(job.started_at),
         "finishedAt": iso_utc(job.finished_at),
+    }
+
+
+def status_payload(job: ImportJob) -> dict[str, Any]:
+    """Seed 001's ``status``, ``fileLine`` and ``messages``, then fields that help."""
+    return {
+        "status": job.status,
+        "fileLine": job.file_line,
+        "messages": list(job.messages or []),
+        **import_summary(job),
     }
 
 

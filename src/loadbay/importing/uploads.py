@@ -14,10 +14,7 @@ from loadbay.errors import ApiError
 from loadbay.kit.csvsniff import NotCsvError, TextChecker
 from loadbay.kit.multipart import MultipartError, MultipartReader, PartInfo
 from loadbay.kit.storage import ObjectStorage
-from loadbay.kit.streaming import TooLarge, clean_filename, store_stream, too_large
-
-# Room for multipart boundaries and small form fields on top of the file itself.
-_ENVELOPE_BYTES = 64 * 1024
+from loadbay.kit.streaming import TooLarge, clean_filename, open_multipart, store_stream, too_large
 
 
 @dataclass
@@ -27,6 +24,8 @@ class ReceivedUpload:
     size: int
     sha256: str
     fields: dict[str, str] = field(default_factory=dict)
+    # Physical lines, header included: the total a progress bar counts towards (None: not counted).
+    lines: int | None = None
 
 
 async def receive_csv_upload(
@@ -38,16 +37,8 @@ async def receive_csv_upload(
     field_name: str = "file",
 ) -> ReceivedUpload:
     """Store the multipart ``field_name`` file at ``key``; other form fields come back in ``fields``."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes + _ENVELOPE_BYTES:
-        raise too_large(max_bytes)
-    try:
-        reader = MultipartReader(request)
-    except MultipartError:
-        raise ApiError(
-            400,
-            f"Missing file: send the CSV as multipart/form-data in a field named '{field_name}'.",
-        ) from None
+    missing_file = f"Missing file: send the CSV as multipart/form-data in a field named '{field_name}'."
+    reader = open_multipart(request, max_bytes=max_bytes, missing_file=missing_file)
 
     received: ReceivedUpload | None = None
     fields: dict[str, str] = {}
@@ -68,10 +59,7 @@ async def receive_csv_upload(
             storage.delete(key)
         raise
     if received is None:
-        raise ApiError(
-            400,
-            f"Missing file: send the CSV as multipart/form-data in a field named '{field_name}'.",
-        )
+        raise ApiError(400, missing_file)
     received.fields = fields
     return received
 
@@ -100,5 +88,9 @@ async def _store_part(
     except NotCsvError as exc:
         raise ApiError(400, f"Invalid file type: {exc}") from None
     return ReceivedUpload(
-        key=key, filename=clean_filename(filename), size=streamed.size, sha256=streamed.sha256
+        key=key,
+        filename=clean_filename(filename),
+        size=streamed.size,
+        sha256=streamed.sha256,
+        lines=checker.physical_lines,
     )

@@ -41,6 +41,13 @@ class TextChecker:
         self._offset = 0
         self._first_line = ""
         self._header_seen = False
+        self._newlines = 0
+        self._ends_with_newline = True
+
+    @property
+    def physical_lines(self) -> int:
+        """Lines of the text fed so far, header included; a last line without a newline counts."""
+        return self._newlines + (0 if self._ends_with_newline else 1)
 
     def feed(self, chunk: bytes) -> None:
         if self._decoder is None:
@@ -83,6 +90,9 @@ class TextChecker:
             ) from exc
         if "\x00" in text:
             raise NotCsvError("The file contains NUL bytes, so it is not a CSV text file.")
+        if text:
+            self._newlines += text.count("\n")
+            self._ends_with_newline = text.endswith("\n")
         if not self._header_seen:
             self._first_line += text
             if "\n" in self._first_line:

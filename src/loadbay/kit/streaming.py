@@ -6,8 +6,14 @@ import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+from starlette.requests import Request
+
 from loadbay.errors import ApiError
+from loadbay.kit.multipart import MultipartError, MultipartReader
 from loadbay.kit.storage import ObjectStorage, StorageError
+
+# Room for multipart boundaries and small form fields on top of the file itself.
+ENVELOPE_BYTES = 64 * 1024
 
 
 class TooLarge(Exception):
@@ -54,6 +60,18 @@ async def store_stream(
     except StorageError as exc:
         raise ApiError(500, f"Upload error: {exc}") from exc
     return Streamed(size=size, sha256=digest.hexdigest())
+
+
+def open_multipart(request: Request, *, max_bytes: int, missing_file: str) -> MultipartReader:
+    """The request's multipart reader; 413 at once when the declared length cannot fit the file,
+    400 ``missing_file`` when the body is not multipart/form-data."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes + ENVELOPE_BYTES:
+        raise too_large(max_bytes)
+    try:
+        return MultipartReader(request)
+    except MultipartError:
+        raise ApiError(400, missing_file) from None
 
 
 def too_large(

@@ -2,7 +2,7 @@
 
 from loadbay.models.base import Base, utcnow
 from loadbay.models.files import Account, AccountGrant, StoredFile
-from loadbay.models.imports import FAILED, PENDING, PROCESSED, ImportJob
+from loadbay.models.imports import FAILED, PENDING, PROCESSED, ImportJob, ImportMessage
 from loadbay.models.payments import (
     Company,
     CompanyProject,
@@ -36,6 +36,7 @@ __all__ = [
     "GroupMembership",
     "ImportBatch",
     "ImportJob",
+    "ImportMessage",
     "OrgUnit",
     "PaymentInfo",
     "PaymentTransaction",

@@ -13,6 +13,8 @@ from loadbay.models.base import Base, utcnow
 PENDING = "pending"
 PROCESSED = "processed"
 FAILED = "failed"
+# The scope of an import whose options name none: the seeds' upload endpoint is rostering's.
+DEFAULT_SCOPE = "rostering"
 
 
 class ImportJob(Base):
@@ -56,3 +58,25 @@ class ImportJob(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+    @property
+    def scope(self) -> str:
+        """The scope a client must hold to see this import (rostering for the seeds' upload)."""
+        return str((self.options or {}).get("scope", DEFAULT_SCOPE))
+
+
+class ImportMessage(Base):
+    """One message about an import, in file order: the full list behind ``ImportJob.messages``.
+
+    Written in the same transaction as the batch it is about, so a resumed import neither
+    loses nor repeats one.
+    """
+
+    __tablename__ = "import_messages"
+
+    import_id: Mapped[str] = mapped_column(ForeignKey("imports.id", ondelete="CASCADE"), primary_key=True)
+    # 1, 2, ... in the order the messages were found; 0 for a notice about the whole import.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    line: Mapped[int | None] = mapped_column(Integer, default=None)
+    column: Mapped[str | None] = mapped_column(String(255), default=None)
+    message: Mapped[str] = mapped_column(Text)

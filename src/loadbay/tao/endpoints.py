@@ -12,6 +12,7 @@ from loadbay.auth.deps import RosteringClient
 from loadbay.deps import DbSession, RuntimeDep, WriteSession
 from loadbay.errors import ApiError
 from loadbay.importing.pipeline import stored_key
+from loadbay.importing.registry import all_types
 from loadbay.importing.service import (
     create_import,
     ensure_result_file,
@@ -47,7 +48,18 @@ async def upload(
     if on_error not in ("partial", "abort"):
         runtime.storage.delete(key)
         raise ApiError(400, f"onError must be 'partial' (the default) or 'abort', not '{option('onError')}'.")
-    options = {"scope": "rostering", "dry_run": option("dryRun").lower() in _TRUE, "on_error": on_error}
+    options: dict[str, object] = {
+        "scope": "rostering",
+        "dry_run": option("dryRun").lower() in _TRUE,
+        "on_error": on_error,
+    }
+    if import_type := option("importType"):
+        # The header must then fit this template; without it the header picks one.
+        names = [t.name for t in all_types(scope="rostering")]
+        if import_type not in names:
+            runtime.storage.delete(key)
+            raise ApiError(400, f"importType must be one of {', '.join(names)}, not '{import_type[:64]}'.")
+        options["import_type"] = import_type
     try:
         await run_in_threadpool(
             create_import,

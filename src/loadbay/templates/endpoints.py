@@ -1,17 +1,82 @@
-"""GET /api/v1/templates/{name}.csv: an import type's header row, ready to fill in."""
+"""The import templates: listed with their columns, each one's header row as a CSV file, and
+which one a file's first bytes fit. Public: they hold no tenant data."""
 
 from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from loadbay.errors import ApiError
-from loadbay.importing.registry import all_types, get_type
+from loadbay.importing.reader import FileRejected, open_csv
+from loadbay.importing.registry import ImportType, all_types, detect, get_type
+from loadbay.kit.csvsniff import detect_encoding
 
 router = APIRouter(tags=["templates"])
+
+# Enough for any real header row; the console sends the first 64 KiB of the file.
+DETECT_MAX_BYTES = 64 * 1024
+
+
+def _describe(import_type: ImportType) -> dict[str, Any]:
+    return {
+        "name": import_type.name,
+        "description": import_type.description,
+        "scope": import_type.scope,
+        "key": list(import_type.key_columns),
+        "extraPrefix": import_type.extra_prefix,
+        "templateUrl": f"/api/v1/templates/{import_type.name}.csv",
+        "columns": [
+            {
+                "name": column.name,
+                "required": column.required.value,
+                "description": column.description,
+                "maxLength": column.max_length,
+            }
+            for column in import_type.columns
+        ],
+    }
+
+
+@router.get("/api/v1/templates")
+def templates() -> Any:
+    """Every import type with its columns: what a file may hold, and which columns it must."""
+    return {"items": [_describe(import_type) for import_type in all_types()]}
+
+
+@router.post("/api/v1/templates/detect")
+async def detect_template(request: Request, scope: str | None = None) -> Any:
+    """Which template the first bytes of a file fit, read as the importer reads them.
+
+    Lets a person see what a file will import as before uploading it.
+    """
+    head = b""
+    async for chunk in request.stream():
+        head += chunk
+        if len(head) > DETECT_MAX_BYTES:
+            raise ApiError(413, f"Send at most the first {DETECT_MAX_BYTES} bytes of the file.")
+    if scope is not None and not all_types(scope=scope):
+        raise ApiError(400, f"scope '{scope[:32]}' has no import types.")
+    try:
+        stream = open_csv(io.BufferedReader(io.BytesIO(head)))
+    except FileRejected as exc:
+        raise ApiError(400, f"The file cannot be read as CSV: {exc}") from None
+    found = detect(stream.header, scope=scope)
+    candidates = all_types(scope=scope)
+    closest = found or max(
+        candidates, key=lambda t: sum(t.canonical(name) is not None for name in stream.header)
+    )
+    return {
+        "importType": found.name if found else None,
+        "header": stream.header,
+        "delimiter": stream.delimiter,
+        "encoding": detect_encoding(head[:4])[0],
+        "closest": closest.name,
+        "problems": [] if found else [f"{closest.name}: {p}" for p in closest.header_problems(stream.header)],
+    }
 
 
 @router.get("/api/v1/templates/{name}.csv")

@@ -1,0 +1,233 @@
+"""``LoadbayClient``: the HTTP API as the command-line client uses it (httpx, synchronous)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from loadbay import __version__
+from loadbay.client.errors import ApiError, FileRefused, ServerUnreachable, UsageError, server_message
+from loadbay.client.multipart import MultipartFile
+from loadbay.client.schemas import ImportDetail, ImportPage, Message
+
+TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+MESSAGE_PAGE = 500
+
+# The 400s about the file itself (README, "Errors"); other 400s are about the options sent.
+_FILE_REFUSED = ("Invalid file type", "Missing file")
+_HINTS = {
+    401: "the server refused the token; was the client revoked?",
+    403: "this client lacks the scope that this needs",
+}
+
+
+def base_url(url: str) -> str:
+    """``url`` without a trailing slash, once it is known to be an http(s) URL with a host."""
+    try:
+        parsed = httpx.URL(url.strip())
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(f"--url must look like http://host:port, not {url!r}.")
+    return str(parsed).rstrip("/")
+
+
+class LoadbayClient:
+    """One client's session with a server: a token fetched on first use and renewed before it expires."""
+
+    def __init__(
+        self, url: str, *, client_id: str, client_secret: str, http: httpx.Client | None = None
+    ) -> None:
+        self.url = base_url(url)
+        self._credentials = {"client_id": client_id, "client_secret": client_secret}
+        self._http = http or httpx.Client(
+            timeout=TIMEOUT, follow_redirects=True, headers={"User-Agent": f"loadbay-cli/{__version__}"}
+        )
+        self._token: str | None = None
+        self._renew_at = 0.0
+
+    def __enter__(self) -> LoadbayClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    @contextmanager
+    def _transport(self) -> Iterator[None]:
+        """httpx's network errors as ``ServerUnreachable``, with what a person can check."""
+        try:
+            yield
+        except httpx.TimeoutException as exc:
+            raise ServerUnreachable(
+                f"The server at {self.url} did not answer in time ({type(exc).__name__})."
+            ) from None
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            reason = str(exc) or type(exc).__name__
+            raise ServerUnreachable(
+                f"Cannot reach the Loadbay server at {self.url} ({reason}). "
+                "Is it running, and is --url (LOADBAY_URL) right?"
+            ) from None
+
+    def _send(self, method: str, path_or_url: str, **kwargs: Any) -> httpx.Response:
+        url = path_or_url if "://" in path_or_url else self.url + path_or_url
+        with self._transport():
+            return self._http.request(method, url, **kwargs)
+
+    def _error(self, response: httpx.Response, *, hint: str = "") -> ApiError:
+        message = server_message(
+            response.status_code, response.headers.get("content-type", ""), response.content
+        )
+        return ApiError(response.status_code, message, hint=hint or _HINTS.get(response.status_code, ""))
+
+    def token(self) -> str:
+        """A bearer token, fetched anew shortly before the last one expires (a long ``--wait``)."""
+        if self._token is None or time.monotonic() >= self._renew_at:
+            response = self._send(
+                "POST",
+                "/api/v1/oauth2/tokens",
+                data={"grant_type": "client_credentials", **self._credentials},
+            )
+            if response.status_code != 200:
+                raise self._error(
+                    response,
+                    hint="check --client-id/--client-secret or LOADBAY_CLIENT_ID/LOADBAY_CLIENT_SECRET",
+                )
+            payload = response.json()
+            lifetime = float(payload.get("expires_in") or 3600)
+            self._token = str(payload["access_token"])
+            self._renew_at = time.monotonic() + lifetime - min(60.0, lifetime / 4)
+        return self._token
+
+    def _authorized(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        def send() -> httpx.Response:
+            return self._send(
+                method, path, headers={**(headers or {}), "Authorization": f"Bearer {self.token()}"}, **kwargs
+            )
+
+        response = send()
+        if response.status_code == 401 and "content" not in kwargs:
+            # A token can lapse before we expected (the machine slept through its expiry, which the
+            # monotonic clock does not count; the server's key changed): one retry with a fresh
+            # token before reporting a refusal. An upload's body cannot be sent twice.
+            self._token = None
+            response = send()
+        return response
+
+    def _get_json(self, path: str, params: dict[str, str | int] | None = None) -> Any:
+        response = self._authorized("GET", path, params=params)
+        if response.status_code != 200:
+            raise self._error(response)
+        return response.json()
+
+    def max_upload_bytes(self) -> int | None:
+        """The server's upload size limit, or None when it does not say (an older server)."""
+        response = self._send("GET", "/api/v1/limits")
+        if response.status_code != 200:
+            return None
+        limit = response.json().get("maxUploadBytes")
+        return limit if isinstance(limit, int) else None
+
+    def upload(
+        self,
+        path: Path,
+        *,
+        options: dict[str, str],
+        on_progress: Callable[[int, int | None], None] | None = None,
+    ) -> str:
+        """Stream ``path`` to ``POST /api/v1/upload`` with ``options`` as form fields; the reference id.
+
+        A file over the server's limit is refused before a byte of it is sent.
+        """
+        body = MultipartFile(path, fields=options)
+        limit = self.max_upload_bytes()
+        if limit is not None and body.size > limit:
+            raise FileRefused(
+                413,
+                f"File too large: {body.size:,} bytes, and the server takes at most {limit:,}. "
+                "Split the file and upload each part.",
+            )
+        headers = {"Content-Type": body.content_type, "Content-Length": str(body.content_length)}
+        response = self._authorized(
+            "POST", "/api/v1/upload", content=body.chunks(on_progress), headers=headers
+        )
+        if response.status_code != 200:
+            error = self._error(response)
+            if response.status_code == 413 or error.message.startswith(_FILE_REFUSED):
+                raise FileRefused(response.status_code, error.message)
+            if response.status_code == 403:
+                raise self._error(response, hint="uploading needs a client with scope rostering")
+            raise error
+        return str(response.json()["result"]["referenceId"])
+
+    def imports(
+        self,
+        *,
+        status: str | None = None,
+        import_type: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> ImportPage:
+        """One page of the tenant's imports, newest first."""
+        params: dict[str, str | int] = {"limit": limit}
+        for name, value in (("status", status), ("type", import_type), ("cursor", cursor)):
+            if value is not None:
+                params[name] = value
+        return cast(ImportPage, self._get_json("/api/v1/imports", params))
+
+    def import_detail(
+        self, reference_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> ImportDetail:
+        """One import with a page of its messages (``limit`` of them, after ``cursor``)."""
+        params: dict[str, str | int] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        return cast(ImportDetail, self._get_json(f"/api/v1/imports/{quote(reference_id, safe='')}", params))
+
+    def all_messages(self, reference_id: str) -> Iterator[Message]:
+        """Every message of an import, in line order, a page at a time."""
+        cursor: str | None = None
+        while True:
+            page = self.import_detail(reference_id, limit=MESSAGE_PAGE, cursor=cursor)["messagePage"]
+            yield from page["items"]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                return
+
+    def download(
+        self,
+        reference_id: str,
+        destination: IO[bytes],
+        *,
+        on_progress: Callable[[int, int | None], None] | None = None,
+    ) -> int:
+        """Write a finished import's result file to ``destination``; the number of bytes written.
+
+        ``on_progress`` gets the bytes so far and the file's size when the server says it.
+        """
+        link = self._get_json(f"/api/v1/imports/{quote(reference_id, safe='')}/download")
+        written = 0
+        with self._transport(), self._http.stream("GET", str(link["signedUrl"])) as response:
+            if response.status_code != 200:
+                response.read()
+                raise self._error(response)
+            size = int(response.headers["content-length"]) if "content-length" in response.headers else None
+            for chunk in response.iter_bytes():
+                destination.write(chunk)
+                written += len(chunk)
+                if on_progress is not None:
+                    on_progress(written, size)
+        return written

@@ -1,0 +1,54 @@
+"""The shapes of the imports API's answers, as the client reads them (see the README's contract)."""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+Status = Literal["pending", "processed", "failed"]
+
+
+class Counts(TypedDict):
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+
+
+class Import(TypedDict):
+    referenceId: str
+    status: Status
+    importType: str | None
+    fileName: str | None
+    sizeBytes: int
+    fileLine: int
+    totalLines: int | None
+    counts: Counts
+    messageCount: int
+    dryRun: bool
+    onError: str
+    scope: str
+    attempts: int
+    createdAt: str
+    startedAt: str | None
+    finishedAt: str | None
+
+
+class Message(TypedDict):
+    line: int | None
+    column: str | None
+    message: str
+
+
+class MessagePage(TypedDict):
+    items: list[Message]
+    nextCursor: str | None
+
+
+class ImportDetail(Import):
+    messages: list[str]
+    messagePage: MessagePage
+
+
+class ImportPage(TypedDict):
+    items: list[Import]
+    nextCursor: str | None

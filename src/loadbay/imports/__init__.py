@@ -1,0 +1,1 @@
+"""The imports API: every import a client may see, listed, in detail, and its result file."""

@@ -1,0 +1,113 @@
+"""GET /api/v1/imports, /api/v1/imports/{ref} and its result: what the console and CLI read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+
+from loadbay.auth.deps import AnyClient, AuthClient
+from loadbay.deps import DbSession, RuntimeDep, WriteSession
+from loadbay.errors import ApiError
+from loadbay.importing.messages import message_page
+from loadbay.importing.registry import get_type
+from loadbay.importing.service import ensure_result_file, import_summary
+from loadbay.imports.service import STATUSES, get_visible_import, list_imports
+from loadbay.kit.pagination import BadCursor, decode_cursor, encode_cursor
+from loadbay.models import PENDING, ImportJob
+
+router = APIRouter(tags=["imports"])
+
+NOT_FOUND = "Reference ID not found. File not found in pending bucket."
+BAD_CURSOR = "cursor is not one this API handed out; start again without it."
+
+
+def _limit(request: Request, *, default: int, maximum: int) -> int:
+    raw = request.query_params.get("limit", "")
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ApiError(400, f"limit must be a whole number from 1 to {maximum}, not '{raw[:32]}'.")
+    return int(raw)
+
+
+def _find(session: Session, client: AuthClient, reference_id: str) -> ImportJob:
+    job = get_visible_import(
+        session, tenant_id=client.tenant_id, scopes=client.scopes, reference_id=reference_id
+    )
+    if job is None:
+        # The same answer for a typo, another tenant's import and a scope the client lacks.
+        raise ApiError(404, NOT_FOUND)
+    return job
+
+
+@router.get("/api/v1/limits")
+def limits(runtime: RuntimeDep) -> Any:
+    """What an upload may be, so a client can refuse a file before sending it. Public."""
+    return {"maxUploadBytes": runtime.settings.max_upload_bytes}
+
+
+@router.get("/api/v1/imports")
+def imports(request: Request, client: AnyClient, session: DbSession) -> Any:
+    """The tenant's imports in the client's scopes, newest first, a page at a time."""
+    status = request.query_params.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise ApiError(400, f"status must be one of {', '.join(STATUSES)}, not '{status[:32]}'.")
+    import_type = request.query_params.get("type") or None
+    if import_type is not None and get_type(import_type) is None:
+        raise ApiError(400, f"type '{import_type[:64]}' is no import type; GET /api/v1/templates lists them.")
+    try:
+        page = list_imports(
+            session,
+            tenant_id=client.tenant_id,
+            scopes=client.scopes,
+            status=status,
+            import_type=import_type,
+            limit=_limit(request, default=50, maximum=200),
+            cursor=request.query_params.get("cursor") or None,
+        )
+    except BadCursor:
+        raise ApiError(400, BAD_CURSOR) from None
+    return {"items": [import_summary(job) for job in page.jobs], "nextCursor": page.next_cursor}
+
+
+@router.get("/api/v1/imports/{reference_id}")
+def show(reference_id: str, request: Request, client: AnyClient, session: DbSession) -> Any:
+    """One import: its summary, its first messages as the status endpoint shows them, and a page
+    of every message split into line, column and text."""
+    job = _find(session, client, reference_id)
+    try:
+        start = decode_cursor(request.query_params.get("cursor"))
+    except BadCursor:
+        raise ApiError(400, BAD_CURSOR) from None
+    found, next_start = message_page(
+        session, import_id=job.id, start=start, limit=_limit(request, default=100, maximum=500)
+    )
+    return {
+        **import_summary(job),
+        "messages": list(job.messages or []),
+        "messagePage": {
+            "items": [{"line": m.line, "column": m.column, "message": m.message} for m in found],
+            "nextCursor": encode_cursor(next_start) if next_start is not None else None,
+        },
+    }
+
+
+@router.get("/api/v1/imports/{reference_id}/download")
+def download(reference_id: str, client: AnyClient, session: WriteSession, runtime: RuntimeDep) -> Any:
+    """A time-limited signed URL to the result file, named after the uploaded file."""
+    job = _find(session, client, reference_id)
+    if job.status == PENDING:
+        raise ApiError(
+            409,
+            f"The import is still pending: poll GET /api/v1/imports/{job.id} until its status is "
+            "processed or failed, then ask for the result again.",
+        )
+    key = ensure_result_file(session, runtime.storage, job)
+    stem = (job.original_filename or job.id).removesuffix(".csv").removesuffix(".CSV")
+    ttl = runtime.settings.signed_url_ttl_seconds
+    url = runtime.storage.signed_url(
+        key, ttl_seconds=ttl, filename=f"{stem}-result.csv", content_type="text/csv; charset=utf-8"
+    )
+    return {"signedUrl": url, "expiresIn": ttl}
