@@ -136,3 +136,42 @@ def test_an_attempt_that_starts_over_forgets_the_messages_of_the_last(rostering:
     _take_over(rostering.runtime, job_id)
     assert rostering.status(job_id)["status"] == "failed"
     assert _stored_messages(rostering.runtime, job_id) == [(0, None, None), (1, 2, "group_name")]
+
+
+class StolenAtTheEnd(DiesAfter):
+    """A lease that passes every check but is taken by another worker just before the final commit."""
+
+    def __init__(self, runtime: Runtime, worker_id: str, checks: int) -> None:
+        super().__init__(worker_id, checks)
+        self.runtime = runtime
+
+    def ensure(self) -> None:
+        super().ensure()
+        if self.left == 0:
+            with transaction(self.runtime.write_sessions) as session:
+                session.execute(update(ImportJob).values(lease_owner="another"))
+
+
+def _work_files(runtime: Runtime, job_id: str) -> list[str]:
+    folder = runtime.settings.data_dir / "objects" / "import-csv" / "work" / job_id
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.csv"))
+
+
+def test_a_worker_cut_off_after_assembling_the_result_is_taken_over(rostering: ApiUser) -> None:
+    # Three batches (checks 1-3), then the ending (check 4) assembles the result and loses the
+    # lease at its commit: the import is still pending, and readers still follow it by its parts.
+    rostering.runtime.settings.batch_rows = 3
+    content = HEADER + "".join(f"g{i},G,root\n" for i in range(7)) + ",G,root\n"
+    job_id = str(rostering.upload(content)["referenceId"])
+    assert _claim(rostering.runtime, "first") == job_id
+    with suppress(LeaseLost):
+        run_import(rostering.runtime, job_id=job_id, lease=StolenAtTheEnd(rostering.runtime, "first", 4))
+    assert rostering.status(job_id)["status"] == "pending"
+    assert _work_files(rostering.runtime, job_id) == [f"result/part-{n:06d}.csv" for n in (1, 2, 3)]
+
+    _take_over(rostering.runtime, job_id)
+    final = rostering.status(job_id)
+    assert final["status"] == "processed"
+    assert final["counts"] == {"created": 7, "updated": 0, "unchanged": 0, "failed": 1}
+    assert rostering.result_csv(job_id).count("\n") == 9
+    assert _work_files(rostering.runtime, job_id) == []

@@ -150,3 +150,26 @@ def test_delete_removes_the_object(storage: ObjectStorage) -> None:
 def test_delete_of_a_missing_object_is_quiet(storage: ObjectStorage) -> None:
     storage.delete("import-csv/pending/missing.csv")
     assert not storage.exists("import-csv/pending/missing.csv")
+
+
+def test_delete_prefix_removes_that_folder_only(storage: ObjectStorage) -> None:
+    for key in ("import-csv/work/1/result/part-1.csv", "import-csv/work/1/copy/part-1.csv"):
+        put(storage, key, b"x\n")
+    put(storage, "import-csv/work/10/result/part-1.csv", b"kept\n")
+    storage.delete_prefix("import-csv/work/1/")
+    assert not storage.exists("import-csv/work/1/result/part-1.csv")
+    assert not storage.exists("import-csv/work/1/copy/part-1.csv")
+    assert storage.exists("import-csv/work/10/result/part-1.csv")
+
+
+def test_delete_prefix_of_nothing_is_quiet(storage: ObjectStorage) -> None:
+    storage.delete_prefix("import-csv/work/none/")
+    assert not storage.exists("import-csv/work/none/part-1.csv")
+
+
+def test_an_object_deleted_after_opening_raises_storage_error_on_read(storage: ObjectStorage) -> None:
+    put(storage, KEY, b"a,b\n")
+    reader = storage.open(KEY)
+    storage.delete(KEY)
+    with pytest.raises(StorageError), reader:
+        reader.read()

@@ -141,3 +141,13 @@ def test_signed_urls_can_name_the_address_clients_use(
     assert url.startswith(f"{public}/{bucket}/loadbay/{KEY}?")
     with urllib.request.urlopen(url, timeout=10) as response:
         assert response.read() == b"hello\n"
+
+
+def test_delete_prefix_removes_that_folder_of_the_bucket_only(
+    storage: ObjectStorage, s3_server: S3Server, bucket: str
+) -> None:
+    for number in range(3):
+        put(storage, f"import-csv/work/1/result/part-{number}.csv", b"x\n")
+    put(storage, "import-csv/work/10/result/part-0.csv", b"kept\n")
+    storage.delete_prefix("import-csv/work/1/")
+    assert s3_server.keys(bucket) == ["loadbay/import-csv/work/10/result/part-0.csv"]

@@ -440,6 +440,8 @@ class ImportRun:
             session.commit()
         if final_key != self.source_key:
             self.storage.delete(self.source_key)
+        # Only now: until the commit above, readers of the running import still need the parts.
+        self.storage.delete_prefix(_work_prefix(self.job_id, ""))
         log.info("import %s %s: %s", self.job_id, status, self.tally.counts)
 
     def _store_failed_copy(self) -> None:

@@ -60,7 +60,12 @@ class PartWriter:
         self._chunks = []
 
     def assemble(self, *, parts: int, key: str) -> None:
-        """Write the header and parts 1..``parts`` to ``key``, then delete the parts."""
+        """Write the header and parts 1..``parts`` to ``key``.
+
+        The parts stay: readers follow a running import through them until the commit that
+        names it finished, and a worker that takes over after a crash here assembles them again.
+        The import deletes its work folder once that commit is done.
+        """
         header = io.StringIO()
         csv.writer(header, delimiter=self._delimiter, lineterminator=_CRLF).writerow(self.header)
         with tempfile.NamedTemporaryFile(suffix=".csv") as spool:
@@ -70,8 +75,6 @@ class PartWriter:
                     shutil.copyfileobj(part, spool, 1024 * 1024)
             spool.flush()
             self._storage.put_file(key, Path(spool.name))
-        for number in range(1, parts + 1):
-            self._storage.delete(self.part_key(number))
 
 
 class ResultWriter(PartWriter):

@@ -108,6 +108,7 @@ def ensure_result_file(session: Session, storage: ObjectStorage, job: ImportJob)
         results.write(line=job.file_line, outcome="failed", key="", messages=[message], cells=[])
     results.flush(1)
     results.assemble(parts=1, key=result_key(job.id))
+    storage.delete_prefix(f"import-csv/work/{job.id}/late-result/")
     job.result_key = result_key(job.id)
     session.flush()
     return job.result_key

@@ -122,6 +122,14 @@ class ObjectStorage:
                 return
             raise
 
+    def delete_prefix(self, prefix: str) -> None:
+        """Delete every object whose key starts with ``prefix`` (end it with ``/`` for a folder)."""
+        with _storage_errors():
+            # Listed in full before deleting: a walk of a local folder must not see it change.
+            paths = [meta["path"] for meta in obstore.list(self._store, prefix=prefix).collect()]
+            for start in range(0, len(paths), 1000):
+                obstore.delete(self._store, paths[start : start + 1000])
+
     def check(self) -> None:
         """Raise StorageError unless the store answers a listing."""
         with _storage_errors():
@@ -205,7 +213,10 @@ class _RawReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self._reader.read(len(buffer))
+        # The object can vanish after it was opened (a finished import, the retention sweep):
+        # that is a StorageError like any other, not an OSError from deep inside a reader.
+        with _storage_errors():
+            data = self._reader.read(len(buffer))
         size = len(data)
         buffer[:size] = memoryview(data)
         return size
