@@ -5,7 +5,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from loadbay.config import Settings
+from loadbay.db import transaction
 from loadbay.models import ImportBatch, ImportJob
+from loadbay.payments.companies import create_company, create_project
 from loadbay.runtime import Runtime
 from tests.batches.conftest import Merchant, command
 from tests.conftest import ApiUser, run_jobs
@@ -162,6 +164,46 @@ def test_upload_queues_the_import_and_entries_follow_it(merchant: Merchant) -> N
     assert shown["fileName"] == "batch.csv"
     assert len(shown["fileSha256"]) == 64
     assert shown["filesDeleteAfter"] is not None
+    # The batch names its import as the imports API knows it.
+    followed = merchant.http.get(f"/api/v1/imports/{shown['referenceId']}", headers=merchant.headers)
+    assert followed.status_code == 200, followed.text
+    assert (followed.json()["status"], followed.json()["importType"]) == ("processed", "Transactions")
+
+
+def test_a_batch_without_a_file_has_no_reference_id_yet(merchant: Merchant) -> None:
+    assert merchant.batch(merchant.new_batch())["referenceId"] is None
+
+
+def test_companies_lists_the_tenants_companies_and_projects_by_name(
+    merchant: Merchant, app_client: TestClient, app_runtime: Runtime
+) -> None:
+    Merchant.create(app_client, app_runtime, tenant="shop-b")
+    with transaction(merchant.runtime.write_sessions) as session:
+        second = create_company(session, tenant_name="shop-a", name="Another ltd", retention_days=7)
+        for name in ("web", "pos"):
+            create_project(session, company_id=second.id, name=name)
+    response = merchant.http.get("/api/adm/companies", headers=merchant.headers)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["success"], body["code"], body["errorMessage"]) == (True, 200, None)
+    listed = [
+        (c["companyId"], c["name"], c["retentionDays"], [p["name"] for p in c["projects"]])
+        for c in body["data"]
+    ]
+    # Only shop-a's, sorted by name; shop-b's company is not there.
+    assert listed == [
+        (second.id, "Another ltd", 7, ["pos", "web"]),
+        (merchant.company_id, "shop-a ltd", 30, ["main"]),
+    ]
+    assert body["data"][1]["projects"][0]["companyProjectId"] == merchant.project_id
+
+
+def test_companies_needs_the_payments_scope(
+    merchant: Merchant, app_client: TestClient, app_runtime: Runtime
+) -> None:
+    command(app_client.get("/api/adm/companies"), 401, 401, "Access Denied")
+    rostering = ApiUser.create(app_client, app_runtime, tenant="shop-a")
+    command(app_client.get("/api/adm/companies", headers=rostering.headers), 403, 401, "scope")
 
 
 QUERY_SPELLINGS = [

@@ -35,7 +35,12 @@ from loadbay.payments.batches import (
     get_tenant_batch,
     progress_payload,
 )
-from loadbay.payments.companies import get_company_project, get_tenant_company, parse_guid
+from loadbay.payments.companies import (
+    get_company_project,
+    get_tenant_company,
+    list_tenant_companies,
+    parse_guid,
+)
 from loadbay.payments.types import SCOPE, TYPE_NAMES
 
 router = APIRouter(tags=["import batches"], route_class=CommandRoute)
@@ -91,6 +96,27 @@ def _company(session: Session, batch: ImportBatch) -> Company:
     company = session.get(Company, batch.company_id)
     assert company is not None  # a foreign key
     return company
+
+
+# -- companies -----------------------------------------------------------------------
+
+
+@router.get("/api/adm/companies")
+def companies(client: PaymentsClient, session: DbSession) -> JSONResponse:
+    """The tenant's companies and their projects: what a batch may be staged for.
+
+    Not in seed 003, where integrators know their ids; the console and the CLI offer them by name.
+    """
+    data = [
+        {
+            "companyId": company.id,
+            "name": company.name,
+            "retentionDays": company.retention_days,
+            "projects": [{"companyProjectId": p.id, "name": p.name} for p in projects],
+        }
+        for company, projects in list_tenant_companies(session, tenant_id=client.tenant_id)
+    ]
+    return command_response(extra={"data": data})
 
 
 # -- batches -------------------------------------------------------------------------

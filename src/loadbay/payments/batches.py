@@ -94,6 +94,8 @@ def progress_payload(batch: ImportBatch, job: ImportJob | None) -> dict[str, Any
     state = batch_state(batch, job)
     return {
         "batchId": batch.id,
+        # The import's id in GET /api/v1/imports/{referenceId}: null until a file is uploaded.
+        "referenceId": batch.import_id,
         "state": state,
         "processingComplete": state in FINAL_STATES,
         "fileLine": job.file_line if job else 0,

@@ -88,3 +88,20 @@ def get_company_project(session: Session, *, company_id: str, project_id: str) -
     if project is None or project.company_id != company_id:
         return None
     return project
+
+
+def list_tenant_companies(session: Session, *, tenant_id: int) -> list[tuple[Company, list[CompanyProject]]]:
+    """The tenant's companies by name, each with its projects by name: two queries, however many."""
+    companies = session.scalars(
+        select(Company).where(Company.tenant_id == tenant_id).order_by(Company.name, Company.id)
+    ).all()
+    projects: dict[str, list[CompanyProject]] = {company.id: [] for company in companies}
+    if companies:
+        for project in session.scalars(
+            select(CompanyProject)
+            .join(Company, Company.id == CompanyProject.company_id)
+            .where(Company.tenant_id == tenant_id)
+            .order_by(CompanyProject.name, CompanyProject.id)
+        ):
+            projects[project.company_id].append(project)
+    return [(company, projects[company.id]) for company in companies]
