@@ -67,6 +67,20 @@ def test_import_type_queues_an_import_the_core_endpoints_report_on(importer: Fil
     assert meta["referenceId"] == reference_id
 
 
+def test_the_import_knows_its_total_lines_before_it_starts(importer: FilesUser) -> None:
+    # UTF-16 with a quoted cell over two lines and no final newline: four physical lines.
+    content = (
+        'user_username,user_name,user_organizationId\r\nalice,"Alice\r\nLiddell",root\r\nbob,Bob,root'
+    ).encode("utf-16")
+    answer = importer.upload(content, filename="users.csv", documentType="CSV", importType="users")
+    reference_id = str(answer["referenceId"])
+    status, body = _status(importer, reference_id)
+    assert (status, body["result"]["status"], body["result"]["totalLines"]) == (200, "pending", 4)  # type: ignore[index]
+    run_jobs(importer.runtime)
+    status, body = _status(importer, reference_id)
+    assert (body["result"]["status"], body["result"]["totalLines"]) == ("processed", 4)  # type: ignore[index]
+
+
 def test_the_stored_document_keeps_no_clear_password(importer: FilesUser) -> None:
     answer = importer.upload(USERS_CSV, filename="users.csv", importType="users")
     blanked = b"user_username,user_name,user_password,user_organizationId\r\nalice,Alice Liddell,,root\r\n"

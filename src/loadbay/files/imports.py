@@ -133,6 +133,7 @@ def queue_import(
         filename=document.filename,
         size=document.size,
         sha256=document.sha256,
+        lines=document.lines,
     )
     return create_import(
         session,
