@@ -8,11 +8,8 @@ resumes after that line, so a re-run converges to the same rows, counts and resu
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections import Counter
-from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -22,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext
 from loadbay.importing.columns import validate_frame
+from loadbay.importing.failed_copy import store_failed_copy
 from loadbay.importing.messages import clear_messages, save_messages
-from loadbay.importing.reader import Batch, CsvStream, FileRejected, open_csv
+from loadbay.importing.reader import Batch, FileRejected, open_csv
 from loadbay.importing.registry import ImportType, describe_types, detect, get_type
 from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.models import FAILED as STATUS_FAILED
@@ -445,52 +443,15 @@ class ImportRun:
         log.info("import %s %s: %s", self.job_id, status, self.tally.counts)
 
     def _store_failed_copy(self) -> None:
-        """Keep a rejected upload, blanking any column whose name says it holds a password."""
-        final_key = stored_key(self.job_id, "failed")
-        with self.storage.open(self.source_key) as source:
-            try:
-                stream: CsvStream | None = open_csv(source)
-            except FileRejected:
-                stream = None
-            secret = (
-                [i for i, name in enumerate(stream.header) if "password" in name.lower()] if stream else []
-            )
-            # A type that masks cells (card numbers) masks them in this copy too.
-            forced = self.options.get("import_type")
-            known = stream and (get_type(str(forced)) if forced else detect(stream.header, scope=self.scope))
-            mask = known.mask if known else None
-            if stream is None or not (secret or mask):
-                self.storage.copy(self.source_key, final_key)
-                return
-            copy = RedactedCopy(
-                self.storage,
-                prefix=_work_prefix(self.job_id, "failed-copy"),
-                header=stream.header,
-                secret_indexes=secret,
-                delimiter=stream.delimiter,
-            )
-            # Rows past a line the reader cannot parse are dropped rather than kept unredacted.
-            with suppress(FileRejected):
-                if mask is None:
-                    for row in stream.rows:
-                        copy.write(row.cells)
-                else:
-                    rows = (row.cells for row in stream.rows)
-                    # Masked a chunk at a time; a chunk with an unparsable line is dropped whole.
-                    while chunk := list(itertools.islice(rows, 10_000)):
-                        for cells in _masked(mask, chunk):
-                            copy.write(cells)
-            copy.flush(1)
-            copy.assemble(parts=1, key=final_key)
-
-
-def _masked(mask: Callable[[pl.DataFrame], pl.DataFrame], rows: list[list[str]]) -> list[list[str]]:
-    """Rows of a rejected file through the type's mask; ragged rows keep their own length."""
-    width = max(len(cells) for cells in rows)
-    names = [f"_{i}" for i in range(width)]
-    padded = [cells + [""] * (width - len(cells)) for cells in rows]
-    frame = mask(pl.DataFrame(padded, schema=dict.fromkeys(names, pl.Utf8), orient="row"))
-    return [list(masked[: len(cells)]) for cells, masked in zip(rows, frame.iter_rows(), strict=True)]
+        forced = self.options.get("import_type")
+        store_failed_copy(
+            self.storage,
+            source_key=self.source_key,
+            final_key=stored_key(self.job_id, "failed"),
+            work_prefix=_work_prefix(self.job_id, "failed-copy"),
+            import_type=get_type(str(forced)) if forced else None,
+            scope=self.scope,
+        )
 
 
 def _keys(frame: pl.DataFrame, key_columns: tuple[str, ...]) -> list[str]:
