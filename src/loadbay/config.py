@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     poll_seconds: float = Field(default=1.0, gt=0)
     # How often each worker deletes import-batch files past their company's retention period.
     retention_sweep_seconds: float = Field(default=3600.0, gt=0)
+    # How often each worker deletes stored upload and work files that no import needs any more
+    # (left by a process killed at the wrong moment), once they are this old.
+    orphan_sweep_seconds: float = Field(default=3600.0, gt=0)
+    orphan_grace_seconds: float = Field(default=3600.0, ge=0)
     batch_rows: int = Field(default=20_000, gt=0)
     # argon2id cost for passwords in imported files: OWASP's recommendation (m=19 MiB, t=2, p=1),
     # a deliberate balance for bulk imports of many accounts at once.

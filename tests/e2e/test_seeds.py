@@ -241,3 +241,20 @@ def test_standalone_worker_imports_and_exits_cleanly_on_sigterm(
     finally:
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(30) == 0
+
+
+def test_the_workers_sweep_files_that_no_import_needs(server_factory: type[LoadbayServer]) -> None:
+    server = server_factory().start(LOADBAY_ORPHAN_SWEEP_SECONDS="0.3", LOADBAY_ORPHAN_GRACE_SECONDS="0")
+    # An upload whose request died before its commit: a file no import row names.
+    stray = (
+        server.data_dir / "objects" / "import-csv" / "pending" / "0d6f8a52-5b1e-4e43-9a8c-3f1f9b7c2a10.csv"
+    )
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_text("user_username\nlost\n")
+    logged = "deleted 1 stored file(s) that no import needed"
+    deadline = time.monotonic() + 20
+    # The log line comes after the delete: wait for both.
+    while (stray.exists() or logged not in server.log_path.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not stray.exists()
+    assert logged in server.log_path.read_text()

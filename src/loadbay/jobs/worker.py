@@ -12,6 +12,7 @@ import uuid
 from sqlalchemy import text
 
 from loadbay.db import is_postgresql, transaction
+from loadbay.importing import orphans  # noqa: F401  (loading it registers the orphan sweep)
 from loadbay.importing.pipeline import LeaseLost, run_import
 from loadbay.jobs.periodic import periodic_tasks
 from loadbay.jobs.service import (

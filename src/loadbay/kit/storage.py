@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlparse
@@ -121,6 +121,12 @@ class ObjectStorage:
             if isinstance(exc.__cause__, FileNotFoundError | obstore.exceptions.NotFoundError):
                 return
             raise
+
+    def keys_older_than(self, prefix: str, moment: datetime) -> list[str]:
+        """Keys under ``prefix`` last written before ``moment`` (timezone-aware)."""
+        with _storage_errors():
+            listed = obstore.list(self._store, prefix=prefix).collect()
+        return [meta["path"] for meta in listed if meta["last_modified"] < moment]
 
     def delete_prefix(self, prefix: str) -> None:
         """Delete every object whose key starts with ``prefix`` (end it with ``/`` for a folder)."""

@@ -1,0 +1,74 @@
+"""Stored files no import needs any more, deleted by the workers now and then.
+
+Every path that stores an upload deletes it again when the request fails, and an import deletes
+its pending upload and its work folder once it has finished. A process killed between the
+store and the commit, or between the commit and the delete, leaves a file behind that nothing
+names: this sweep finds those, once they are older than ``orphan_grace_seconds`` (so an upload
+still on its way to its commit is never touched), and deletes them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from loadbay.jobs.periodic import PeriodicTask, register_periodic
+from loadbay.models import PENDING, ImportJob
+from loadbay.runtime import Runtime
+
+log = logging.getLogger("loadbay.importing")
+
+PENDING_PREFIX = "import-csv/pending/"
+WORK_PREFIX = "import-csv/work/"
+# Ids looked up per query: well under every database's limit on bound parameters.
+_CHUNK = 500
+
+
+def find_orphans(runtime: Runtime, *, now: datetime | None = None) -> list[str]:
+    """Keys of stored uploads and work files that no import needs, past the grace period."""
+    moment = (now or datetime.now(UTC)) - timedelta(seconds=runtime.settings.orphan_grace_seconds)
+    storage = runtime.storage
+    # An upload waits at pending/<id>.csv until its import has filed it elsewhere.
+    uploads = {
+        key: key.removeprefix(PENDING_PREFIX).removesuffix(".csv")
+        for key in storage.keys_older_than(PENDING_PREFIX, moment)
+    }
+    # A running import keeps its result parts under work/<id>/ until it has finished.
+    work = {
+        key: key.removeprefix(WORK_PREFIX).split("/", 1)[0]
+        for key in storage.keys_older_than(WORK_PREFIX, moment)
+    }
+    ids = sorted(set(uploads.values()) | set(work.values()))
+    jobs: dict[str, tuple[str, str]] = {}
+    with runtime.sessions() as session:
+        for start in range(0, len(ids), _CHUNK):
+            rows = session.execute(
+                select(ImportJob.id, ImportJob.status, ImportJob.object_key).where(
+                    ImportJob.id.in_(ids[start : start + _CHUNK])
+                )
+            )
+            jobs.update({job_id: (status, object_key) for job_id, status, object_key in rows})
+    orphans = [key for key, job_id in uploads.items() if job_id not in jobs or jobs[job_id][1] != key]
+    orphans += [key for key, job_id in work.items() if job_id not in jobs or jobs[job_id][0] != PENDING]
+    return sorted(orphans)
+
+
+def sweep_orphans(runtime: Runtime, *, now: datetime | None = None) -> int:
+    """Delete what :func:`find_orphans` finds; returns how many files went."""
+    orphans = find_orphans(runtime, now=now)
+    for key in orphans:
+        runtime.storage.delete(key)
+    if orphans:
+        log.info("deleted %d stored file(s) that no import needed", len(orphans))
+    return len(orphans)
+
+
+register_periodic(
+    PeriodicTask(
+        name="orphan sweep",
+        interval=lambda settings: settings.orphan_sweep_seconds,
+        run=sweep_orphans,
+    )
+)
