@@ -6,6 +6,7 @@ through the API, then photographs each page in Debian's Chromium. Not part of ``
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 import time
@@ -42,6 +43,11 @@ SLOW_IMPORTS = {
     "LOADBAY_WORKERS": "1",
 }
 NOT_A_TEMPLATE = "student,teacher,room\nann,mr smith,12\n"
+TRANSACTIONS = (
+    "TransactionId,AccountId,Type,Amount,Currency,Status,TransactionDate\n"
+    "t-1001,cust-17,Sale,12.50,USD,Completed,2026-11-24T10:00:00Z\n"
+    "t-1002,cust-17,Sale,12.505,USD,Completed,2026-11-24T10:05:00Z\n"
+)
 
 
 def _many_users(count: int) -> str:
@@ -81,6 +87,16 @@ class Api:
             time.sleep(0.2)
 
 
+def _merchant(server: LoadbayServer) -> dict[str, str]:
+    """A payments client of a tenant with two companies, one of them with two projects."""
+    for company, projects in [("Corner Shop", ["web", "store"]), ("Shop Online", ["web"])]:
+        done = server.cli("companies", "create", "--tenant", "shop-a", "--name", company, "--json")
+        company_id = json.loads(done.stdout)["company_id"]
+        for project in projects:
+            server.cli("projects", "create", "--company", company_id, "--name", project, "--json")
+    return server.create_client("shop-a", "payments")
+
+
 def _shoot(page: Page, name: str, *, full_page: bool = False) -> None:
     # The text caret and focus ring would only add noise to a still picture.
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
@@ -105,12 +121,14 @@ def main() -> None:
             with_mistakes = api.http.get("/api/v1/imports", params={"limit": 5}).json()["items"][-1][
                 "referenceId"
             ]
-            _take_pictures(server, client, api, with_mistakes)
+            _take_pictures(server, client, api, with_mistakes, _merchant(server))
         finally:
             server.stop()
 
 
-def _take_pictures(server: LoadbayServer, client: dict[str, str], api: Api, with_mistakes: str) -> None:
+def _take_pictures(
+    server: LoadbayServer, client: dict[str, str], api: Api, with_mistakes: str, merchant: dict[str, str]
+) -> None:
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         page = browser.new_page(viewport=LAPTOP, locale="en-US", timezone_id="Europe/Paris")
@@ -125,6 +143,16 @@ def _take_pictures(server: LoadbayServer, client: dict[str, str], api: Api, with
         page.get_by_label("Choose a file…").set_input_files(csv_file(USERS_WITH_MISTAKES, "staff-2026.csv"))
         expect(page.locator(".detected-template")).to_have_text("users")
         _shoot(page, "console-upload.png")
+
+        shop = browser.new_page(viewport=LAPTOP, locale="en-US", timezone_id="Europe/Paris")
+        sign_in(shop, server, merchant)
+        shop.goto(server.url + "/#/upload")
+        shop.get_by_label("Choose a file…").set_input_files(csv_file(TRANSACTIONS, "transactions-nov.csv"))
+        expect(shop.locator(".detected-template")).to_have_text("Transactions")
+        shop.get_by_label("Company").select_option(label="Corner Shop")
+        shop.get_by_label("Project").select_option(label="web")
+        _shoot(shop, "console-upload-payments.png", full_page=True)
+        shop.close()
 
         page.goto(server.url + f"/#/imports/{with_mistakes}")
         expect(page.locator("table.messages tbody tr")).to_have_count(3)

@@ -20,6 +20,11 @@ export class ApiError extends Error {
 /** The server's own sentence when it sent one, else one written from the status code. */
 export function describeFailure(status, statusText, payload) {
   if (payload && typeof payload === "object") {
+    // The import batches API answers every error as a BaseCommandResponse:
+    // {"success": false, "code", "errorMessage"}.
+    if (typeof payload.errorMessage === "string" && payload.errorMessage) {
+      return payload.errorMessage;
+    }
     if (typeof payload.message === "string" && payload.message) {
       return status === 403 && payload.message === "Insufficient scope"
         ? "Insufficient scope: this client is not allowed to do that. Ask an administrator to grant it the scope."
@@ -95,10 +100,15 @@ export async function api(path, { method = "GET", body, headers = {}, auth = tru
     throw new ApiError(UNREACHABLE);
   }
   const payload = parseBody(response.headers.get("content-type"), await response.text());
-  if (!response.ok) {
+  if (!response.ok || refusedCommand(payload)) {
     throw failure(response.status, response.statusText, payload, auth);
   }
   return payload;
+}
+
+// A BaseCommandResponse says whether it succeeded in its body too; believe the body.
+function refusedCommand(payload) {
+  return payload !== null && typeof payload === "object" && payload.success === false;
 }
 
 /** The client credentials grant; returns the token answer. */
@@ -115,18 +125,64 @@ export async function requestToken(clientId, clientSecret) {
 }
 
 /**
- * Uploads a CSV file with a progress callback (fetch cannot report upload progress).
- * Resolves to the reference id. A server that refuses an oversized file may close the connection
- * before its 413 is read; then the size of the file is the likely reason, if the server still answers.
+ * Uploads a CSV file to the rostering API (`POST /api/v1/upload`) with a progress callback.
+ * Resolves to the reference id of its import.
  */
-export function uploadCsv(file, { dryRun, abortOnError }, { onProgress, signal }) {
+export async function uploadCsv(file, { dryRun, abortOnError }, { onProgress, signal }) {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  form.append("dryRun", dryRun ? "true" : "false");
+  form.append("onError", abortOnError ? "abort" : "partial");
+  const payload = await sendFile("/api/v1/upload", form, file, { onProgress, signal });
+  if (!payload.result) {
+    throw new ApiError("Loadbay accepted the file but sent no reference ID: look for the import on the Imports page.");
+  }
+  return payload.result.referenceId;
+}
+
+/** The tenant's companies by name, each with its projects (`GET /api/adm/companies`). */
+export async function listCompanies({ signal }) {
+  const answer = await api("/api/adm/companies", { signal });
+  return answer.data;
+}
+
+/** Stages an import batch for a company's project; resolves to its batch id. */
+export async function createBatch({ companyId, projectId, importType }, { signal }) {
+  const answer = await api("/api/adm/import/batches", {
+    method: "POST",
+    body: JSON.stringify({ CompanyId: companyId, CompanyProjectId: projectId, Type: importType }),
+    headers: { "Content-Type": "application/json" },
+    signal,
+  });
+  return answer.batchId;
+}
+
+/** Uploads a batch's CSV file with a progress callback; resolves once Loadbay has queued its import. */
+export async function uploadBatchFile(batchId, file, { onProgress, signal }) {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  await sendFile(`/api/adm/import/file?BatchId=${encodeURIComponent(batchId)}`, form, file, { onProgress, signal });
+}
+
+/** The reference id of a batch's import, as `GET /api/v1/imports/{referenceId}` knows it. */
+export async function batchReferenceId(batchId, { signal }) {
+  const answer = await api(`/api/adm/import/batches/${encodeURIComponent(batchId)}`, { signal });
+  if (!answer.data || !answer.data.referenceId) {
+    throw new ApiError(`Batch ${batchId} has no import yet: look for it on the Imports page in a moment.`);
+  }
+  return answer.data.referenceId;
+}
+
+/**
+ * Posts a multipart form holding `file` with a progress callback (fetch cannot report upload
+ * progress); resolves to the parsed answer. A server that refuses an oversized file may close the
+ * connection before its answer is read; then the size of the file is the likely reason, if the
+ * server still answers.
+ */
+function sendFile(url, form, file, { onProgress, signal }) {
   return new Promise((resolve, reject) => {
-    const form = new FormData();
-    form.append("file", file, file.name);
-    form.append("dryRun", dryRun ? "true" : "false");
-    form.append("onError", abortOnError ? "abort" : "partial");
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", "/api/v1/upload");
+    xhr.open("POST", url);
     xhr.setRequestHeader("Accept", "application/json");
     try {
       xhr.setRequestHeader("Authorization", authorization());
@@ -141,8 +197,9 @@ export function uploadCsv(file, { dryRun, abortOnError }, { onProgress, signal }
     });
     xhr.addEventListener("load", () => {
       const payload = parseBody(xhr.getResponseHeader("content-type"), xhr.responseText);
-      if (xhr.status === 200 && payload && payload.result) {
-        resolve(payload.result.referenceId);
+      const ok = xhr.status >= 200 && xhr.status < 300 && payload !== null && typeof payload === "object";
+      if (ok && !refusedCommand(payload)) {
+        resolve(payload);
       } else {
         reject(failure(xhr.status, xhr.statusText, payload, true));
       }

@@ -27,12 +27,14 @@ function columnCells(column) {
   ];
 }
 
-// Rostering first: those are the files this console uploads.
+// Rostering first, then payments: each uploaded on the Upload page by a client with its scope.
 const SCOPES = {
   rostering: { title: "Rostering", note: "Upload these files here, on the Upload page, or to POST /api/v1/upload." },
   payments: {
     title: "Payments",
-    note: "Sent to an import batch through the import batches API by a client with the payments scope.",
+    note:
+      "Upload these files on the Upload page, for one of your companies, or send them to an import batch " +
+      "through the import batches API. Either needs a client with the payments scope.",
   },
 };
 

@@ -1,24 +1,94 @@
 // Pick or drop a CSV file, see which template its header fits, choose the options, upload.
+// A rostering file goes to POST /api/v1/upload. A payments file goes to an import batch of the
+// company and project chosen here: create the batch, upload its file, follow its import.
 
-import { api, uploadCsv } from "../api.js";
+import { api, batchReferenceId, createBatch, listCompanies, uploadBatchFile, uploadCsv } from "../api.js";
 import { fill, h } from "../dom.js";
 import { formatBytes, plural } from "../format.js";
 import { hasScope } from "../session.js";
+import { companyPicker, noCompanyCallout } from "./company-picker.js";
 
 // The detect endpoint reads at most 64 KiB: plenty for a header row and a few lines.
 const DETECT_BYTES = 64 * 1024;
 
+// Which templates a client may detect among: both scopes, one, or (to say what would fit) rostering.
+function detectQuery(canRoster, canPay) {
+  if (canRoster && canPay) {
+    return "";
+  }
+  return canPay ? "?scope=payments" : "?scope=rostering";
+}
+
+function scopeCallout(canRoster, canPay) {
+  if (canRoster) {
+    return null;
+  }
+  if (canPay) {
+    return h(
+      "div",
+      { class: "callout callout-info" },
+      h(
+        "p",
+        null,
+        "This client imports payments files into one of your tenant’s companies: see the ",
+        h("a", { href: "#/templates" }, "payments templates"),
+        ". Rostering files need a client with the rostering scope.",
+      ),
+    );
+  }
+  return h(
+    "div",
+    { class: "callout callout-warning" },
+    h("p", null, "This client lacks the rostering scope, and the payments scope too: uploads will be refused."),
+  );
+}
+
 export function uploadView(page) {
   page.setTitle("Upload a file");
+  const canRoster = hasScope("rostering");
+  const canPay = hasScope("payments");
   let file = null;
   let uploading = null;
   let maxBytes = null;
+  // The detected (or closest) template and where its file goes: "rostering" or "payments".
+  let importType = null;
+  let route = null;
+  // The tenant's companies once loaded (payments clients only), or why they could not be.
+  let companies = null;
+  let companiesFailure = null;
 
   const input = h("input", { id: "file", type: "file", accept: ".csv,text/csv", class: "visually-hidden" });
   const chosen = h("div", { class: "chosen", "aria-live": "polite" });
   const detection = h("div", { class: "detection", "aria-live": "polite" });
+  const picker = companyPicker();
+  const noCompany = noCompanyCallout();
   const dryRun = h("input", { id: "dry-run", type: "checkbox", "aria-describedby": "dry-run-hint" });
   const abortOnError = h("input", { id: "abort-on-error", type: "checkbox", "aria-describedby": "abort-hint" });
+  const optionsNote = h(
+    "p",
+    { class: "hint options-note", id: "options-note" },
+    "Payments files go through an import batch, which has no dry run and always imports the good rows.",
+  );
+  const options = h(
+    "fieldset",
+    { class: "options" },
+    h("legend", null, "Options"),
+    optionsNote,
+    h(
+      "div",
+      { class: "check" },
+      dryRun,
+      h("label", { for: "dry-run" }, "Dry run"),
+      h("p", { class: "hint", id: "dry-run-hint" }, "Check every row and report what would happen; write nothing."),
+    ),
+    h(
+      "div",
+      { class: "check" },
+      abortOnError,
+      h("label", { for: "abort-on-error" }, "Abort on any error"),
+      h("p", { class: "hint", id: "abort-hint" }, "Import nothing if a single row is wrong. Otherwise the good rows are imported."),
+    ),
+  );
   const submit = h("button", { type: "submit", class: "button", disabled: true }, "Upload and import");
   const cancel = h("button", { type: "button", class: "button button-secondary", hidden: true }, "Cancel upload");
   const progress = h("progress", { id: "upload-progress", max: "100", value: "0" });
@@ -42,54 +112,94 @@ export function uploadView(page) {
     h("p", { class: "hint" }, "UTF-8 or UTF-16, separated by commas, semicolons or tabs.", limitHint),
   );
 
+  function refuse(message) {
+    file = null;
+    importType = null;
+    route = null;
+    chosen.replaceChildren();
+    detection.replaceChildren();
+    showRoute();
+    page.showError(message);
+  }
+
   function choose(candidate) {
     page.clearAlerts();
     if (!candidate) {
       return;
     }
     if (!candidate.name.toLowerCase().endsWith(".csv")) {
-      file = null;
-      submit.disabled = true;
-      chosen.replaceChildren();
-      detection.replaceChildren();
-      page.showError(`${candidate.name} is not a .csv file. Save the spreadsheet as “CSV UTF-8” and choose that file.`);
+      refuse(`${candidate.name} is not a .csv file. Save the spreadsheet as “CSV UTF-8” and choose that file.`);
       return;
     }
-    if (maxBytes !== null && candidate.size > maxBytes) {
-      file = null;
-      submit.disabled = true;
-      chosen.replaceChildren();
-      detection.replaceChildren();
-      page.showError(
-        `File too large: ${candidate.name} is ${formatBytes(candidate.size)}; this server accepts files up to ` +
-          `${formatBytes(maxBytes)}. Split the file and upload each part.`,
-      );
+    // The limit is the rostering upload's; a payments file's batch has its own, which the server checks.
+    if (!canPay && tooLarge(candidate)) {
+      refuse(tooLargeMessage(candidate));
       return;
     }
     file = candidate;
-    submit.disabled = false;
+    importType = null;
+    // A client that may upload payments files waits for the template to know where the file goes.
+    route = canPay ? null : "rostering";
+    showRoute();
     fill(chosen, h("p", null, h("strong", null, file.name), h("span", { class: "muted" }, ` · ${formatBytes(file.size)}`)));
     detect(file);
+  }
+
+  function tooLarge(candidate) {
+    return maxBytes !== null && candidate.size > maxBytes;
+  }
+
+  function tooLargeMessage(candidate) {
+    return (
+      `File too large: ${candidate.name} is ${formatBytes(candidate.size)}; this server accepts files up to ` +
+      `${formatBytes(maxBytes)}. Split the file and upload each part.`
+    );
   }
 
   async function detect(candidate) {
     fill(detection, h("p", { class: "muted" }, "Reading the header…"));
     try {
-      const answer = await api("/api/v1/templates/detect?scope=rostering", {
-        method: "POST",
-        body: candidate.slice(0, DETECT_BYTES),
-        headers: { "Content-Type": "text/csv" },
-        auth: false,
-        signal: page.signal,
-      });
-      if (candidate === file) {
-        showDetection(answer);
+      const [answer, scopes] = await Promise.all([
+        api(`/api/v1/templates/detect${detectQuery(canRoster, canPay)}`, {
+          method: "POST",
+          body: candidate.slice(0, DETECT_BYTES),
+          headers: { "Content-Type": "text/csv" },
+          auth: false,
+          signal: page.signal,
+        }),
+        templateScopes,
+      ]);
+      if (candidate !== file) {
+        return;
       }
+      // A header that fits nothing still goes where its closest template would: the server says what is wrong.
+      importType = answer.importType || answer.closest;
+      route = canPay && (scopes.get(importType) === "payments" || !canRoster) ? "payments" : "rostering";
+      if (route === "rostering" && tooLarge(candidate)) {
+        refuse(tooLargeMessage(candidate));
+        return;
+      }
+      showDetection(answer);
+      showRoute();
     } catch (error) {
       if (candidate === file && error.name !== "AbortError") {
         fill(detection, h("div", { class: "callout callout-warning" }, h("p", null, error.message)));
       }
     }
+  }
+
+  // What the page asks for depends on where the file goes.
+  function showRoute() {
+    const noCompanies = companies !== null && companies.length === 0 && (route === "payments" || !canRoster);
+    noCompany.hidden = !noCompanies;
+    picker.element.hidden = route !== "payments" || companies === null || noCompanies;
+    options.disabled = route === "payments" || uploading !== null;
+    optionsNote.hidden = route !== "payments";
+    if (route === "payments") {
+      dryRun.checked = false;
+      abortOnError.checked = false;
+    }
+    submit.disabled = file === null || route === null || uploading !== null || (route === "payments" && noCompanies);
   }
 
   function showDetection(answer) {
@@ -111,7 +221,12 @@ export function uploadView(page) {
       h(
         "div",
         { class: "callout callout-warning" },
-        h("p", null, h("strong", null, "The header fits no template."), " The import will fail unless it is fixed:"),
+        h(
+          "p",
+          null,
+          h("strong", null, "The header fits no template."),
+          route === "payments" ? " Loadbay will refuse the file unless it is fixed:" : " The import will fail unless it is fixed:",
+        ),
         h("ul", { class: "problems" }, answer.problems.map((problem) => h("li", null, problem))),
         h("p", null, "Compare it with the ", h("a", { href: "#/templates" }, "templates"), "."),
       ),
@@ -124,15 +239,25 @@ export function uploadView(page) {
       return;
     }
     page.clearAlerts();
+    let destination = null;
+    if (route === "payments") {
+      destination = chooseDestination();
+      if (destination === null) {
+        return;
+      }
+    }
     uploading = new AbortController();
     page.signal.addEventListener("abort", () => uploading && uploading.abort());
     setBusy(true);
     try {
-      const referenceId = await uploadCsv(
-        file,
-        { dryRun: dryRun.checked, abortOnError: abortOnError.checked },
-        { onProgress: showProgress, signal: uploading.signal },
-      );
+      const referenceId =
+        destination === null
+          ? await uploadCsv(
+              file,
+              { dryRun: dryRun.checked, abortOnError: abortOnError.checked },
+              { onProgress: showProgress, signal: uploading.signal },
+            )
+          : await uploadToBatch(destination);
       page.navigate(`/imports/${referenceId}`);
     } catch (error) {
       if (error.name === "AbortError") {
@@ -146,6 +271,30 @@ export function uploadView(page) {
     }
   }
 
+  // The company and project chosen, or null after saying what is missing.
+  function chooseDestination() {
+    if (companies === null) {
+      page.showError(companiesFailure || "The companies are still loading; try again in a moment.");
+      return null;
+    }
+    const chosenOne = picker.selection();
+    if (chosenOne.problem) {
+      page.showError(chosenOne.problem);
+      chosenOne.focus.focus();
+      return null;
+    }
+    return chosenOne;
+  }
+
+  async function uploadToBatch({ companyId, projectId }) {
+    const { signal } = uploading;
+    const batchId = await createBatch({ companyId, projectId, importType }, { signal });
+    await uploadBatchFile(batchId, file, { onProgress: showProgress, signal });
+    // The file is in and its import queued: past this point a cancel would cancel nothing.
+    cancel.hidden = true;
+    return batchReferenceId(batchId, { signal: page.signal });
+  }
+
   function showProgress(loaded, total) {
     const percent = total ? Math.round((loaded / total) * 100) : 0;
     progress.value = percent;
@@ -153,8 +302,9 @@ export function uploadView(page) {
   }
 
   function setBusy(busy) {
-    submit.disabled = busy;
     input.disabled = busy;
+    picker.element.disabled = busy;
+    showRoute();
     cancel.hidden = !busy;
     progressBox.hidden = !busy;
     submit.textContent = busy ? "Uploading…" : "Upload and import";
@@ -164,13 +314,35 @@ export function uploadView(page) {
   }
 
   // Knowing the limit spares sending a file the server will refuse. Without it (an older server)
-  // the server's own 413 still says the same.
+  // the server's own 413 still says the same. It is the rostering upload's: batches have their own.
   api("/api/v1/limits", { auth: false, signal: page.signal })
     .then((limits) => {
       maxBytes = limits.maxUploadBytes;
-      limitHint.textContent = ` Up to ${formatBytes(maxBytes)}.`;
+      if (canRoster || !canPay) {
+        limitHint.textContent = ` ${canPay ? "Rostering files up" : "Up"} to ${formatBytes(maxBytes)}.`;
+      }
     })
     .catch(() => {});
+
+  // Where each template's file goes. Without the list, a client's only scope still says it.
+  const templateScopes = canPay
+    ? api("/api/v1/templates", { auth: false, signal: page.signal })
+        .then((answer) => new Map(answer.items.map((template) => [template.name, template.scope])))
+        .catch(() => new Map())
+    : Promise.resolve(new Map());
+
+  if (canPay) {
+    listCompanies({ signal: page.signal })
+      .then((list) => {
+        companies = list;
+        picker.setCompanies(list);
+        showRoute();
+      })
+      .catch((error) => {
+        companiesFailure = error;
+        page.showError(error);
+      });
+  }
 
   input.addEventListener("change", () => choose(input.files[0]));
   cancel.addEventListener("click", () => uploading && uploading.abort());
@@ -187,6 +359,7 @@ export function uploadView(page) {
     }
   });
 
+  showRoute();
   fill(
     page.main,
     h("h1", null, "Upload a file"),
@@ -197,34 +370,16 @@ export function uploadView(page) {
       h("a", { href: "#/templates" }, "Download an empty template"),
       " to start a new file.",
     ),
-    hasScope("rostering")
-      ? null
-      : h("div", { class: "callout callout-warning" }, h("p", null, "This client lacks the rostering scope: uploads will be refused.")),
+    scopeCallout(canRoster, canPay),
     h(
       "form",
       { class: "panel form upload-form", onsubmit: onSubmit },
       dropzone,
       chosen,
       detection,
-      h(
-        "fieldset",
-        { class: "options" },
-        h("legend", null, "Options"),
-        h(
-          "div",
-          { class: "check" },
-          dryRun,
-          h("label", { for: "dry-run" }, "Dry run"),
-          h("p", { class: "hint", id: "dry-run-hint" }, "Check every row and report what would happen; write nothing."),
-        ),
-        h(
-          "div",
-          { class: "check" },
-          abortOnError,
-          h("label", { for: "abort-on-error" }, "Abort on any error"),
-          h("p", { class: "hint", id: "abort-hint" }, "Import nothing if a single row is wrong. Otherwise the good rows are imported."),
-        ),
-      ),
+      noCompany,
+      picker.element,
+      options,
       progressBox,
       h("div", { class: "actions" }, submit, cancel),
     ),
