@@ -83,6 +83,18 @@ class Cli:
         assert done.returncode == code, done.stderr
         return json.loads(done.stdout)
 
+    def check_runs(
+        self, done: dict[str, subprocess.CompletedProcess[str]], expected: dict[str, tuple[int, str]]
+    ) -> None:
+        """Each named run exited with its code and said its words; none said the secret."""
+        outcome = {}
+        for name, (_, words) in expected.items():
+            said = done[name].stdout + done[name].stderr
+            assert self.credentials.client_secret not in said
+            # On a mismatch, the whole output of that case shows in the diff.
+            outcome[name] = (done[name].returncode, words if words in said else said)
+        assert outcome == expected
+
 
 @pytest.fixture(scope="module")
 def cli(server: LoadbayServer, credentials: Credentials) -> Cli:

@@ -185,13 +185,7 @@ def test_exit_codes(cli: Cli, tmp_path: Path, payments_only: dict[str, str]) -> 
         runs = {name: pool.submit(run, args, env) for name, (args, env, _, _) in EXIT_CODES.items()}
     done = {name: future.result() for name, future in runs.items()}
 
-    outcome = {}
-    for name, (_, _, _, expected) in EXIT_CODES.items():
-        said = done[name].stdout + done[name].stderr
-        assert cli.credentials.client_secret not in said
-        # On a mismatch, the whole output of that case shows in the diff.
-        outcome[name] = (done[name].returncode, expected if expected in said else said)
-    assert outcome == {name: (code, expected) for name, (_, _, code, expected) in EXIT_CODES.items()}
+    cli.check_runs(done, {name: (code, expected) for name, (_, _, code, expected) in EXIT_CODES.items()})
     # Errors are one line on stderr, and nothing on stdout that a script would take for a result.
     for name in (
         "not-csv",

@@ -17,6 +17,11 @@ from loadbay.client.errors import ApiError, server_message
             "Unknown client or wrong secret.",
         ),
         ("application/json", b'{"error": "invalid_request"}', "invalid_request"),
+        (
+            "application/json",
+            b'{"success": false, "code": 404, "errorMessage": "Company not found: check the CompanyId."}',
+            "Company not found: check the CompanyId.",
+        ),
         ("text/plain; charset=utf-8", b"Access Denied", "Access Denied"),
         (
             "text/html",
@@ -25,7 +30,7 @@ from loadbay.client.errors import ApiError, server_message
         ),
         ("application/json", b"{not json", "the server answered HTTP 502 without a message"),
     ],
-    ids=["api", "oauth", "oauth-without-description", "plain-text", "html", "broken-json"],
+    ids=["api", "oauth", "oauth-without-description", "batches", "plain-text", "html", "broken-json"],
 )
 def test_server_message(content_type: str, body: bytes, expected: str) -> None:
     assert server_message(502, content_type, body) == expected

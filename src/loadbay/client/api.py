@@ -15,13 +15,18 @@ import httpx
 from loadbay import __version__
 from loadbay.client.errors import ApiError, FileRefused, ServerUnreachable, UsageError, server_message
 from loadbay.client.multipart import MultipartFile
-from loadbay.client.schemas import ImportDetail, ImportPage, Message
+from loadbay.client.schemas import Company, Detection, ImportDetail, ImportPage, Message
 
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 MESSAGE_PAGE = 500
+# What the detect endpoint reads: enough for any real header row.
+DETECT_BYTES = 64 * 1024
+PAYMENTS_SCOPE = "payments"
 
 # The 400s about the file itself (README, "Errors"); other 400s are about the options sent.
 _FILE_REFUSED = ("Invalid file type", "Missing file")
+# The detect endpoint's 400 about the file; its other 400 is about the scope asked for.
+_NOT_CSV = "The file cannot be read as CSV"
 _HINTS = {
     401: "the server refused the token; was the client revoked?",
     403: "this client lacks the scope that this needs",
@@ -52,6 +57,8 @@ class LoadbayClient:
         )
         self._token: str | None = None
         self._renew_at = 0.0
+        # The scopes of the last token, as the server granted them; empty before the first.
+        self.scopes: frozenset[str] = frozenset()
 
     def __enter__(self) -> LoadbayClient:
         return self
@@ -107,6 +114,7 @@ class LoadbayClient:
             payload = response.json()
             lifetime = float(payload.get("expires_in") or 3600)
             self._token = str(payload["access_token"])
+            self.scopes = frozenset(str(payload.get("scope") or "").split())
             self._renew_at = time.monotonic() + lifetime - min(60.0, lifetime / 4)
         return self._token
 
@@ -169,9 +177,66 @@ class LoadbayClient:
             if response.status_code == 413 or error.message.startswith(_FILE_REFUSED):
                 raise FileRefused(response.status_code, error.message)
             if response.status_code == 403:
-                raise self._error(response, hint="uploading needs a client with scope rostering")
+                hint = "uploading needs a client with scope rostering"
+                if PAYMENTS_SCOPE in self.scopes:
+                    hint += (
+                        f"; this client has scope {' '.join(sorted(self.scopes))}: "
+                        "push payments files with --company (and --project)"
+                    )
+                raise self._error(response, hint=hint)
             raise error
         return str(response.json()["result"]["referenceId"])
+
+    def detect(self, path: Path, *, scope: str | None = None) -> Detection:
+        """The template the header of ``path`` fits, among ``scope``'s; a file that cannot be read
+        as CSV is refused."""
+        with path.open("rb") as handle:
+            head = handle.read(DETECT_BYTES)
+        params = {"scope": scope} if scope else None
+        response = self._send("POST", "/api/v1/templates/detect", content=head, params=params)
+        if response.status_code != 200:
+            error = self._error(response)
+            if error.message.startswith(_NOT_CSV):
+                raise FileRefused(response.status_code, error.message)
+            raise error
+        return cast(Detection, response.json())
+
+    # -- the batches API (scope payments) --------------------------------------------------
+
+    def companies(self) -> list[Company]:
+        """The tenant's companies with their projects."""
+        return cast(list[Company], self._get_json("/api/adm/companies")["data"])
+
+    def create_batch(self, *, company_id: str, project_id: str, import_type: str) -> str:
+        """Stage a batch for a company's project; its id."""
+        body = {"CompanyId": company_id, "CompanyProjectId": project_id, "Type": import_type}
+        response = self._authorized("POST", "/api/adm/import/batches", json=body)
+        if response.status_code != 200:
+            raise self._error(response)
+        return str(response.json()["batchId"])
+
+    def upload_batch_file(
+        self, batch_id: str, path: Path, *, on_progress: Callable[[int, int | None], None] | None = None
+    ) -> None:
+        """Stream ``path`` as the batch's file; a 400 is about the file (its header, type, size)."""
+        body = MultipartFile(path, fields={})
+        headers = {"Content-Type": body.content_type, "Content-Length": str(body.content_length)}
+        response = self._authorized(
+            "POST",
+            "/api/adm/import/file",
+            params={"BatchId": batch_id},
+            content=body.chunks(on_progress),
+            headers=headers,
+        )
+        if response.status_code == 400:
+            raise FileRefused(400, self._error(response).message)
+        if response.status_code != 200:
+            raise self._error(response)
+
+    def batch_reference(self, batch_id: str) -> str:
+        """The id of the batch's import in ``GET /api/v1/imports/{referenceId}``."""
+        data = self._get_json(f"/api/adm/import/batches/{quote(batch_id, safe='')}")["data"]
+        return str(data["referenceId"])
 
     def imports(
         self,

@@ -1,5 +1,8 @@
 """``loadbay push`` and ``loadbay imports list|show|download``: a Loadbay server from a script.
 
+``push`` sends a rostering file to the upload API, or with ``--company`` a payments file to the
+batches API (``payments.py``); either way it then follows the import through the imports API.
+
 Exit codes (``outcome.ExitCode``): 0 done and clean, 1 processed with failed rows, 2 the import
 failed or the file was refused, 3 anything about the command, the credentials or the connection.
 Tables and JSON go to stdout; progress bars and errors go to stderr, so ``> out.txt`` stays clean.
@@ -35,6 +38,7 @@ from loadbay.client.schemas import Import, ImportDetail, Message
 
 if TYPE_CHECKING:
     from loadbay.client.api import LoadbayClient
+    from loadbay.client.payments import PushedBatch
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 MAX_LIST_PAGE = 200
@@ -233,7 +237,25 @@ def push(
     import_type: Annotated[
         str | None,
         typer.Option(
-            "--type", help="The template the file must fit (users, groups, ...). Default: its header."
+            "--type",
+            help="The template the file must fit (users, Transactions, ...). Default: its header.",
+        ),
+    ] = None,
+    company: Annotated[
+        str | None,
+        typer.Option(
+            "--company",
+            help="A payments file: the company (id or exact name) to import it for, through the "
+            "batches API. Needs scope payments.",
+            show_default=False,
+        ),
+    ] = None,
+    project: Annotated[
+        str | None,
+        typer.Option(
+            "--project",
+            help="The company's project (id or exact name); not needed if it has only one.",
+            show_default=False,
         ),
     ] = None,
     dry_run: Annotated[
@@ -256,6 +278,9 @@ def push(
     quiet: Quiet = False,
 ) -> None:
     """Upload a CSV file for import; with --wait, follow it and exit 0, 1 (failed rows) or 2 (failed)."""
+    from loadbay.client.payments import check_batch_options, push_batch
+
+    check_batch_options(company=company, project=project, dry_run=dry_run, abort_on_error=abort_on_error)
     if not file.is_file():
         raise UsageError(f"{file} is not a file." if file.exists() else f"{file}: no such file.")
     if result is not None and not result.resolve().parent.is_dir():
@@ -266,12 +291,27 @@ def push(
         options["dryRun"] = "true"
     if abort_on_error:
         options["onError"] = "abort"
+    batch: PushedBatch | None = None
     with _client(url, client_id, client_secret) as client:
         with _byte_bar(f"uploading {file.name}", quiet=quiet) as advance:
             try:
-                reference_id = client.upload(file, options=options, on_progress=advance)
+                if company is None:
+                    reference_id = client.upload(file, options=options, on_progress=advance)
+                else:
+                    batch = push_batch(
+                        client,
+                        file,
+                        company=company,
+                        project=project,
+                        import_type=import_type,
+                        on_progress=advance,
+                    )
+                    reference_id = batch.reference_id
             except OSError as exc:
                 raise UsageError(f"Cannot read {file}: {exc.strerror or exc}") from None
+        if batch is not None:
+            where = f"company {batch.target.company_name}, project {batch.target.project_name}"
+            _note(quiet, f"{batch.import_type} file for {where}: batch {batch.batch_id}")
         if not (wait or dry_run or result is not None):
             if as_json:
                 _print_json({"referenceId": reference_id})

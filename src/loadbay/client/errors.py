@@ -36,12 +36,19 @@ class FileRefused(ApiError):
     exit_code = ExitCode.IMPORT_FAILED
 
 
+class NoTemplateFits(ClientError):
+    """The file's header fits no template it could be imported as; found before uploading it."""
+
+    exit_code = ExitCode.IMPORT_FAILED
+
+
 def server_message(status_code: int, content_type: str, body: bytes) -> str:
     """The sentence the server put in an error body, whichever of its shapes it used.
 
-    ``{"message": ...}`` from the API, RFC 6749's ``{"error", "error_description"}`` from the token
-    endpoint, or plain text (``Access Denied`` for a refused token); anything else (a proxy's HTML
-    page) is summarised rather than dumped on the terminal.
+    ``{"message": ...}`` from the API, the batches API's ``BaseCommandResponse``
+    (``{"success", "code", "errorMessage"}``), RFC 6749's ``{"error", "error_description"}`` from
+    the token endpoint, or plain text (``Access Denied`` for a refused token); anything else (a
+    proxy's HTML page) is summarised rather than dumped on the terminal.
     """
     text = body.decode("utf-8", errors="replace").strip()
     if "json" in content_type:
@@ -50,8 +57,9 @@ def server_message(status_code: int, content_type: str, body: bytes) -> str:
         except ValueError:
             payload = None
         if isinstance(payload, dict):
-            if isinstance(payload.get("message"), str):
-                return str(payload["message"])
+            for key in ("message", "errorMessage"):
+                if isinstance(payload.get(key), str):
+                    return str(payload[key])
             if isinstance(payload.get("error"), str):
                 return str(payload.get("error_description") or payload["error"])
     if content_type.startswith("text/plain") and text and len(text) <= 500:

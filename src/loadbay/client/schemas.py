@@ -1,4 +1,4 @@
-"""The shapes of the imports API's answers, as the client reads them (see the README's contract)."""
+"""The shapes of the API's answers, as the client reads them (see the README's contracts)."""
 
 from __future__ import annotations
 
@@ -52,3 +52,26 @@ class ImportDetail(Import):
 class ImportPage(TypedDict):
     items: list[Import]
     nextCursor: str | None
+
+
+class Project(TypedDict):
+    companyProjectId: str
+    name: str
+
+
+class Company(TypedDict):
+    """An item of ``GET /api/adm/companies`` (batches API): a company and its projects."""
+
+    companyId: str
+    name: str
+    retentionDays: int
+    projects: list[Project]
+
+
+class Detection(TypedDict):
+    """``POST /api/v1/templates/detect``: the template a file's header fits, or why none does."""
+
+    importType: str | None
+    header: list[str]
+    closest: str
+    problems: list[str]
