@@ -163,7 +163,8 @@ EXIT_CODES: dict[str, tuple[list[str], bool, int, str]] = {
         ["push", "{big}", "--company", "Shop B"],
         True,
         2,
-        "error: File too large: the limit is 100000 bytes",
+        # Refused before the batch is staged, by the batches' own limit from /api/v1/limits.
+        "and the server takes at most 100,000. Split the file and upload each part.",
     ),
     "dry-run": (
         ["push", "{tx}", "--company", "Shop B", "--dry-run"],

@@ -229,7 +229,12 @@ def test_limits_tell_the_upload_size_before_a_byte_is_sent(
     app_client: TestClient, app_runtime: Runtime
 ) -> None:
     response = app_client.get("/api/v1/limits")
-    assert response.json() == {"maxUploadBytes": app_runtime.settings.max_upload_bytes}
+    settings = app_runtime.settings
+    assert response.json() == {
+        "maxUploadBytes": settings.max_upload_bytes,
+        "batchesMaxUploadBytes": settings.batches_max_upload_bytes,
+        "filesMaxUploadBytes": settings.files_max_upload_bytes,
+    }
 
 
 def test_a_file_rejected_at_its_header_keeps_the_lines_it_never_reached(rostering: ApiUser) -> None:

@@ -30,6 +30,10 @@ TRANSACTIONS_WITHOUT_AMOUNT = (
 )
 
 
+# A payments file's batch has its own limit, apart from the rostering upload's 10 MiB.
+BATCH_LIMIT = 64 * 1024
+
+
 def _created(server: LoadbayServer, *args: str) -> dict[str, Any]:
     done = server.cli(*args, "--json")
     assert done.returncode == 0, done.stderr + done.stdout
@@ -50,7 +54,9 @@ def _company(server: LoadbayServer, tenant: str, name: str, *projects: str) -> d
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadbayServer]:
-    server = start_server(tmp_path_factory.mktemp("payments-console"))
+    server = start_server(
+        tmp_path_factory.mktemp("payments-console"), LOADBAY_BATCHES_MAX_UPLOAD_BYTES=str(BATCH_LIMIT)
+    )
     yield server
     server.stop()
 
@@ -179,6 +185,24 @@ def test_a_header_the_batch_refuses_is_shown_as_an_alert(
     expect(page.get_by_role("button", name="Upload and import")).to_be_enabled()
 
 
+def test_a_payments_file_over_the_batch_limit_is_refused_before_it_is_sent(
+    page: Page, server: LoadbayServer, merchant: dict[str, str]
+) -> None:
+    sign_in(page, server, merchant)
+    _go_to_upload(page)
+    expect(page.locator(".dropzone")).to_contain_text("Up to 64 KB.")
+    row = "t-3001,cust-17,Sale,12.50,USD,Completed,2026-11-24T10:00:00Z\n"
+    big = TRANSACTIONS + row * (BATCH_LIMIT // len(row) + 100)
+    page.get_by_label("Choose a file…").set_input_files(csv_file(big, "big.csv"))
+    expect(page.get_by_role("alert")).to_have_text(
+        re.compile(
+            r"^File too large: big\.csv is \d+ KB; this server accepts payments files up to 64 KB\. "
+            r"Split the file and upload each part\.$"
+        )
+    )
+    expect(page.get_by_role("button", name="Upload and import")).to_be_disabled()
+
+
 def test_a_tenant_without_a_company_is_told_how_to_get_one(page: Page, server: LoadbayServer) -> None:
     client = server.create_client("shop-empty", "payments")
     sign_in(page, server, client)
@@ -202,6 +226,9 @@ def test_a_client_with_both_scopes_gets_the_path_its_file_needs(
     _go_to_upload(page)
     # Either kind of file is welcome: no warning, no hint.
     expect(page.locator("main > .callout")).to_have_count(0)
+    expect(page.locator(".dropzone")).to_contain_text(
+        "Rostering files up to 10 MB, payments files up to 64 KB."
+    )
     file_input = page.get_by_label("Choose a file…")
 
     file_input.set_input_files(csv_file(TRANSACTIONS, "transactions.csv"))

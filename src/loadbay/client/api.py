@@ -141,13 +141,24 @@ class LoadbayClient:
             raise self._error(response)
         return response.json()
 
-    def max_upload_bytes(self) -> int | None:
-        """The server's upload size limit, or None when it does not say (an older server)."""
+    def max_upload_bytes(self, field: str = "maxUploadBytes") -> int | None:
+        """An upload size limit from ``GET /api/v1/limits`` (``batchesMaxUploadBytes`` for a
+        batch's file), or None when the server does not say (an older server)."""
         response = self._send("GET", "/api/v1/limits")
         if response.status_code != 200:
             return None
-        limit = response.json().get("maxUploadBytes")
+        limit = response.json().get(field)
         return limit if isinstance(limit, int) else None
+
+    def refuse_if_too_large(self, body: MultipartFile, field: str = "maxUploadBytes") -> None:
+        """Raise FileRefused before a byte is sent when ``body`` is over the server's limit."""
+        limit = self.max_upload_bytes(field)
+        if limit is not None and body.size > limit:
+            raise FileRefused(
+                413,
+                f"File too large: {body.size:,} bytes, and the server takes at most {limit:,}. "
+                "Split the file and upload each part.",
+            )
 
     def upload(
         self,
@@ -161,13 +172,7 @@ class LoadbayClient:
         A file over the server's limit is refused before a byte of it is sent.
         """
         body = MultipartFile(path, fields=options)
-        limit = self.max_upload_bytes()
-        if limit is not None and body.size > limit:
-            raise FileRefused(
-                413,
-                f"File too large: {body.size:,} bytes, and the server takes at most {limit:,}. "
-                "Split the file and upload each part.",
-            )
+        self.refuse_if_too_large(body)
         headers = {"Content-Type": body.content_type, "Content-Length": str(body.content_length)}
         response = self._authorized(
             "POST", "/api/v1/upload", content=body.chunks(on_progress), headers=headers

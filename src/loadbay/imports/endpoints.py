@@ -44,8 +44,13 @@ def _find(session: Session, client: AuthClient, reference_id: str) -> ImportJob:
 
 @router.get("/api/v1/limits")
 def limits(runtime: RuntimeDep) -> Any:
-    """What an upload may be, so a client can refuse a file before sending it. Public."""
-    return {"maxUploadBytes": runtime.settings.max_upload_bytes}
+    """How large an upload may be, per API, so a client can refuse a file before sending it. Public."""
+    settings = runtime.settings
+    return {
+        "maxUploadBytes": settings.max_upload_bytes,
+        "batchesMaxUploadBytes": settings.batches_max_upload_bytes,
+        "filesMaxUploadBytes": settings.files_max_upload_bytes,
+    }
 
 
 @router.get("/api/v1/imports")

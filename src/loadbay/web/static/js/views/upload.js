@@ -49,7 +49,8 @@ export function uploadView(page) {
   const canPay = hasScope("payments");
   let file = null;
   let uploading = null;
-  let maxBytes = null;
+  // Each API's own limit: a rostering upload's, and a payments batch file's.
+  let limits = null;
   // The detected (or closest) template and where its file goes: "rostering" or "payments".
   let importType = null;
   let route = null;
@@ -131,9 +132,10 @@ export function uploadView(page) {
       refuse(`${candidate.name} is not a .csv file. Save the spreadsheet as “CSV UTF-8” and choose that file.`);
       return;
     }
-    // The limit is the rostering upload's; a payments file's batch has its own, which the server checks.
-    if (!canPay && tooLarge(candidate)) {
-      refuse(tooLargeMessage(candidate));
+    // Until detection says where the file goes, only a client that can go one way knows its limit.
+    const known = canPay ? (canRoster ? null : "payments") : "rostering";
+    if (known !== null && tooLarge(candidate, known)) {
+      refuse(tooLargeMessage(candidate, known));
       return;
     }
     file = candidate;
@@ -145,14 +147,20 @@ export function uploadView(page) {
     detect(file);
   }
 
-  function tooLarge(candidate) {
-    return maxBytes !== null && candidate.size > maxBytes;
+  function limitFor(where) {
+    return limits === null ? null : where === "payments" ? limits.batchesMaxUploadBytes : limits.maxUploadBytes;
   }
 
-  function tooLargeMessage(candidate) {
+  function tooLarge(candidate, where) {
+    const limit = limitFor(where);
+    return limit != null && candidate.size > limit;
+  }
+
+  function tooLargeMessage(candidate, where) {
+    const what = where === "payments" ? "payments files" : "files";
     return (
-      `File too large: ${candidate.name} is ${formatBytes(candidate.size)}; this server accepts files up to ` +
-      `${formatBytes(maxBytes)}. Split the file and upload each part.`
+      `File too large: ${candidate.name} is ${formatBytes(candidate.size)}; this server accepts ${what} up to ` +
+      `${formatBytes(limitFor(where))}. Split the file and upload each part.`
     );
   }
 
@@ -175,8 +183,8 @@ export function uploadView(page) {
       // A header that fits nothing still goes where its closest template would: the server says what is wrong.
       importType = answer.importType || answer.closest;
       route = canPay && (scopes.get(importType) === "payments" || !canRoster) ? "payments" : "rostering";
-      if (route === "rostering" && tooLarge(candidate)) {
-        refuse(tooLargeMessage(candidate));
+      if (tooLarge(candidate, route)) {
+        refuse(tooLargeMessage(candidate, route));
         return;
       }
       showDetection(answer);
@@ -313,13 +321,19 @@ export function uploadView(page) {
     }
   }
 
-  // Knowing the limit spares sending a file the server will refuse. Without it (an older server)
-  // the server's own 413 still says the same. It is the rostering upload's: batches have their own.
+  // Knowing the limits spares sending a file the server will refuse. Without them (an older
+  // server) the server's own answer still says the same.
   api("/api/v1/limits", { auth: false, signal: page.signal })
-    .then((limits) => {
-      maxBytes = limits.maxUploadBytes;
-      if (canRoster || !canPay) {
-        limitHint.textContent = ` ${canPay ? "Rostering files up" : "Up"} to ${formatBytes(maxBytes)}.`;
+    .then((answer) => {
+      limits = answer;
+      const rostering = formatBytes(limits.maxUploadBytes);
+      const payments = limits.batchesMaxUploadBytes ? formatBytes(limits.batchesMaxUploadBytes) : null;
+      if (canPay && canRoster && payments) {
+        limitHint.textContent = ` Rostering files up to ${rostering}, payments files up to ${payments}.`;
+      } else if (canPay && payments) {
+        limitHint.textContent = ` Up to ${payments}.`;
+      } else if (!canPay) {
+        limitHint.textContent = ` Up to ${rostering}.`;
       }
     })
     .catch(() => {});
