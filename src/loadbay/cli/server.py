@@ -1,0 +1,85 @@
+"""``loadbay serve``, ``api``, ``worker`` and ``migrate``: running Loadbay."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from loadbay.cli.common import console, open_runtime, setup_logging
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Everything in one process: API and workers (the embedded default: SQLite, local files)."""
+    import uvicorn
+
+    from loadbay.app import create_app
+    from loadbay.config import Settings
+    from loadbay.migrate import upgrade
+    from loadbay.runtime import Runtime
+
+    setup_logging()
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    runtime = Runtime.create(settings)
+    upgrade(runtime.engine)
+    runtime.close()
+    console.print(
+        f"Loadbay on [bold]http://{settings.host}:{settings.port}[/bold] "
+        f"with {settings.workers} worker(s); database {settings.resolved_database_url.split('://')[0]}, "
+        f"storage {settings.resolved_storage_url}"
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+def api(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+) -> None:
+    """The HTTP API only; imports are left to ``loadbay worker`` processes."""
+    import uvicorn
+
+    setup_logging()
+    open_runtime().close()
+    uvicorn.run("loadbay.app:api_from_env", factory=True, host=host, port=port, workers=workers)
+
+
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Imports this process runs at once.")] = 1,
+) -> None:
+    """A standalone worker: claims pending imports and runs them until SIGTERM."""
+    from loadbay.catalog import load_import_types
+    from loadbay.jobs.worker import WorkerPool
+
+    setup_logging()
+    load_import_types()
+    runtime = open_runtime()
+    pool = WorkerPool(runtime, size=concurrency)
+    stopping = threading.Event()
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    pool.start()
+    console.print(f"worker running {concurrency} import(s) at a time; SIGTERM stops it")
+    stopping.wait()
+    grace = runtime.settings.worker_grace_seconds
+    logging.getLogger("loadbay.jobs").info("stopping: running imports get %g s to finish", grace)
+    if pool.stop():
+        runtime.close()
+
+
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    open_runtime().close()
+    console.print("database is up to date")
