@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from loadbay.cli.common import console, open_runtime
+from loadbay.cli.common import admin_session, console
 
 app = typer.Typer(help="Accounts that clients file documents under (the files API).")
 
@@ -20,19 +20,11 @@ def accounts_create(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create an account; grant it to clients with ``loadbay clients grant``."""
-    from loadbay.db import transaction
     from loadbay.files.accounts import AccountError, create_account
 
-    runtime = open_runtime()
-    try:
-        with transaction(runtime.write_sessions) as session:
-            created = create_account(session, tenant_name=tenant, name=name)
-            payload = {"account_id": created.id, "tenant": tenant, "name": created.name}
-    except AccountError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    finally:
-        runtime.close()
+    with admin_session(AccountError) as session:
+        created = create_account(session, tenant_name=tenant, name=name)
+        payload = {"account_id": created.id, "tenant": tenant, "name": created.name}
     if as_json:
         typer.echo(json.dumps(payload))
     else:
@@ -47,16 +39,13 @@ def accounts_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List accounts with their tenant and the clients granted to each."""
-    from loadbay.db import transaction
     from loadbay.files.accounts import list_accounts
 
-    runtime = open_runtime()
-    with transaction(runtime.sessions) as session:
+    with admin_session(write=False) as session:
         rows = [
             {"account_id": account.id, "tenant": owner.name, "name": account.name, "clients": clients}
             for account, owner, clients in list_accounts(session, tenant_name=tenant)
         ]
-    runtime.close()
     if as_json:
         typer.echo(json.dumps(rows))
         return

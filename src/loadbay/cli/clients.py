@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from loadbay.auth import SCOPES
-from loadbay.cli.common import console, open_runtime
+from loadbay.cli.common import admin_session, console
 
 app = typer.Typer(help="API clients (OAuth2 client credentials) and their tenants.")
 
@@ -22,23 +22,15 @@ def clients_create(
 ) -> None:
     """Create an API client. Its secret is shown once and stored only as a hash."""
     from loadbay.auth.service import UnknownScopeError, create_client
-    from loadbay.db import transaction
 
-    runtime = open_runtime()
-    try:
-        with transaction(runtime.write_sessions) as session:
-            client, secret = create_client(session, tenant_name=tenant, scopes=scope)
-            payload = {
-                "client_id": client.client_id,
-                "client_secret": secret,
-                "tenant": tenant,
-                "scopes": client.scopes.split(),
-            }
-    except UnknownScopeError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    finally:
-        runtime.close()
+    with admin_session(UnknownScopeError, exit_code=2) as session:
+        client, secret = create_client(session, tenant_name=tenant, scopes=scope)
+        payload = {
+            "client_id": client.client_id,
+            "client_secret": secret,
+            "tenant": tenant,
+            "scopes": client.scopes.split(),
+        }
     if as_json:
         typer.echo(json.dumps(payload))
     else:
@@ -53,10 +45,8 @@ def clients_list(
 ) -> None:
     """List API clients with their tenant, scopes and state."""
     from loadbay.auth.service import list_clients
-    from loadbay.db import transaction
 
-    runtime = open_runtime()
-    with transaction(runtime.write_sessions) as session:
+    with admin_session() as session:
         rows = [
             {
                 "client_id": client.client_id,
@@ -67,7 +57,6 @@ def clients_list(
             }
             for client, tenant in list_clients(session)
         ]
-    runtime.close()
     if as_json:
         typer.echo(json.dumps(rows))
         return
@@ -87,12 +76,9 @@ def clients_list(
 def clients_revoke(client_id: str) -> None:
     """Revoke a client: its tokens stop working at once."""
     from loadbay.auth.service import revoke_client
-    from loadbay.db import transaction
 
-    runtime = open_runtime()
-    with transaction(runtime.write_sessions) as session:
+    with admin_session() as session:
         found = revoke_client(session, client_id=client_id)
-    runtime.close()
     if not found:
         console.print(f"[red]error:[/red] no client {client_id}")
         raise typer.Exit(1)
@@ -105,18 +91,10 @@ def clients_grant(
     account: Annotated[str, typer.Option(help="Account id (acc_...) of the client's tenant.")],
 ) -> None:
     """Let a client upload to, and read the documents of, an account."""
-    from loadbay.db import transaction
     from loadbay.files.accounts import AccountError, grant_account
 
-    runtime = open_runtime()
-    try:
-        with transaction(runtime.write_sessions) as session:
-            added = grant_account(session, client_id=client_id, account_id=account)
-    except AccountError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    finally:
-        runtime.close()
+    with admin_session(AccountError) as session:
+        added = grant_account(session, client_id=client_id, account_id=account)
     console.print(f"granted {account} to {client_id}" if added else f"{client_id} already had {account}")
 
 
@@ -126,18 +104,10 @@ def clients_ungrant(
     account: Annotated[str, typer.Option(help="Account id (acc_...).")],
 ) -> None:
     """Stop a client using an account, at once."""
-    from loadbay.db import transaction
     from loadbay.files.accounts import AccountError, revoke_grant
 
-    runtime = open_runtime()
-    try:
-        with transaction(runtime.write_sessions) as session:
-            removed = revoke_grant(session, client_id=client_id, account_id=account)
-    except AccountError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    finally:
-        runtime.close()
+    with admin_session(AccountError) as session:
+        removed = revoke_grant(session, client_id=client_id, account_id=account)
     console.print(
         f"{client_id} no longer has {account}" if removed else f"{client_id} did not have {account}"
     )

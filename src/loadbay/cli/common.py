@@ -7,11 +7,16 @@ Server modules (SQLAlchemy, polars, argon2) are imported inside the commands tha
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from loadbay.runtime import Runtime
 
 console = Console()
@@ -31,3 +36,20 @@ def open_runtime() -> Runtime:
     runtime = Runtime.create(settings)
     upgrade(runtime.engine)
     return runtime
+
+
+@contextmanager
+def admin_session(*refused: type[Exception], exit_code: int = 1, write: bool = True) -> Iterator[Session]:
+    """One transaction for an admin command. An error of a ``refused`` type is the person's to
+    fix: it prints as one line and exits with ``exit_code`` instead of a traceback."""
+    from loadbay.db import transaction
+
+    runtime = open_runtime()
+    try:
+        with transaction(runtime.write_sessions if write else runtime.sessions) as session:
+            yield session
+    except refused as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(exit_code) from None
+    finally:
+        runtime.close()

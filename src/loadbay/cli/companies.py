@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from loadbay.cli.common import console, open_runtime
+from loadbay.cli.common import admin_session, console
 
 companies = typer.Typer(help="Companies that payments clients stage import batches for (seed 003).")
 projects = typer.Typer(help="Projects of a company; each import batch belongs to one.")
@@ -30,24 +30,16 @@ def companies_create(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create a company; the tenant's clients with scope payments act for it."""
-    from loadbay.db import transaction
     from loadbay.payments.companies import CompanyError, create_company
 
-    runtime = open_runtime()
-    try:
-        with transaction(runtime.write_sessions) as session:
-            company = create_company(session, tenant_name=tenant, name=name, retention_days=retention_days)
-            payload: dict[str, object] = {
-                "company_id": company.id,
-                "tenant": tenant,
-                "name": company.name,
-                "retention_days": company.retention_days,
-            }
-    except CompanyError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    finally:
-        runtime.close()
+    with admin_session(CompanyError) as session:
+        company = create_company(session, tenant_name=tenant, name=name, retention_days=retention_days)
+        payload: dict[str, object] = {
+            "company_id": company.id,
+            "tenant": tenant,
+            "name": company.name,
+            "retention_days": company.retention_days,
+        }
     _company_command("created company", payload, as_json)
 
 
@@ -59,18 +51,10 @@ def companies_set_retention(
     ],
 ) -> None:
     """Change how long a company's import files are kept."""
-    from loadbay.db import transaction
     from loadbay.payments.companies import CompanyError, set_retention
 
-    runtime = open_runtime()
-    try:
-        with transaction(runtime.write_sessions) as session:
-            set_retention(session, company_id=company_id, retention_days=days)
-    except CompanyError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    finally:
-        runtime.close()
+    with admin_session(CompanyError) as session:
+        set_retention(session, company_id=company_id, retention_days=days)
     console.print(f"company {company_id} keeps its files {days} day(s)")
 
 
@@ -81,21 +65,13 @@ def projects_create(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create a project of a company."""
-    from loadbay.db import transaction
     from loadbay.payments.companies import CompanyError, create_project
 
-    runtime = open_runtime()
-    try:
-        with transaction(runtime.write_sessions) as session:
-            project = create_project(session, company_id=company, name=name)
-            payload: dict[str, object] = {
-                "project_id": project.id,
-                "company_id": project.company_id,
-                "name": project.name,
-            }
-    except CompanyError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    finally:
-        runtime.close()
+    with admin_session(CompanyError) as session:
+        project = create_project(session, company_id=company, name=name)
+        payload: dict[str, object] = {
+            "project_id": project.id,
+            "company_id": project.company_id,
+            "name": project.name,
+        }
     _company_command("created project", payload, as_json)
