@@ -10,7 +10,7 @@ import csv
 
 import filetype
 
-from loadbay.kit.csvsniff import detect_delimiter, detect_encoding
+from loadbay.kit.csvsniff import LineCount, detect_delimiter, detect_encoding
 
 OCTET_STREAM = "application/octet-stream"
 # filetype reads at most this many leading bytes.
@@ -31,6 +31,7 @@ class ContentSniffer:
         self._decoder: codecs.IncrementalDecoder | None = None
         self._encoding = "utf-8"
         self._size = 0
+        self._lines = LineCount()
         self.is_text = True
 
     def feed(self, chunk: bytes) -> None:
@@ -74,6 +75,13 @@ class ContentSniffer:
             return
         if "\x00" in text:
             self.is_text = False
+            return
+        self._lines.add(text)
+
+    @property
+    def physical_lines(self) -> int | None:
+        """Lines of the document when it is text, header included; ask after :meth:`content_type`."""
+        return self._lines.total if self.is_text else None
 
 
 def _looks_like_csv(head: bytes, encoding: str, *, whole: bool) -> bool:

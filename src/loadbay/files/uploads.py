@@ -16,7 +16,6 @@ from starlette.requests import Request
 from loadbay.errors import ApiError
 from loadbay.files.detect import ContentSniffer
 from loadbay.kit import streaming
-from loadbay.kit.csvsniff import NotCsvError, TextChecker
 from loadbay.kit.multipart import MultipartError, MultipartReader, PartInfo
 from loadbay.kit.storage import ObjectStorage
 
@@ -32,8 +31,8 @@ class ReceivedDocument:
     sha256: str
     content_type: str
     is_text: bool
-    # Physical lines when the file reads as CSV text, header included: what an import of it
-    # counts towards from its first progress poll (None: not text, so not counted).
+    # Physical lines when the file is text, header included: what an import of it counts
+    # towards from its first progress poll (None: not text, so not counted).
     lines: int | None = None
 
 
@@ -106,42 +105,27 @@ async def _store(
     reader: MultipartReader, part: PartInfo, *, storage: ObjectStorage, key: str, max_bytes: int
 ) -> ReceivedDocument:
     sniffer = ContentSniffer()
-    # Any document may be stored, so a file that is not CSV text only stops the line count.
-    lines: TextChecker | None = TextChecker()
-
-    def inspect(chunk: bytes) -> None:
-        nonlocal lines
-        sniffer.feed(chunk)
-        if lines is not None:
-            try:
-                lines.feed(chunk)
-            except NotCsvError:
-                lines = None
 
     def at_end(size: int) -> None:
-        nonlocal lines
         if size == 0:
             raise _Empty()
-        if lines is not None:
-            try:
-                lines.finish()
-            except NotCsvError:
-                lines = None
 
     try:
         streamed = await streaming.store_stream(
-            storage, key, reader.iter_data(), max_bytes=max_bytes, inspect=inspect, at_end=at_end
+            storage, key, reader.iter_data(), max_bytes=max_bytes, inspect=sniffer.feed, at_end=at_end
         )
     except streaming.TooLarge:
         raise too_large(max_bytes) from None
     except _Empty:
         raise ApiError(400, "The file is empty: there is nothing to store.") from None
+    # content_type() decodes the last bytes, so it comes before is_text and the line count.
+    content_type = sniffer.content_type()
     return ReceivedDocument(
         key=key,
         filename=streaming.clean_filename(part.filename),
         size=streamed.size,
         sha256=streamed.sha256,
-        content_type=sniffer.content_type(),
+        content_type=content_type,
         is_text=sniffer.is_text,
-        lines=lines.physical_lines if lines is not None else None,
+        lines=sniffer.physical_lines,
     )

@@ -29,6 +29,23 @@ def detect_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+class LineCount:
+    """Physical lines of decoded text fed piece by piece; a last line without a newline counts."""
+
+    def __init__(self) -> None:
+        self._newlines = 0
+        self._ends_with_newline = True
+
+    def add(self, text: str) -> None:
+        if text:
+            self._newlines += text.count("\n")
+            self._ends_with_newline = text.endswith("\n")
+
+    @property
+    def total(self) -> int:
+        return self._newlines + (0 if self._ends_with_newline else 1)
+
+
 class TextChecker:
     """Checks a byte stream chunk by chunk: decodable text with no NUL and a header row.
 
@@ -41,13 +58,12 @@ class TextChecker:
         self._offset = 0
         self._first_line = ""
         self._header_seen = False
-        self._newlines = 0
-        self._ends_with_newline = True
+        self._lines = LineCount()
 
     @property
     def physical_lines(self) -> int:
         """Lines of the text fed so far, header included; a last line without a newline counts."""
-        return self._newlines + (0 if self._ends_with_newline else 1)
+        return self._lines.total
 
     def feed(self, chunk: bytes) -> None:
         if self._decoder is None:
@@ -90,9 +106,7 @@ class TextChecker:
             ) from exc
         if "\x00" in text:
             raise NotCsvError("The file contains NUL bytes, so it is not a CSV text file.")
-        if text:
-            self._newlines += text.count("\n")
-            self._ends_with_newline = text.endswith("\n")
+        self._lines.add(text)
         if not self._header_seen:
             self._first_line += text
             if "\n" in self._first_line:
