@@ -14,6 +14,9 @@ from loadbay.kit.storage import ObjectStorage
 from loadbay.models import PENDING, ImportJob
 from loadbay.models.base import iso_utc
 
+# Seed 001's answer for an unknown reference id; also for another tenant's, which is as unknown.
+REFERENCE_NOT_FOUND = "Reference ID not found. File not found in pending bucket."
+
 
 def new_reference_id() -> str:
     return str(uuid.uuid4())

@@ -12,14 +12,13 @@ from loadbay.deps import DbSession, RuntimeDep, WriteSession
 from loadbay.errors import ApiError
 from loadbay.importing.messages import message_page
 from loadbay.importing.registry import get_type
-from loadbay.importing.service import ensure_result_file, import_summary
+from loadbay.importing.service import REFERENCE_NOT_FOUND, ensure_result_file, import_summary
 from loadbay.imports.service import STATUSES, get_visible_import, list_imports
 from loadbay.kit.pagination import BadCursor, decode_cursor, encode_cursor
 from loadbay.models import PENDING, ImportJob
 
 router = APIRouter(tags=["imports"])
 
-NOT_FOUND = "Reference ID not found. File not found in pending bucket."
 BAD_CURSOR = "cursor is not one this API handed out; start again without it."
 
 
@@ -38,7 +37,7 @@ def _find(session: Session, client: AuthClient, reference_id: str) -> ImportJob:
     )
     if job is None:
         # The same answer for a typo, another tenant's import and a scope the client lacks.
-        raise ApiError(404, NOT_FOUND)
+        raise ApiError(404, REFERENCE_NOT_FOUND)
     return job
 
 

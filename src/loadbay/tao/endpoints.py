@@ -14,6 +14,7 @@ from loadbay.errors import ApiError
 from loadbay.importing.pipeline import stored_key
 from loadbay.importing.registry import all_types
 from loadbay.importing.service import (
+    REFERENCE_NOT_FOUND,
     create_import,
     ensure_result_file,
     get_tenant_import,
@@ -25,7 +26,6 @@ from loadbay.models import PENDING, ImportJob
 
 router = APIRouter(tags=["rostering"])
 
-NOT_FOUND = "Reference ID not found. File not found in pending bucket."
 _TRUE = {"true", "1", "yes"}
 
 
@@ -82,7 +82,7 @@ async def upload(
 def _find(session: Session, client: RosteringClient, reference_id: str) -> ImportJob:
     job = get_tenant_import(session, tenant_id=client.tenant_id, reference_id=reference_id)
     if job is None:
-        raise ApiError(404, NOT_FOUND)
+        raise ApiError(404, REFERENCE_NOT_FOUND)
     return job
 
 
