@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import polars as pl
 
+from loadbay.importing.pipeline import result_part_key
 from loadbay.importing.results import RESULT_COLUMNS
 from loadbay.kit.storage import ObjectStorage
 from loadbay.models import PENDING, ImportJob
 
 STATUSES = {"created": "Created", "updated": "Updated", "unchanged": "Unchanged", "failed": "Failed"}
-
-
-def _part_key(job_id: str, number: int) -> str:
-    return f"import-csv/work/{job_id}/result/part-{number:06d}.csv"
 
 
 def _read(storage: ObjectStorage, key: str, *, header: bool, rows: int | None) -> pl.DataFrame:
@@ -55,7 +52,7 @@ def read_entries(
         frames: list[pl.DataFrame] = []
         have = 0
         for number in range(1, job.checkpoint_batches + 1):
-            part = _read(storage, _part_key(job.id, number), header=False, rows=wanted - have)
+            part = _read(storage, result_part_key(job.id, number), header=False, rows=wanted - have)
             frames.append(part)
             have += part.height
             if have >= wanted:

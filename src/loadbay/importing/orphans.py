@@ -14,14 +14,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from loadbay.importing.pipeline import WORK_ROOT, stored_prefix
 from loadbay.jobs.periodic import PeriodicTask, register_periodic
 from loadbay.models import PENDING, ImportJob
 from loadbay.runtime import Runtime
 
 log = logging.getLogger("loadbay.importing")
 
-PENDING_PREFIX = "import-csv/pending/"
-WORK_PREFIX = "import-csv/work/"
+PENDING_PREFIX = stored_prefix("pending")
 # Ids looked up per query: well under every database's limit on bound parameters.
 _CHUNK = 500
 
@@ -37,8 +37,8 @@ def find_orphans(runtime: Runtime, *, now: datetime | None = None) -> list[str]:
     }
     # A running import keeps its result parts under work/<id>/ until it has finished.
     work = {
-        key: key.removeprefix(WORK_PREFIX).split("/", 1)[0]
-        for key in storage.keys_older_than(WORK_PREFIX, moment)
+        key: key.removeprefix(WORK_ROOT).split("/", 1)[0]
+        for key in storage.keys_older_than(WORK_ROOT, moment)
     }
     ids = sorted(set(uploads.values()) | set(work.values()))
     jobs: dict[str, tuple[str, str]] = {}

@@ -23,7 +23,7 @@ from loadbay.importing.failed_copy import store_failed_copy
 from loadbay.importing.messages import clear_messages, save_messages
 from loadbay.importing.reader import Batch, FileRejected, open_csv
 from loadbay.importing.registry import ImportType, describe_types, detect, get_type
-from loadbay.importing.results import RedactedCopy, ResultWriter
+from loadbay.importing.results import RedactedCopy, ResultWriter, part_key
 from loadbay.models import FAILED as STATUS_FAILED
 from loadbay.models import PENDING, PROCESSED, ImportJob, utcnow
 from loadbay.runtime import Runtime
@@ -50,13 +50,28 @@ def result_key(import_id: str) -> str:
     return f"import-csv/results/{import_id}.csv"
 
 
+def stored_prefix(state: str) -> str:
+    return f"import-csv/{state}/"
+
+
 def stored_key(import_id: str, state: str) -> str:
     """Where the upload lives: ``pending`` until imported, then ``processed`` or ``failed``."""
-    return f"import-csv/{state}/{import_id}.csv"
+    return f"{stored_prefix(state)}{import_id}.csv"
 
 
-def _work_prefix(import_id: str, what: str) -> str:
-    return f"import-csv/work/{import_id}/{what}"
+# A running import's files (result parts, redacted copies), deleted once it has finished.
+WORK_ROOT = "import-csv/work/"
+RESULT_PARTS = "result"
+
+
+def work_prefix(import_id: str, what: str = "") -> str:
+    """The import's work folder, or its ``what`` subfolder."""
+    return f"{WORK_ROOT}{import_id}/{what}"
+
+
+def result_part_key(import_id: str, number: int) -> str:
+    """Part ``number`` of a running import's result: its rows of that batch, no header."""
+    return part_key(work_prefix(import_id, RESULT_PARTS), number)
 
 
 @dataclass
@@ -203,7 +218,7 @@ class ImportRun:
     def _writers(self, shape: _Shape) -> tuple[ResultWriter, RedactedCopy | None]:
         results = ResultWriter(
             self.storage,
-            prefix=_work_prefix(self.job_id, "result"),
+            prefix=work_prefix(self.job_id, RESULT_PARTS),
             columns=shape.header,
             secret=shape.import_type.secret_columns,
         )
@@ -211,7 +226,7 @@ class ImportRun:
         redacted = (
             RedactedCopy(
                 self.storage,
-                prefix=_work_prefix(self.job_id, "copy"),
+                prefix=work_prefix(self.job_id, "copy"),
                 header=shape.raw_header,
                 secret_indexes=shape.secret_indexes,
                 delimiter=shape.delimiter,
@@ -408,7 +423,7 @@ class ImportRun:
         self.lease.ensure()
         self.tally.add_messages([message])
         results = ResultWriter(
-            self.storage, prefix=_work_prefix(self.job_id, "rejected"), columns=[], secret=frozenset()
+            self.storage, prefix=work_prefix(self.job_id, "rejected"), columns=[], secret=frozenset()
         )
         results.write(line=self.tally.file_line, outcome=FAILED, key="", messages=[message], cells=[])
         results.flush(1)
@@ -439,7 +454,7 @@ class ImportRun:
         if final_key != self.source_key:
             self.storage.delete(self.source_key)
         # Only now: until the commit above, readers of the running import still need the parts.
-        self.storage.delete_prefix(_work_prefix(self.job_id, ""))
+        self.storage.delete_prefix(work_prefix(self.job_id))
         log.info("import %s %s: %s", self.job_id, status, self.tally.counts)
 
     def _store_failed_copy(self) -> None:
@@ -448,7 +463,7 @@ class ImportRun:
             self.storage,
             source_key=self.source_key,
             final_key=stored_key(self.job_id, "failed"),
-            work_prefix=_work_prefix(self.job_id, "failed-copy"),
+            work_prefix=work_prefix(self.job_id, "failed-copy"),
             import_type=get_type(str(forced)) if forced else None,
             scope=self.scope,
         )

@@ -23,6 +23,11 @@ RESULT_COLUMNS = ["line", "outcome", "key", "messages"]
 _CRLF = "\r\n"
 
 
+def part_key(prefix: str, number: int) -> str:
+    """Part ``number`` of the writer that stores its parts under ``prefix``."""
+    return f"{prefix}/part-{number:06d}.csv"
+
+
 class PartWriter:
     """CSV rows buffered for one batch, stored as part N, assembled with a header at the end."""
 
@@ -49,7 +54,7 @@ class PartWriter:
             self._chunks.append(text.encode("utf-8"))
 
     def part_key(self, number: int) -> str:
-        return f"{self._prefix}/part-{number:06d}.csv"
+        return part_key(self._prefix, number)
 
     def flush(self, number: int) -> None:
         """Store the rows written since the last flush as part ``number``."""

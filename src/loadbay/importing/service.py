@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from loadbay.importing.pipeline import result_key
+from loadbay.importing.pipeline import result_key, work_prefix
 from loadbay.importing.results import ResultWriter
 from loadbay.importing.uploads import ReceivedUpload
 from loadbay.kit.storage import ObjectStorage
@@ -104,14 +104,12 @@ def ensure_result_file(session: Session, storage: ObjectStorage, job: ImportJob)
     """The finished import's result file key; written from its messages if the worker never could."""
     if job.result_key is not None:
         return job.result_key
-    results = ResultWriter(
-        storage, prefix=f"import-csv/work/{job.id}/late-result", columns=[], secret=frozenset()
-    )
+    results = ResultWriter(storage, prefix=work_prefix(job.id, "late-result"), columns=[], secret=frozenset())
     for message in job.messages or []:
         results.write(line=job.file_line, outcome="failed", key="", messages=[message], cells=[])
     results.flush(1)
     results.assemble(parts=1, key=result_key(job.id))
-    storage.delete_prefix(f"import-csv/work/{job.id}/late-result/")
+    storage.delete_prefix(work_prefix(job.id, "late-result/"))
     job.result_key = result_key(job.id)
     session.flush()
     return job.result_key
