@@ -150,15 +150,27 @@ class LoadbayClient:
         limit = response.json().get(field)
         return limit if isinstance(limit, int) else None
 
-    def refuse_if_too_large(self, body: MultipartFile, field: str = "maxUploadBytes") -> None:
-        """Raise FileRefused before a byte is sent when ``body`` is over the server's limit."""
+    def refuse_if_too_large(self, size: int, field: str = "maxUploadBytes") -> None:
+        """Raise FileRefused before a byte is sent when a file of ``size`` bytes is over the limit."""
         limit = self.max_upload_bytes(field)
-        if limit is not None and body.size > limit:
+        if limit is not None and size > limit:
             raise FileRefused(
                 413,
-                f"File too large: {body.size:,} bytes, and the server takes at most {limit:,}. "
+                f"File too large: {size:,} bytes, and the server takes at most {limit:,}. "
                 "Split the file and upload each part.",
             )
+
+    def _post_file(
+        self,
+        url: str,
+        body: MultipartFile,
+        *,
+        params: dict[str, str] | None = None,
+        on_progress: Callable[[int, int | None], None] | None = None,
+    ) -> httpx.Response:
+        """Stream ``body`` with its Content-Length, reporting the file bytes sent."""
+        headers = {"Content-Type": body.content_type, "Content-Length": str(body.content_length)}
+        return self._authorized("POST", url, params=params, content=body.chunks(on_progress), headers=headers)
 
     def upload(
         self,
@@ -172,11 +184,8 @@ class LoadbayClient:
         A file over the server's limit is refused before a byte of it is sent.
         """
         body = MultipartFile(path, fields=options)
-        self.refuse_if_too_large(body)
-        headers = {"Content-Type": body.content_type, "Content-Length": str(body.content_length)}
-        response = self._authorized(
-            "POST", "/api/v1/upload", content=body.chunks(on_progress), headers=headers
-        )
+        self.refuse_if_too_large(body.size)
+        response = self._post_file("/api/v1/upload", body, on_progress=on_progress)
         if response.status_code != 200:
             error = self._error(response)
             if response.status_code == 413 or error.message.startswith(_FILE_REFUSED):
@@ -225,13 +234,8 @@ class LoadbayClient:
     ) -> None:
         """Stream ``path`` as the batch's file; a 400 is about the file (its header, type, size)."""
         body = MultipartFile(path, fields={})
-        headers = {"Content-Type": body.content_type, "Content-Length": str(body.content_length)}
-        response = self._authorized(
-            "POST",
-            "/api/adm/import/file",
-            params={"BatchId": batch_id},
-            content=body.chunks(on_progress),
-            headers=headers,
+        response = self._post_file(
+            "/api/adm/import/file", body, params={"BatchId": batch_id}, on_progress=on_progress
         )
         if response.status_code == 400:
             raise FileRefused(400, self._error(response).message)

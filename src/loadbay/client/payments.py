@@ -12,7 +12,6 @@ from pathlib import Path
 
 from loadbay.client.api import PAYMENTS_SCOPE, LoadbayClient
 from loadbay.client.errors import NoTemplateFits, UsageError
-from loadbay.client.multipart import MultipartFile
 from loadbay.client.schemas import Company
 
 CREATE_COMPANY = "an administrator creates them with: loadbay companies create --tenant T --name N"
@@ -131,7 +130,7 @@ def push_batch(
     target = resolve_target(client.companies(), company=company, project=project)
     import_type = import_type or detect_payments_type(client, path)
     # Before the batch is staged: a file the server would refuse leaves no empty batch behind.
-    client.refuse_if_too_large(MultipartFile(path, fields={}), "batchesMaxUploadBytes")
+    client.refuse_if_too_large(path.stat().st_size, "batchesMaxUploadBytes")
     batch_id = client.create_batch(
         company_id=target.company_id, project_id=target.project_id, import_type=import_type
     )
