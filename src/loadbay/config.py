@@ -48,9 +48,9 @@ class Settings(BaseSettings):
     # After SIGTERM a worker finishes its running imports for this long, then hands them back.
     worker_grace_seconds: float = Field(default=30.0, ge=0)
     poll_seconds: float = Field(default=1.0, gt=0)
-    # How often each worker deletes import-batch files past their company's retention period.
+    # How often each worker process deletes import-batch files past their company's retention period.
     retention_sweep_seconds: float = Field(default=3600.0, gt=0)
-    # How often each worker deletes stored upload and work files that no import needs any more
+    # How often each worker process deletes stored upload and work files that no import needs any more
     # (left by a process killed at the wrong moment), once they are this old.
     orphan_sweep_seconds: float = Field(default=3600.0, gt=0)
     orphan_grace_seconds: float = Field(default=3600.0, ge=0)

@@ -5,7 +5,7 @@ import pytest
 from loadbay.catalog import load_import_types
 from loadbay.jobs import periodic
 from loadbay.jobs.periodic import PeriodicTask, periodic_tasks, register_periodic
-from loadbay.jobs.worker import Worker
+from loadbay.jobs.worker import Worker, WorkerPool
 from loadbay.runtime import Runtime
 
 
@@ -26,7 +26,9 @@ def calls() -> Iterator[list[str]]:
 
 def test_shipped_features_register_their_housekeeping() -> None:
     load_import_types()
-    assert "retention sweep" in [task.name for task in periodic_tasks()]
+    names = [task.name for task in periodic_tasks()]
+    assert "retention sweep" in names
+    assert "orphan sweep" in names
 
 
 def test_a_worker_runs_each_task_once_per_interval_and_survives_failures(
@@ -38,3 +40,8 @@ def test_a_worker_runs_each_task_once_per_interval_and_survives_failures(
     # "count" waits an hour between runs; "boom" runs every turn and its failure stops nothing.
     assert calls.count("count") == 1
     assert calls.count("boom") == 2
+
+
+def test_a_pool_has_one_housekeeper(runtime: Runtime) -> None:
+    pool = WorkerPool(runtime, size=3)
+    assert [worker.housekeeping for worker in pool.workers] == [True, False, False]

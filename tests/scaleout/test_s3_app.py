@@ -11,7 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from loadbay.app import create_app
+from loadbay.jobs.worker import Worker
 from loadbay.migrate import upgrade
+from loadbay.models import ImportJob
 from tests.conftest import ApiUser, make_settings, run_jobs
 from tests.e2e.server import free_port
 from tests.scaleout.s3server import S3Server
@@ -80,3 +82,23 @@ def test_readiness_fails_when_the_object_store_is_unreachable(
         assert response.status_code >= 500
         assert response.json()["message"]
         assert run_jobs(user.runtime) == 0
+
+
+def test_a_worker_whose_housekeeping_finds_the_store_down_claims_nothing(
+    http: TestClient, tmp_path: Path, database_url: str, s3_server: S3Server, bucket: str
+) -> None:
+    user = ApiUser.create(http, http.app.state.runtime)  # type: ignore[attr-defined]
+    reference_id = str(user.upload(CSV)["referenceId"])
+    dead = f"http://127.0.0.1:{free_port()}"
+    with s3_app(tmp_path / "down", database_url, s3_server, bucket, s3_endpoint=dead) as down:
+        worker = Worker(down.app.state.runtime, name="cut-off")  # type: ignore[attr-defined]
+        # The orphan sweep cannot list the store: the worker waits for it rather than take an
+        # import it could not read, which would cost the import an attempt.
+        worker._run_periodic()
+        assert worker.run_once() is False
+    with user.runtime.sessions() as session:
+        job = session.get(ImportJob, reference_id)
+        assert job is not None
+        assert (job.status, job.attempts, job.lease_owner) == ("pending", 0, None)
+    assert run_jobs(user.runtime) == 1
+    assert user.status(reference_id)["status"] == "processed"

@@ -78,8 +78,10 @@ class JobLease:
 class Worker:
     """One worker loop. ``run_forever`` until ``stop`` is set; ``run_once`` for a single job."""
 
-    def __init__(self, runtime: Runtime, *, name: str | None = None) -> None:
+    def __init__(self, runtime: Runtime, *, name: str | None = None, housekeeping: bool = True) -> None:
         self.runtime = runtime
+        # Whether this worker also runs the registered periodic tasks (jobs/periodic.py).
+        self.housekeeping = housekeeping
         self.worker_id = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stop = threading.Event()
         self.lease: JobLease | None = None
@@ -168,7 +170,8 @@ class Worker:
     def run_forever(self) -> None:
         wakeup = self.runtime.wakeup
         while not self.stop.is_set():
-            self._run_periodic()
+            if self.housekeeping:
+                self._run_periodic()
             try:
                 worked = self.run_once()
             except Exception as exc:
@@ -198,6 +201,10 @@ class Worker:
                     task.name,
                     str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
                 )
+                # A sweep that found the database or the store unreachable: claim nothing until
+                # both answer, as after an import that failed in an outage. An import claimed now
+                # would fail too, perhaps just as they come back, and lose an attempt to the outage.
+                self._outage = self._outage or not self.infrastructure_ready()
 
 
 class JobListener:
@@ -240,7 +247,8 @@ class WorkerPool:
 
     def __init__(self, runtime: Runtime, *, size: int) -> None:
         self.runtime = runtime
-        self.workers = [Worker(runtime) for _ in range(size)]
+        # One housekeeper per process: the others' sweeps would only repeat its listing and queries.
+        self.workers = [Worker(runtime, housekeeping=i == 0) for i in range(size)]
         self.threads = [
             threading.Thread(target=w.run_forever, name=f"loadbay-worker-{i}", daemon=True)
             for i, w in enumerate(self.workers)
