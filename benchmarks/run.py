@@ -1,32 +1,38 @@
-"""``make bench``: Loadbay's import through the real HTTP API against the raw database bulk load.
+"""``make bench``: Loadbay's import through the real HTTP API against the raw bulk load of the same rows.
 
 For each database (SQLite always; PostgreSQL when LOADBAY_TEST_DATABASE_URL is set), each
-template (``groups``; ``users`` with pre-hashed passwords) and each size in BENCH_ROWS
-(default ``100000,1000000``) it generates a file, uploads it to a real ``loadbay serve``
-process, waits for ``processed``, then uploads it again with every row changed. In the same
-run it loads the same rows straight into a table of the same shape (SQLite: executemany in one
-transaction; PostgreSQL: COPY, and for updates COPY into a temporary table + one INSERT ... ON
-CONFLICT) and prints rows/s for each and the ratio Loadbay / raw. Loadbay's time runs from the
-first byte of the upload to the status reading ``processed``, so it includes the upload, job
-pickup, validation, the result file and polling.
+template (``groups``; ``users`` with pre-hashed passwords) and each size in BENCH_ROWS (default
+``1000000,5000000``) it writes a file, uploads it to a real ``loadbay serve`` process (one worker),
+waits for ``processed``, then uploads it again with every row changed. Loadbay's time runs from
+the first byte of the upload to the status reading ``processed``: upload, pickup, reading,
+checks, writes, the result file and polling.
 
-Password hashing is deliberately slow and measured on its own (BENCH_HASH_ROWS, default 10000
-plain passwords at the default argon2id cost).
+In the same run the same rows go straight into a table of the same shape, the best way each
+database bulk-loads: the file parsed by polars, then ADBC ingest (SQLite: one prepared INSERT
+bound from Arrow; PostgreSQL: binary COPY) for a create, and ingest into a temporary table plus
+one ``INSERT … SELECT … ON CONFLICT DO UPDATE`` for an update. The ratio is Loadbay's rows/s over
+raw rows/s. Peak RSS is the most the server process and its SQLite writer process held at once.
+
+BENCH_BAD_ROWS (default 1000000) adds one more import: a groups file with 10% bad rows of mixed
+kinds, against the clean file. Password hashing is slow by design and timed on its own
+(BENCH_HASH_ROWS, default 10000 plain passwords at the default argon2id cost).
 """
 
 from __future__ import annotations
 
 import csv
 import os
-import sqlite3
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import polars as pl
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -40,18 +46,17 @@ class Template:
     name: str
     header: list[str]
     row: Callable[[int, int, str], list[str]]
-    # The equivalent table: Loadbay's own columns, a unique key, and how a CSV row maps to it.
+    # The equivalent table: Loadbay's own columns, a unique key, and how the file's columns map to it.
     table_sql: str
-    columns: list[str]
-    to_table: Callable[[list[str]], list[object]]
+    columns: dict[str, str]
 
 
 def _group_row(i: int, generation: int, _hash: str) -> list[str]:
-    return [f"group{i:07d}", f"Group {i} v{generation}", "TRUE", "root"]
+    return [f"group{i:08d}", f"Group {i} v{generation}", "TRUE", "root"]
 
 
 def _user_row(i: int, generation: int, password_hash: str) -> list[str]:
-    return [f"user{i:07d}", f"User {i} v{generation}", password_hash, f"user{i}@example.org", "root"]
+    return [f"user{i:08d}", f"User {i} v{generation}", password_hash, f"user{i}@example.org", "root"]
 
 
 COMMON = "last_import_id TEXT, created_at TIMESTAMP, updated_at TIMESTAMP"
@@ -62,17 +67,7 @@ TEMPLATES = [
         _group_row,
         "CREATE TABLE raw_groups (id {serial} PRIMARY KEY, tenant_id INTEGER, name TEXT, description TEXT, "
         f"active BOOLEAN, organization_id TEXT, metadata TEXT, {COMMON}, UNIQUE (tenant_id, name))",
-        [
-            "tenant_id",
-            "name",
-            "description",
-            "active",
-            "organization_id",
-            "last_import_id",
-            "created_at",
-            "updated_at",
-        ],
-        lambda r: [1, r[0], r[1], True, r[3]],
+        {"group_name": "name", "group_description": "description", "group_organizationId": "organization_id"},
     ),
     Template(
         "users",
@@ -81,19 +76,13 @@ TEMPLATES = [
         "CREATE TABLE raw_users (id {serial} PRIMARY KEY, tenant_id INTEGER, username TEXT, name TEXT, "
         "password_hash TEXT, email TEXT, language TEXT, active BOOLEAN, roles TEXT, organization_id TEXT, "
         f"external_id TEXT, metadata TEXT, {COMMON}, UNIQUE (tenant_id, username))",
-        [
-            "tenant_id",
-            "username",
-            "name",
-            "password_hash",
-            "email",
-            "active",
-            "organization_id",
-            "last_import_id",
-            "created_at",
-            "updated_at",
-        ],
-        lambda r: [1, r[0], r[1], r[2], r[3], True, r[4]],
+        {
+            "user_username": "username",
+            "user_name": "name",
+            "user_password": "password_hash",
+            "user_email": "email",
+            "user_organizationId": "organization_id",
+        },
     ),
 ]
 
@@ -103,8 +92,32 @@ def write_file(template: Template, path: Path, rows: int, *, generation: int) ->
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(template.header)
+        writer.writerows(template.row(i, generation, password_hash) for i in range(rows))
+
+
+def write_bad_file(path: Path, rows: int) -> int:
+    """A groups file where every tenth row is bad, five kinds in turn; returns the bad rows."""
+    bad = 0
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(TEMPLATES[0].header)
         for i in range(rows):
-            writer.writerow(template.row(i, generation, password_hash))
+            row = _group_row(i, 1, "")
+            if i % 10 == 9:
+                bad += 1
+                kind = (i // 10) % 5
+                if kind == 0:
+                    row[3] = "nowhere"  # an organization that does not exist
+                elif kind == 1:
+                    row[2] = "maybe"  # not a boolean
+                elif kind == 2:
+                    row[0] = "group00000000"  # the key of line 2 again
+                elif kind == 3:
+                    row = row[:2]  # a ragged row
+                else:
+                    row[1] = "x" * 4001  # too long
+            writer.writerow(row)
+    return bad
 
 
 def client_token(server: LoadbayServer, tenant: str = "district-a") -> str:
@@ -122,82 +135,124 @@ def client_token(server: LoadbayServer, tenant: str = "district-a") -> str:
     return token
 
 
-def run_loadbay(server: LoadbayServer, token: str, path: Path) -> tuple[float, dict[str, object]]:
+class PeakRss:
+    """The most resident memory a process and its children held at once, sampled every 50 ms."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _tree(self) -> list[int]:
+        pids = [self.pid]
+        for pid in pids:
+            try:
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except OSError:
+                continue
+            pids.extend(int(child) for child in children)
+        return pids
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            total = 0
+            for pid in self._tree():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                line = next((row for row in status.splitlines() if row.startswith("VmRSS:")), None)
+                total += int(line.split()[1]) * 1024 if line else 0
+            self.peak = max(self.peak, total)
+
+
+def run_loadbay(server: LoadbayServer, token: str, path: Path) -> tuple[float, dict[str, object], int]:
     headers = {"Authorization": f"Bearer {token}"}
-    started = time.perf_counter()
-    with path.open("rb") as handle, httpx.Client(base_url=server.url, timeout=600) as http:
-        response = http.post(
-            "/api/v1/upload", headers=headers, files={"file": (path.name, handle, "text/csv")}
-        )
-        response.raise_for_status()
-        reference_id = response.json()["result"]["referenceId"]
-        while True:
-            result = http.get(f"/api/v1/status/{reference_id}", headers=headers).json()["result"]
-            if result["status"] != "pending":
-                return time.perf_counter() - started, result
-            time.sleep(0.05)
+    assert server.process is not None
+    with PeakRss(server.process.pid) as rss:
+        started = time.perf_counter()
+        with path.open("rb") as handle, httpx.Client(base_url=server.url, timeout=3600) as http:
+            response = http.post(
+                "/api/v1/upload", headers=headers, files={"file": (path.name, handle, "text/csv")}
+            )
+            response.raise_for_status()
+            reference_id = response.json()["result"]["referenceId"]
+            while True:
+                result = http.get(f"/api/v1/status/{reference_id}", headers=headers).json()["result"]
+                if result["status"] != "pending":
+                    return time.perf_counter() - started, result, rss.peak
+                time.sleep(0.05)
 
 
-def _table_rows(template: Template, path: Path, import_id: str) -> list[list[object]]:
-    now = time.strftime("%Y-%m-%d %H:%M:%S")
-    with path.open(newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        return [[*template.to_table(r), import_id, now, now] for r in reader]
-
-
-def raw_sqlite(template: Template, db_path: Path, path: Path, *, update: bool) -> float:
-    connection = sqlite3.connect(db_path)
-    table = f"raw_{template.name}"
-    connection.execute(
-        template.table_sql.format(serial="INTEGER").replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS")
+def _frame(template: Template, path: Path) -> pl.DataFrame:
+    """The file's rows as the table's columns, parsed the fastest way there is."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    frame = pl.read_csv(path, infer_schema=False).rename(template.columns)
+    frame = frame.select(
+        pl.lit(1, dtype=pl.Int32).alias("tenant_id"),
+        *template.columns.values(),
+        pl.lit(True).alias("active"),
+        pl.lit(str(uuid.uuid4())).alias("last_import_id"),
     )
-    started = time.perf_counter()
-    rows = _table_rows(template, path, str(uuid.uuid4()))
-    names = template.columns
-    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    if update:
-        key = names[1]
-        sets = ", ".join(f"{c} = excluded.{c}" for c in names[2:] if c != "created_at")
-        sql += f" ON CONFLICT (tenant_id, {key}) DO UPDATE SET {sets}"
-    with connection:
-        connection.executemany(sql, rows)
+    return frame.with_columns(pl.lit(now).alias("created_at"), pl.lit(now).alias("updated_at"))
+
+
+def _upsert_sql(template: Template, table: str, stage: str) -> str:
+    names = ["tenant_id", *template.columns.values(), "active", "last_import_id", "created_at", "updated_at"]
+    key = next(iter(template.columns.values()))
+    sets = ", ".join(f"{c} = excluded.{c}" for c in names[2:] if c != "created_at")
+    return (
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM {stage} WHERE true "
+        f"ON CONFLICT (tenant_id, {key}) DO UPDATE SET {sets}"
+    )
+
+
+def raw_load(template: Template, dialect: str, url: str, path: Path, *, update: bool) -> float:
+    """Seconds to bulk-load the file's rows into an equivalent table (the baseline)."""
+    table = f"raw_{template.name}"
+    if dialect == "sqlite":
+        import adbc_driver_sqlite.dbapi as driver
+
+        connection = driver.connect(url)
+        ddl = template.table_sql.format(serial="INTEGER")
+    else:
+        import adbc_driver_postgresql.dbapi as driver  # type: ignore[no-redef]
+
+        connection = driver.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+        ddl = template.table_sql.format(serial="BIGSERIAL")
+    with connection.cursor() as cursor:
+        cursor.execute(ddl.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
+        connection.commit()
+        started = time.perf_counter()
+        frame = _frame(template, path)
+        if dialect == "sqlite":
+            frame = frame.with_columns(
+                pl.col("created_at", "updated_at").dt.strftime("%Y-%m-%d %H:%M:%S%.6f")
+            )
+        if update:
+            cursor.adbc_ingest(f"{table}_stage", frame.to_arrow(), mode="replace", temporary=True)
+            stage = f"temp.{table}_stage" if dialect == "sqlite" else f"{table}_stage"
+            cursor.execute(_upsert_sql(template, table, stage))
+        else:
+            cursor.adbc_ingest(table, frame.to_arrow(), mode="append")
+        connection.commit()
+        elapsed = time.perf_counter() - started
     connection.close()
-    return time.perf_counter() - started
+    return elapsed
 
 
 def raw_postgres(template: Template, url: str, path: Path, *, update: bool) -> float:
-    import psycopg
-
-    table = f"raw_{template.name}"
-    names = template.columns
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
-        connection.execute(
-            template.table_sql.format(serial="BIGSERIAL").replace(
-                "CREATE TABLE", "CREATE TABLE IF NOT EXISTS"
-            )
-        )
-        connection.commit()
-        started = time.perf_counter()
-        rows = _table_rows(template, path, str(uuid.uuid4()))
-        target = f"{table}_stage" if update else table
-        with connection.cursor() as cursor:
-            if update:
-                cursor.execute(
-                    f"CREATE TEMP TABLE {target} ON COMMIT DROP AS SELECT {', '.join(names)} FROM {table} WITH NO DATA"
-                )
-            with cursor.copy(f"COPY {target} ({', '.join(names)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            if update:
-                key = names[1]
-                sets = ", ".join(f"{c} = excluded.{c}" for c in names[2:] if c != "created_at")
-                cursor.execute(
-                    f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM {target} "
-                    f"ON CONFLICT (tenant_id, {key}) DO UPDATE SET {sets}"
-                )
-        connection.commit()
-    return time.perf_counter() - started
+    """The PostgreSQL baseline (the scale-out benchmark's too)."""
+    return raw_load(template, "postgresql", url, path, update=update)
 
 
 def fresh_postgres(base: str) -> tuple[str, str]:
@@ -217,45 +272,108 @@ def drop_postgres(base: str, name: str) -> None:
     admin.dispose()
 
 
-def bench_database(kind: str, sizes: list[int], work: Path, pg_base: str | None) -> None:
+ROW = "{:<10}  {:<6}  {:>9}  {:<6}  {:>14}  {:>10}  {:>5}  {:>8}  {:>8}"
+
+
+def _print(
+    kind: str, template: str, rows: int, phase: str, elapsed: float, raw: float | None, rss: int
+) -> None:
+    print(
+        ROW.format(
+            kind,
+            template,
+            f"{rows:,}",
+            phase,
+            f"{rows / elapsed:,.0f}",
+            f"{rows / raw:,.0f}" if raw else "-",
+            f"{raw / elapsed:.2f}" if raw else "-",
+            f"{elapsed:.1f}s",
+            f"{rss / 2**20:,.0f}MB",
+        ),
+        flush=True,
+    )
+
+
+def _server(kind: str, case: Path, pg_base: str | None) -> tuple[LoadbayServer, str, list[str]]:
+    dropped: list[str] = []
+    if kind == "sqlite":
+        database_url, raw_url = f"sqlite:///{case / 'loadbay.db'}", str(case / "raw.db")
+    else:
+        assert pg_base is not None
+        database_url, loadbay_name = fresh_postgres(pg_base)
+        raw_url, raw_name = fresh_postgres(pg_base)
+        dropped = [loadbay_name, raw_name]
+    server = LoadbayServer(data_dir=case / "data", database_url=database_url)
+    server.start(LOADBAY_MAX_UPLOAD_BYTES=str(4 << 30), LOADBAY_WORKERS="1")
+    return server, raw_url, dropped
+
+
+def bench_database(kind: str, sizes: list[int], work: Path, pg_base: str | None, bad_rows: int) -> None:
     for rows in sizes:
         for template in TEMPLATES:
             case = work / f"{kind}-{template.name}-{rows}"
             case.mkdir()
-            dropped: list[str] = []
-            if kind == "sqlite":
-                database_url, raw_url = f"sqlite:///{case / 'loadbay.db'}", str(case / "raw.db")
-            else:
-                assert pg_base is not None
-                database_url, loadbay_name = fresh_postgres(pg_base)
-                raw_url, raw_name = fresh_postgres(pg_base)
-                dropped = [loadbay_name, raw_name]
-            server = LoadbayServer(data_dir=case / "data", database_url=database_url)
-            server.start(LOADBAY_MAX_UPLOAD_BYTES=str(4 << 30), LOADBAY_WORKERS="1")
+            server, raw_url, dropped = _server(kind, case, pg_base)
             try:
                 token = client_token(server)
                 for phase, generation in (("create", 1), ("update", 2)):
                     path = case / f"{template.name}-{generation}.csv"
                     write_file(template, path, rows, generation=generation)
-                    elapsed, result = run_loadbay(server, token, path)
+                    elapsed, result, rss = run_loadbay(server, token, path)
                     counts = result["counts"]
                     assert result["status"] == "processed", result
                     assert counts["created" if phase == "create" else "updated"] == rows, result  # type: ignore[index]
-                    update = phase == "update"
-                    if kind == "sqlite":
-                        raw = raw_sqlite(template, Path(raw_url), path, update=update)
-                    else:
-                        raw = raw_postgres(template, raw_url, path, update=update)
-                    print(
-                        f"{kind:<10}  {template.name:<6}  {rows:>9,}  {phase:<6}  {rows / elapsed:>12,.0f}  "
-                        f"{rows / raw:>10,.0f}  {raw / elapsed:>5.2f}  {elapsed:>7.1f}s",
-                        flush=True,
-                    )
+                    raw = raw_load(template, kind, raw_url, path, update=phase == "update")
+                    _print(kind, template.name, rows, phase, elapsed, raw, rss)
                     path.unlink()
             finally:
                 server.stop()
                 for name in dropped:
                     drop_postgres(pg_base, name)  # type: ignore[arg-type]
+    if bad_rows:
+        bench_bad_rows(kind, work, pg_base, bad_rows)
+
+
+def bench_bad_rows(kind: str, work: Path, pg_base: str | None, rows: int) -> None:
+    """The same size of groups file clean, then with 10% bad rows, each into an empty tenant."""
+    case = work / f"{kind}-bad"
+    case.mkdir()
+    server, _raw_url, dropped = _server(kind, case, pg_base)
+    try:
+        clean = case / "clean.csv"
+        write_file(TEMPLATES[0], clean, rows, generation=1)
+        clean_time, result, rss = run_loadbay(server, client_token(server, "district-clean"), clean)
+        assert result["status"] == "processed", result
+        _print(kind, "groups", rows, "clean", clean_time, None, rss)
+        bad = case / "bad.csv"
+        bad_count = write_bad_file(bad, rows)
+        bad_time, result, rss = run_loadbay(server, client_token(server, "district-bad"), bad)
+        assert result["status"] == "processed", result
+        assert result["counts"]["failed"] == bad_count, result  # type: ignore[index]
+        assert result["messageCount"] == bad_count, result
+        _print(kind, "groups", rows, "10%bad", bad_time, None, rss)
+        print(f"{'':<10}  10% bad rows take {bad_time / clean_time:.2f}x the clean file's time", flush=True)
+    finally:
+        server.stop()
+        for name in dropped:
+            drop_postgres(pg_base, name)  # type: ignore[arg-type]
+
+
+def bench_small(work: Path) -> None:
+    """A one-row import: how soon after its upload it ends (the median of 10)."""
+    case = work / "small"
+    case.mkdir()
+    server, _raw_url, _dropped = _server("sqlite", case, None)
+    try:
+        token = client_token(server)
+        path = case / "one.csv"
+        write_file(TEMPLATES[0], path, 1, generation=1)
+        times = sorted(run_loadbay(server, token, path)[0] for _ in range(10))
+        print(
+            f"one-row import, upload to processed: median {times[5] * 1000:.0f} ms, worst {times[-1] * 1000:.0f} ms"
+        )
+    finally:
+        server.stop()
 
 
 def bench_hashing(work: Path, rows: int) -> None:
@@ -274,7 +392,7 @@ def bench_hashing(work: Path, rows: int) -> None:
             )
             for i in range(rows):
                 writer.writerow([f"user{i}", f"User {i}", f"Plain#Pass{i}", f"u{i}@example.org", "root"])
-        elapsed, result = run_loadbay(server, token, path)
+        elapsed, result, _rss = run_loadbay(server, token, path)
         assert result["status"] == "processed", result
         print(
             f"password hashing, argon2id (t=2, m=19 MiB) on {os.cpu_count()} cores: "
@@ -285,16 +403,33 @@ def bench_hashing(work: Path, rows: int) -> None:
 
 
 def main() -> None:
-    sizes = [int(size) for size in os.environ.get("BENCH_ROWS", "100000,1000000").split(",")]
+    sizes = [int(size) for size in os.environ.get("BENCH_ROWS", "1000000,5000000").split(",")]
+    bad_rows = int(os.environ.get("BENCH_BAD_ROWS", "1000000"))
     pg_base = os.environ.get("LOADBAY_TEST_DATABASE_URL")
+    databases = [db for db in os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",") if db]
     with tempfile.TemporaryDirectory(prefix="loadbay-bench-") as tmp:
         work = Path(tmp)
-        print("database    file         rows  phase   loadbay_rows/s  raw_rows/s  ratio  loadbay")
-        bench_database("sqlite", sizes, work, pg_base)
-        if pg_base:
-            bench_database("postgresql", sizes, work, pg_base)
-        else:
-            print("(PostgreSQL skipped: set LOADBAY_TEST_DATABASE_URL to include it)")
+        print(
+            ROW.format(
+                "database",
+                "file",
+                "rows",
+                "phase",
+                "loadbay_rows/s",
+                "raw_rows/s",
+                "ratio",
+                "loadbay",
+                "peak_rss",
+            )
+        )
+        if "sqlite" in databases:
+            bench_database("sqlite", sizes, work, pg_base, bad_rows)
+        if "postgresql" in databases:
+            if pg_base:
+                bench_database("postgresql", sizes, work, pg_base, bad_rows)
+            else:
+                print("(PostgreSQL skipped: set LOADBAY_TEST_DATABASE_URL to include it)")
+        bench_small(work)
         bench_hashing(work, int(os.environ.get("BENCH_HASH_ROWS", "10000")))
 
 

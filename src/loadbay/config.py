@@ -10,6 +10,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
+# anyio's default thread limiter: at most this many of a process's requests run their
+# database work (FastAPI's sync endpoints and dependencies, run_in_threadpool) at once.
+API_THREADS = 40
 
 
 class Settings(BaseSettings):
@@ -19,6 +22,12 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("loadbay-data"))
     database_url: str | None = None
+    # Connections one process may open (default: resolved_db_pool_size). A request holds at most
+    # one, and only while its transaction is open; each worker thread two (import and heartbeat).
+    db_pool_size: int | None = Field(default=None, ge=1)
+    # How long a request or worker waits for a connection when all are in use; then the API
+    # answers 503 with Retry-After and a worker retries the import without counting the attempt.
+    db_pool_timeout: float = Field(default=10.0, gt=0)
     storage_url: str | None = None
     max_upload_bytes: int = Field(default=10 * MiB, gt=0)
     # Documents uploaded through the files API (seed 004): any kind of file, so a limit of its own.
@@ -54,7 +63,13 @@ class Settings(BaseSettings):
     # (left by a process killed at the wrong moment), once they are this old.
     orphan_sweep_seconds: float = Field(default=3600.0, gt=0)
     orphan_grace_seconds: float = Field(default=3600.0, ge=0)
-    batch_rows: int = Field(default=20_000, gt=0)
+    # An import reads, checks and commits its rows in batches of at most this many rows and about
+    # this many bytes of the file: one commit (and one checkpoint) per batch.
+    batch_rows: int = Field(default=100_000, gt=0)
+    batch_bytes: int = Field(default=16 * MiB, ge=1024)
+    # Work a file can force on the server is bounded: its columns, and its metadata columns.
+    max_columns: int = Field(default=1000, gt=0)
+    max_metadata_keys: int = Field(default=100, ge=0)
     # argon2id cost for passwords in imported files: OWASP's recommendation (m=19 MiB, t=2, p=1),
     # a deliberate balance for bulk imports of many accounts at once.
     password_time_cost: int = Field(default=2, ge=1)
@@ -65,6 +80,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalize_database_url(self.database_url)
         return f"sqlite:///{(self.data_dir / 'loadbay.db').resolve()}"
+
+    @property
+    def resolved_db_pool_size(self) -> int:
+        if self.db_pool_size is not None:
+            return self.db_pool_size
+        # Every API thread and every worker at once, with room for requests between their
+        # endpoint and its commit (the commit runs in a thread of its own).
+        return API_THREADS + 2 * self.workers + 10
 
     @property
     def resolved_storage_url(self) -> str:

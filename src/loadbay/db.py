@@ -6,14 +6,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
+# SQLite's answers when its busy timeout ran out: another connection held the lock throughout.
+_SQLITE_LOCKED = ("database is locked", "database table is locked")
 
-def create_db_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets WAL and a busy timeout so API and workers can share it."""
+
+def create_db_engine(url: str, *, pool_size: int, pool_timeout: float) -> Engine:
+    """Create the engine, opening at most ``pool_size`` connections.
+
+    SQLite gets WAL and a busy timeout so API and workers can share it.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            # A connection to a file is cheap: keep every one open rather than reconnect.
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_timeout=pool_timeout,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -35,7 +48,20 @@ def create_db_engine(url: str) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # A PostgreSQL connection is a server process: keep a few open, open the rest under load only.
+    kept = min(pool_size, 10)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=kept,
+        max_overflow=pool_size - kept,
+        pool_timeout=pool_timeout,
+    )
+
+
+def writing(engine: Engine) -> Engine:
+    """The engine for transactions that will write (see make_session_factory); same pool."""
+    return engine.execution_options(sqlite_begin="IMMEDIATE")
 
 
 def is_postgresql(engine_or_session: Engine | Session) -> bool:
@@ -50,8 +76,27 @@ def make_session_factory(engine: Engine, *, write: bool = False) -> sessionmaker
     waits for it up to the busy timeout; keep such transactions short. On PostgreSQL both
     kinds are the same.
     """
-    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine
-    return sessionmaker(bind, expire_on_commit=False)
+    return sessionmaker(writing(engine) if write else engine, expire_on_commit=False)
+
+
+def switch_to_writing(session: Session, *, write_engine: Engine) -> None:
+    """From its next transaction on, ``session`` writes (BEGIN IMMEDIATE on SQLite).
+
+    Only between transactions: one already begun cannot change how it began.
+    """
+    if session.in_transaction():
+        raise RuntimeError("switch_to_writing() on a session whose transaction is open")
+    session.bind = write_engine
+
+
+def is_transient_db_error(error: BaseException) -> bool:
+    """Whether the database was busy rather than broken: all connections in use (the pool's
+    timeout), or SQLite's write lock held past the busy timeout. Retrying later succeeds."""
+    if isinstance(error, exc.TimeoutError):
+        return True
+    return isinstance(error, exc.OperationalError) and any(
+        text in str(error.orig).lower() for text in _SQLITE_LOCKED
+    )
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from loadbay.db import transaction
+from loadbay.db import switch_to_writing, transaction
 from loadbay.runtime import Runtime
 
 
@@ -21,17 +21,25 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def get_db(runtime: RuntimeDep) -> Iterator[Session]:
-    """The request's transaction: committed when the endpoint returns, rolled back if it raises."""
+    """The request's one session: committed when the endpoint returns, rolled back if it raises.
+
+    It holds a pooled connection only while a transaction is open: from its first statement to
+    the next commit. An endpoint that awaits a request body after reading ends its read first.
+    """
     with transaction(runtime.sessions) as session:
-        yield session
-
-
-def get_write_db(runtime: RuntimeDep) -> Iterator[Session]:
-    """Like get_db, for the part of a request that writes (see db.make_session_factory)."""
-    with transaction(runtime.write_sessions) as session:
         yield session
 
 
 # scope="function": commit before the response is sent, so a client that polls at once sees it.
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
-WriteSession = Annotated[Session, Depends(get_write_db, scope="function")]
+
+
+def get_write_db(session: DbSession, runtime: RuntimeDep) -> Session:
+    """The request's session, for a request that writes: its transactions from here on take
+    SQLite's write lock as they begin (see db.make_session_factory)."""
+    switch_to_writing(session, write_engine=runtime.write_engine)
+    return session
+
+
+# The same session as DbSession (one per request), switched to writing.
+WriteSession = Annotated[Session, Depends(get_write_db)]

@@ -7,12 +7,18 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from loadbay.db import is_transient_db_error
 from loadbay.kit.storage import StorageError
 
 log = logging.getLogger("loadbay")
+
+# Every database connection was in use for the whole pool timeout: overload, which passes.
+BUSY_MESSAGE = "The server is busy; try again shortly."
+BUSY_RETRY_AFTER = "5"
 
 
 class ApiError(Exception):
@@ -23,6 +29,20 @@ class ApiError(Exception):
         self.status_code = status_code
         self.message = message
         self.headers = headers
+
+
+def too_large(
+    limit: int, *, what: str = "File", advice: str = "Split the file and upload each part."
+) -> ApiError:
+    """413, naming the limit in bytes and in a unit a person reads."""
+    mib = limit / (1024 * 1024)
+    readable = f"{mib:g} MB" if mib >= 1 else f"{limit / 1024:g} KB"
+    return ApiError(413, f"{what} too large: the limit is {limit} bytes ({readable}). {advice}")
+
+
+def upload_error(exc: Exception) -> ApiError:
+    """The seeds' 500 ``Upload error``: the store would not take the file."""
+    return ApiError(500, f"Upload error: {exc}")
 
 
 class AccessDenied(Exception):
@@ -61,11 +81,23 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
         )
 
+    @app.exception_handler(PoolTimeout)
+    async def _database_busy(_request: Request, exc: PoolTimeout) -> Response:
+        log.warning("database busy: %s", exc)
+        return JSONResponse(
+            {"message": BUSY_MESSAGE}, status_code=503, headers={"Retry-After": BUSY_RETRY_AFTER}
+        )
+
     @app.exception_handler(OperationalError)
     async def _database_down(_request: Request, exc: OperationalError) -> Response:
-        log.error("database error: %s", exc)
+        if is_transient_db_error(exc):
+            log.warning("database busy: %s", exc)
+            message = BUSY_MESSAGE
+        else:
+            log.error("database error: %s", exc)
+            message = "The database is unavailable; try again shortly."
         return JSONResponse(
-            {"message": "The database is unavailable; try again shortly."},
+            {"message": message},
             status_code=503,
             headers={"Retry-After": "5"},
         )

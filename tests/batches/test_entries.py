@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from loadbay.db import transaction
-from loadbay.importing.pipeline import LeaseLost, run_import
+from loadbay.importing.run import LeaseLost, run_import
 from loadbay.jobs.service import claim_next_job
 from loadbay.models import ImportBatch, ImportJob, utcnow
 from loadbay.payments.companies import set_retention

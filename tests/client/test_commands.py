@@ -108,7 +108,13 @@ def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     # ava is still new: the dry run wrote nothing.
     assert real["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "failed": 1}
     assert real["messagePage"]["items"] == [
-        {"line": 3, "column": "user_email", "message": "is not a valid e-mail address"}
+        {
+            "line": 3,
+            "column": "user_email",
+            "code": "invalid_format",
+            "severity": "error",
+            "message": "is not a valid e-mail address",
+        }
     ]
 
 

@@ -7,11 +7,22 @@ from loadbay.importing.columns import (
     Column,
     Required,
     boolean,
+    column_findings,
     json_object,
     one_of,
     pattern,
-    validate_frame,
 )
+from loadbay.importing.messages import found
+
+
+def validate_frame(frame: pl.DataFrame, columns: tuple[Column, ...], present: frozenset[str]) -> pl.Series:
+    """Each row's messages as the result file words them, from the column checks' findings."""
+    messages = found(frame, column_findings(columns, present))
+    texts = [[] for _ in range(frame.height)]
+    for row, column, text in messages.select("row", "column", "text").iter_rows():
+        texts[row].append(f"{column}: {text}")
+    return pl.Series(texts, dtype=pl.List(pl.Utf8))
+
 
 ROLES = ("ADMIN", "SUPPORT", "DATA_EXPLORER")
 
@@ -150,4 +161,17 @@ def test_rows_are_validated_independently() -> None:
         [],
         ["active: is required"],
         ["active: 'maybe' is not TRUE or FALSE"],
+    ]
+
+
+def test_each_finding_carries_its_column_code_and_severity() -> None:
+    columns = (
+        Column("user_email", checks=(pattern(r"@", "is not an e-mail address"),)),
+        Column("user_active", checks=(boolean,)),
+    )
+    frame = pl.DataFrame({"user_email": ["nope", "a@b"], "user_active": ["TRUE", "maybe"]})
+    messages = found(frame, column_findings(columns, frozenset(frame.columns)))
+    assert messages.rows() == [
+        (0, "user_email", "invalid_format", "error", "is not an e-mail address"),
+        (1, "user_active", "invalid_boolean", "error", "'maybe' is not TRUE or FALSE"),
     ]

@@ -6,7 +6,7 @@ from contextlib import suppress
 from sqlalchemy import func, select, update
 
 from loadbay.db import transaction
-from loadbay.importing.pipeline import LeaseLost, run_import
+from loadbay.importing.run import LeaseLost, run_import
 from loadbay.jobs.service import claim_next_job
 from loadbay.jobs.worker import Worker
 from loadbay.models import ImportJob, ImportMessage, RosterGroup

@@ -8,6 +8,7 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
+from loadbay.importing.messages import CODES
 from loadbay.runtime import Runtime
 from tests.conftest import ApiUser, run_jobs
 
@@ -138,7 +139,31 @@ def test_detail_splits_every_message_into_line_column_and_text(rostering: ApiUse
         (5, "user_organizationId"),
     ]
     assert items[1]["message"] == "is not a valid e-mail address"
+    assert (items[1]["code"], items[1]["severity"]) == ("invalid_format", "error")
+    assert {m["code"] for m in items} <= set(CODES)
     assert [f"Line {m['line']}: {m['column']}: {m['message']}" for m in items] == detail["messages"]
+
+
+def test_detail_shows_warnings_and_errors_apart(rostering: ApiUser) -> None:
+    # Line 2's 1 is read as TRUE with a warning and the row is written; line 3's MAYBE fails it.
+    ref = str(
+        rostering.upload(
+            "user_username,user_name,user_password,user_organizationId,user_active\n"
+            "alice,Alice,Wonder#land1,root,1\n"
+            "bob,Bob,Wonder#land1,root,MAYBE\n"
+        )["referenceId"]
+    )
+    run_jobs(rostering.runtime)
+    everything = _get(rostering, f"/api/v1/imports/{ref}")["messagePage"]["items"]  # type: ignore[index]
+    assert [(m["line"], m["severity"]) for m in everything] == [(2, "warning"), (3, "error")]
+    for severity, line, code in (("warning", 2, "boolean_number"), ("error", 3, "invalid_boolean")):
+        page = _get(rostering, f"/api/v1/imports/{ref}", severity=severity)["messagePage"]
+        assert [(m["line"], m["code"]) for m in page["items"]] == [(line, code)]  # type: ignore[index]
+    refused = rostering.http.get(
+        f"/api/v1/imports/{ref}", headers=rostering.headers, params={"severity": "x"}
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {"message": "severity must be one of error, warning, not 'x'."}
 
 
 def test_detail_pages_through_messages_past_the_status_cap(rostering: ApiUser) -> None:

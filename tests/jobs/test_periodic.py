@@ -1,40 +1,26 @@
-from collections.abc import Iterator
-
-import pytest
-
-from loadbay.catalog import load_import_types
-from loadbay.jobs import periodic
-from loadbay.jobs.periodic import PeriodicTask, periodic_tasks, register_periodic
+from loadbay.jobs.periodic import PeriodicTask, periodic_tasks
 from loadbay.jobs.worker import Worker, WorkerPool
 from loadbay.runtime import Runtime
 
 
-@pytest.fixture
-def calls() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def boom(_runtime: Runtime) -> None:
-        seen.append("boom")
-        raise RuntimeError("the store blinked")
-
-    register_periodic(PeriodicTask("count", lambda _settings: 3600, lambda _runtime: seen.append("count")))
-    register_periodic(PeriodicTask("boom", lambda _settings: 0, boom))
-    yield seen
-    periodic._TASKS.pop("count")
-    periodic._TASKS.pop("boom")
-
-
-def test_shipped_features_register_their_housekeeping() -> None:
-    load_import_types()
+def test_the_schedule_has_the_features_housekeeping() -> None:
     names = [task.name for task in periodic_tasks()]
     assert "retention sweep" in names
     assert "orphan sweep" in names
 
 
-def test_a_worker_runs_each_task_once_per_interval_and_survives_failures(
-    runtime: Runtime, calls: list[str]
-) -> None:
-    worker = Worker(runtime, name="w")
+def test_a_worker_runs_each_task_once_per_interval_and_survives_failures(runtime: Runtime) -> None:
+    calls: list[str] = []
+
+    def boom(_runtime: Runtime) -> None:
+        calls.append("boom")
+        raise RuntimeError("the store blinked")
+
+    tasks = [
+        PeriodicTask("count", lambda _settings: 3600, lambda _runtime: calls.append("count")),
+        PeriodicTask("boom", lambda _settings: 0, boom),
+    ]
+    worker = Worker(runtime, name="w", tasks=tasks)
     worker._run_periodic()
     worker._run_periodic()
     # "count" waits an hour between runs; "boom" runs every turn and its failure stops nothing.

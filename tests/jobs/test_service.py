@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from loadbay.db import transaction
-from loadbay.importing.pipeline import LeaseLost, run_import
+from loadbay.importing.run import LeaseLost, run_import
 from loadbay.jobs.service import claim_next_job, fail_exhausted_jobs, release_job, renew_lease
 from loadbay.jobs.worker import JobLease, Worker
 from loadbay.models import ImportJob, RosterUser
@@ -110,7 +110,9 @@ def test_a_file_that_keeps_crashing_the_importer_ends_failed(rostering: ApiUser)
             assert job.status == "pending"
             _expire_lease(runtime, job_id)
     assert job.status == "failed"
-    assert job.messages[-1].startswith("The import stopped with an error 3 times and was given up")
+    assert rostering.status(job_id)["messages"][-1].startswith(
+        "The import stopped with an error 3 times and was given up"
+    )
     assert not Worker(runtime).run_once()
     # A failed import still has a result file to download, holding the reason.
     assert "given up" in rostering.result_csv(job_id)
@@ -127,7 +129,7 @@ def test_jobs_whose_workers_all_died_are_failed(rostering: ApiUser) -> None:
         assert fail_exhausted_jobs(session, max_attempts=3) == 1
     job = _job(runtime, job_id)
     assert job.status == "failed"
-    assert "attempted 3 times" in job.messages[-1]
+    assert "attempted 3 times" in rostering.status(job_id)["messages"][-1]
 
 
 def test_release_gives_the_job_back_for_a_retry(rostering: ApiUser) -> None:

@@ -44,6 +44,9 @@ def require_scope(scope: str | None, *, allow_bare: bool = False) -> Callable[..
             raise AccessDenied()
         # Looked up on every request so that revoking a client stops its tokens at once.
         client = get_active_client(session, client_id=claims.client_id, tenant_id=claims.tenant_id)
+        # End the read now: an open transaction keeps its pooled connection checked out, and an
+        # upload's endpoint would keep it through the whole body stream, before it even writes.
+        session.commit()
         if client is None:
             raise AccessDenied()
         if scope is not None and (scope not in claims.scopes or scope not in client.scope_set):

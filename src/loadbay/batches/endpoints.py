@@ -18,8 +18,9 @@ from loadbay.batches.entries import read_entries, total_entries
 from loadbay.batches.responses import CommandRoute, command_response, field_value, query_value
 from loadbay.deps import DbSession, RuntimeDep, WriteSession
 from loadbay.errors import ApiError
-from loadbay.importing.pipeline import stored_key
-from loadbay.importing.reader import FileRejected, open_csv
+from loadbay.importing.csvtext import FileRejected
+from loadbay.importing.objects import stored_key
+from loadbay.importing.read import open_stored
 from loadbay.importing.registry import describe_types, get_type
 from loadbay.importing.service import create_import, ensure_result_file, new_reference_id
 from loadbay.importing.uploads import ReceivedUpload, receive_csv_upload
@@ -158,7 +159,7 @@ def show(batch_id: str, client: PaymentsClient, session: DbSession) -> JSONRespo
     """The batch: its type, company, project, file, state, counts and retention."""
     batch = _batch(session, client, batch_id)
     return command_response(
-        extra={"data": batch_payload(batch, _job(session, batch), _company(session, batch))}
+        extra={"data": batch_payload(session, batch, _job(session, batch), _company(session, batch))}
     )
 
 
@@ -183,7 +184,7 @@ def _header_problem(storage: ObjectStorage, key: str, type_name: str) -> str | N
     assert import_type is not None
     try:
         with storage.open(key) as binary:
-            header = open_csv(binary).header
+            header = open_stored(binary).header.names
     except FileRejected as exc:
         return f"Invalid CSV: {exc}"
     problems = import_type.header_problems(header)
@@ -225,10 +226,17 @@ def _already_has(batch: ImportBatch, received: ReceivedUpload) -> JSONResponse:
 @router.post("/api/adm/import/file")
 @router.post("/api/admin/importBatches/file", include_in_schema=False)
 async def upload_file(
-    request: Request, client: PaymentsClient, reads: DbSession, session: WriteSession, runtime: RuntimeDep
+    request: Request, client: PaymentsClient, session: WriteSession, runtime: RuntimeDep
 ) -> JSONResponse:
     """Multipart ``file`` for ``?BatchId=``: checked, stored, and queued for import."""
-    batch = await run_in_threadpool(_batch, reads, client, query_value(request, "BatchId"))
+
+    def find_batch() -> ImportBatch:
+        batch = _batch(session, client, query_value(request, "BatchId"))
+        # End the read: the body streams next, with no connection held.
+        session.commit()
+        return batch
+
+    batch = await run_in_threadpool(find_batch)
     _check_matches(request, batch)
     import_id = new_reference_id()
     key = stored_key(import_id, "pending")

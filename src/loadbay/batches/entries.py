@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from loadbay.importing.pipeline import result_part_key
+from loadbay.importing.objects import result_part_key
 from loadbay.importing.results import RESULT_COLUMNS
 from loadbay.kit.storage import ObjectStorage
 from loadbay.models import PENDING, ImportJob

@@ -20,10 +20,11 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from loadbay.errors import AccessDenied, ApiError, InsufficientScope
+from loadbay.errors import BUSY_MESSAGE, BUSY_RETRY_AFTER, AccessDenied, ApiError, InsufficientScope
 from loadbay.kit.storage import StorageError
 
 log = logging.getLogger("loadbay")
@@ -84,6 +85,9 @@ class CommandRoute(APIRoute):
                     for error in exc.errors()
                 )
                 return command_response(400, f"Invalid request: {problems}")
+            except PoolTimeout as exc:
+                log.warning("batches: %s", exc)
+                return command_response(503, BUSY_MESSAGE, headers={"Retry-After": BUSY_RETRY_AFTER})
             except (OperationalError, StorageError) as exc:
                 log.error("batches: service unavailable: %s", exc)
                 what = "object storage" if isinstance(exc, StorageError) else "database"

@@ -79,7 +79,7 @@ def _granted_account(session: Session, client: AuthClient, account_id: str) -> A
 
 @router.post("/upload_files", response_model=UploadOut)
 async def upload_files(
-    request: Request, client: OwnClient, session: DbSession, write_session: WriteSession, runtime: RuntimeDep
+    request: Request, client: OwnClient, session: WriteSession, runtime: RuntimeDep
 ) -> Any:
     """Upload one file for one account (multipart: ``accountId``, ``file``, optional ``documentType``).
 
@@ -91,10 +91,16 @@ async def upload_files(
     key = object_key(tenant_id=client.tenant_id, file_id=file_id)
     accounts: dict[str, Account] = {}
 
+    def check_account(account_id: str) -> Account:
+        account = _granted_account(session, client, account_id)
+        # End the read: the body streams on, and storage work follows, with no connection held.
+        session.commit()
+        return account
+
     async def on_field(name: str, value: str) -> None:
         # In the seed's layout accountId comes first: refuse a wrong one before the file is read.
         if name == "accountId" and value:
-            accounts[value] = await run_in_threadpool(_granted_account, session, client, value)
+            accounts[value] = await run_in_threadpool(check_account, value)
 
     form = await receive_document(
         request,
@@ -109,7 +115,7 @@ async def upload_files(
         if not account_id:
             raise ApiError(400, MISSING_ACCOUNT)
         if account_id not in accounts:
-            await run_in_threadpool(_granted_account, session, client, account_id)
+            await run_in_threadpool(check_account, account_id)
         stored_type, warning = document_type(form.fields.get("documentType"))
         warnings = [warning] if warning else []
         kept = form.document
@@ -139,7 +145,7 @@ async def upload_files(
                 )
         row = await run_in_threadpool(
             _record,
-            write_session,
+            session,
             client=client,
             file_id=file_id,
             account_id=account_id,

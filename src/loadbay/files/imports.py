@@ -8,11 +8,8 @@ as it does every upload. The document stays as uploaded, except that a secret co
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import tempfile
 from dataclasses import replace
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -20,9 +17,11 @@ from loadbay.auth.deps import AuthClient
 from loadbay.errors import ApiError
 from loadbay.files.detect import ContentSniffer
 from loadbay.files.uploads import ReceivedDocument, too_large
-from loadbay.importing.pipeline import stored_key
-from loadbay.importing.reader import FileRejected, open_csv
+from loadbay.importing.csvtext import FileRejected
+from loadbay.importing.objects import stored_key
+from loadbay.importing.read import open_stored
 from loadbay.importing.registry import ImportType, all_types, get_type
+from loadbay.importing.results import RedactedCopy
 from loadbay.importing.service import create_import
 from loadbay.importing.uploads import ReceivedUpload
 from loadbay.kit.storage import ObjectStorage
@@ -55,7 +54,7 @@ def check_import_request(
         raise too_large(max_bytes, "File for an import")
     try:
         with storage.open(document.key) as binary:
-            header = open_csv(binary).header
+            header = open_stored(binary).header.names
     except FileRejected as exc:
         raise ApiError(400, f"The file cannot be imported: {exc}") from None
     problems = import_type.header_problems(header)
@@ -85,33 +84,40 @@ def blank_secret_columns(
     The import has the clear values in its own copy, and blanks them there once it has used them.
     """
     with storage.open(document.key) as binary:
-        stream = open_csv(binary)
+        stored = open_stored(binary)
+        header = stored.header
         secret = [
             i
-            for i, name in enumerate(stream.header)
+            for i, name in enumerate(header.names)
             if import_type.canonical(name) in import_type.secret_columns
         ]
         if not secret:
             return document, []
-        sniffer = ContentSniffer()
-        digest = hashlib.sha256()
-        size = 0
-        with tempfile.NamedTemporaryFile("w+", encoding="utf-8", newline="", suffix=".csv") as spool:
-            writer = csv.writer(spool, delimiter=stream.delimiter, lineterminator="\r\n")
-            writer.writerow(stream.header)
-            try:
-                for row in stream.rows:
-                    writer.writerow(["" if i in secret else cell for i, cell in enumerate(row.cells)])
-            except FileRejected as exc:
-                raise ApiError(400, f"The file cannot be imported: {exc}") from None
-            spool.flush()
-            with Path(spool.name).open("rb") as written:
-                while chunk := written.read(1024 * 1024):
-                    sniffer.feed(chunk)
-                    digest.update(chunk)
-                    size += len(chunk)
-            storage.put_file(document.key, Path(spool.name))
-    blanked = [stream.header[i] for i in secret]
+        copy = RedactedCopy(
+            storage,
+            prefix=f"files/work/{document.key.replace('/', '_')}",
+            header=header.names,
+            secret_indexes=secret,
+            delimiter=header.delimiter,
+        )
+        names = [f"_{i}" for i in range(len(header.names))]
+        try:
+            for batch in stored.batches(names, batch_bytes=8 * 1024 * 1024, batch_rows=100_000):
+                copy.write_batch(batch.frame)
+        except FileRejected as exc:
+            raise ApiError(400, f"The file cannot be imported: {exc}") from None
+    copy.flush(1)
+    copy.assemble(parts=1, key=document.key)
+    storage.delete_prefix(copy.prefix + "/")
+    sniffer = ContentSniffer()
+    digest = hashlib.sha256()
+    size = 0
+    with storage.open(document.key) as written:
+        while chunk := written.read(1024 * 1024):
+            sniffer.feed(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+    blanked = [header.names[i] for i in secret]
     return (
         replace(document, size=size, sha256=digest.hexdigest(), content_type=sniffer.content_type()),
         blanked,

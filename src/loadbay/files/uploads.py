@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from loadbay import errors
 from loadbay.errors import ApiError
 from loadbay.files.detect import ContentSniffer
 from loadbay.kit import streaming
 from loadbay.kit.multipart import MultipartError, MultipartReader, PartInfo
-from loadbay.kit.storage import ObjectStorage
+from loadbay.kit.storage import ObjectStorage, StorageError
 
 FILE_FIELD = "file"
 MISSING_FILE = "Missing file: send the document as multipart/form-data in a field named 'file'."
@@ -47,7 +48,7 @@ class _Empty(Exception):
 
 
 def too_large(limit: int, what: str = "File") -> ApiError:
-    return streaming.too_large(limit, what=what, advice="Send a smaller file.")
+    return errors.too_large(limit, what=what, advice="Send a smaller file.")
 
 
 async def receive_document(
@@ -63,7 +64,12 @@ async def receive_document(
     If ``on_field`` raises, or anything else goes wrong, the stored file is deleted and the
     error goes on to the caller.
     """
-    reader = streaming.open_multipart(request, max_bytes=max_bytes, missing_file=MISSING_FILE)
+    try:
+        reader = streaming.open_multipart(request, max_bytes=max_bytes)
+    except streaming.TooLarge:
+        raise too_large(max_bytes) from None
+    except streaming.NotMultipart:
+        raise ApiError(400, MISSING_FILE) from None
 
     document: ReceivedDocument | None = None
     fields: dict[str, str] = {}
@@ -116,6 +122,8 @@ async def _store(
         )
     except streaming.TooLarge:
         raise too_large(max_bytes) from None
+    except StorageError as exc:
+        raise errors.upload_error(exc) from exc
     except _Empty:
         raise ApiError(400, "The file is empty: there is nothing to store.") from None
     # content_type() decodes the last bytes, so it comes before is_text and the line count.

@@ -4,43 +4,70 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+import polars as pl
 
 from loadbay.config import Settings
-
-CREATED = "created"
-UPDATED = "updated"
-UNCHANGED = "unchanged"
-FAILED = "failed"
+from loadbay.importing.bulk import BulkSession
+from loadbay.importing.messages import no_messages
+from loadbay.importing.write import ROW, TableWrite, lookup
+from loadbay.models import Base
 
 
 @dataclass
 class BatchContext:
-    # For reads while planning; writes go in BatchResult.apply.
-    session: Session
+    # Reads for planning; the writes go back in Planned.writes.
+    bulk: BulkSession
     settings: Settings
     tenant_id: int
     import_id: str
     # Canonical names of the columns the file has; a column left out keeps the stored value.
     present: frozenset[str]
+    # The batch's timestamp: created_at / updated_at of every row it writes.
+    now: datetime
     dry_run: bool = False
     # Per-import memo a writer may fill (e.g. the tenant's organization ids), kept across batches.
     cache: dict[str, Any] = field(default_factory=dict)
 
+    def constants(self) -> dict[str, Any]:
+        """The columns every row written by this batch shares."""
+        return {
+            "tenant_id": self.tenant_id,
+            "last_import_id": self.import_id,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+
+    def lookup(
+        self, model: type[Base], keys: pl.DataFrame, columns: list[str], *, scope_value: Any = None
+    ) -> pl.DataFrame:
+        """Stored ``columns`` of the tenant's rows whose key is in ``keys`` (``_row`` + key columns)."""
+        return lookup(
+            self.bulk,
+            model,
+            scope_value=self.tenant_id if scope_value is None else scope_value,
+            keys=keys,
+            columns=columns,
+        )
+
+
+Combine = Callable[[list[pl.DataFrame]], pl.DataFrame]
+
 
 @dataclass
-class BatchResult:
-    """Per row of the batch, in order: an outcome and the row's messages; and the writes.
+class Planned:
+    """A batch planned by a writer: its messages (``row`` = the ``_row`` of the frame it was
+    given), the writes, and the keys it made (an organization id it generated)."""
 
-    A writer plans with ``BatchContext.session`` (reads only) and returns its writes as
-    ``apply``, which the pipeline runs in a short write transaction together with the
-    batch's progress, or skips on a dry run.
-    """
+    messages: pl.DataFrame = field(default_factory=no_messages)
+    writes: list[TableWrite] = field(default_factory=list)
+    keys: pl.DataFrame | None = None
+    # Per write, its (_row, outcome) frame → each row's outcome; default: the first write decides
+    # and a later one turns unchanged into updated.
+    combine: Combine | None = None
 
-    outcomes: list[str]
-    messages: list[list[str]]
-    apply: Callable[[Session], None] | None = None
-    # The key each row ended up with, where the writer made one (a generated organization id).
-    keys: list[str] | None = None
+
+Writer = Callable[[BatchContext, pl.DataFrame], Planned]
+ROW_COLUMN = ROW

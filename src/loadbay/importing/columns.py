@@ -1,4 +1,4 @@
-"""Column declarations and their vectorized validation (polars expressions over a batch)."""
+"""Column declarations and their vectorized checks (polars expressions over a batch)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 import polars as pl
+
+from loadbay.importing.messages import Finding
 
 
 class Required(Enum):
@@ -23,8 +25,17 @@ BOOLEAN_LEGACY = ("1", "0")
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
-Check = Callable[[pl.Expr], pl.Expr]
-"""Takes the column's (stripped) value and returns a Utf8 problem message, null when fine."""
+
+@dataclass(frozen=True)
+class Check:
+    """A column check: ``test`` takes the column's (stripped) value and returns a Utf8 problem
+    message, null when fine; ``code`` names the kind of problem (messages.CODES)."""
+
+    code: str
+    test: Callable[[pl.Expr], pl.Expr]
+
+    def __call__(self, value: pl.Expr) -> pl.Expr:
+        return self.test(value)
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,7 @@ def pattern(regex: str, problem: str) -> Check:
     def check(value: pl.Expr) -> pl.Expr:
         return pl.when(value.str.contains(regex)).then(None).otherwise(pl.lit(problem))
 
-    return check
+    return Check("invalid_format", check)
 
 
 def one_of(values: tuple[str, ...], *, separator: str | None = None) -> Check:
@@ -60,7 +71,7 @@ def one_of(values: tuple[str, ...], *, separator: str | None = None) -> Check:
                 .otherwise(pl.format("'{}' is not one of {}", value, pl.lit(allowed)))
             )
 
-        return single
+        return Check("not_allowed", single)
 
     def many(value: pl.Expr) -> pl.Expr:
         parts = value.str.split(separator).list.eval(
@@ -73,10 +84,10 @@ def one_of(values: tuple[str, ...], *, separator: str | None = None) -> Check:
             .otherwise(pl.format("'{}' is not one of {}", bad, pl.lit(allowed)))
         )
 
-    return many
+    return Check("not_allowed", many)
 
 
-def boolean(value: pl.Expr) -> pl.Expr:
+def _boolean(value: pl.Expr) -> pl.Expr:
     upper = value.str.to_uppercase()
     return (
         pl.when(upper.is_in(BOOLEAN_TRUE + BOOLEAN_FALSE + BOOLEAN_LEGACY))
@@ -85,7 +96,10 @@ def boolean(value: pl.Expr) -> pl.Expr:
     )
 
 
-def json_object(value: pl.Expr) -> pl.Expr:
+boolean = Check("invalid_boolean", _boolean)
+
+
+def _json_object(value: pl.Expr) -> pl.Expr:
     # A cheap vectorized shape test here; the writer parses the JSON for real.
     return (
         pl.when(value.str.contains(r"^\s*\{.*\}\s*$"))
@@ -94,36 +108,40 @@ def json_object(value: pl.Expr) -> pl.Expr:
     )
 
 
-def validate_frame(frame: pl.DataFrame, columns: tuple[Column, ...], present: frozenset[str]) -> pl.Series:
-    """One list of ``column: problem`` strings per row (empty when the row is valid).
+json_object = Check("invalid_json", _json_object)
+
+
+def column_findings(columns: tuple[Column, ...], present: frozenset[str]) -> list[Finding]:
+    """Every check of ``columns`` as findings over a batch, column by column.
 
     Blank cells of ``ALWAYS`` columns are errors; ``ON_CREATE`` is checked by the writer,
     which knows whether a row creates or updates.
     """
-    problems: list[pl.Expr] = []
+    findings: list[Finding] = []
     for column in columns:
         if column.name not in present:
             if column.required is Required.ALWAYS:
-                problems.append(pl.lit(f"{column.name}: the column is missing from the header"))
+                findings.append(
+                    Finding(column.name, "missing_column", pl.lit("the column is missing from the header"))
+                )
             continue
         raw = pl.col(column.name)
         value = raw.str.strip_chars()
         blank = raw.is_null() | (value.str.len_chars() == 0)
-        checks: list[pl.Expr] = []
         if column.required is Required.ALWAYS:
-            checks.append(pl.when(blank).then(pl.lit("is required")).otherwise(None))
+            findings.append(Finding(column.name, "required", pl.when(blank).then(pl.lit("is required"))))
         if column.max_length is not None:
-            checks.append(
-                pl.when(~blank & (raw.str.len_chars() > column.max_length))
-                .then(pl.lit(f"is longer than {column.max_length} characters"))
-                .otherwise(None)
+            findings.append(
+                Finding(
+                    column.name,
+                    "too_long",
+                    pl.when(~blank & (raw.str.len_chars() > column.max_length)).then(
+                        pl.lit(f"is longer than {column.max_length} characters")
+                    ),
+                )
             )
-        checks.extend(pl.when(blank).then(None).otherwise(check(value)) for check in column.checks)
-        problems.extend(
-            pl.when(check.is_null()).then(None).otherwise(pl.format("{}: {}", pl.lit(column.name), check))
-            for check in checks
+        findings.extend(
+            Finding(column.name, check.code, pl.when(blank).then(None).otherwise(check(value)))
+            for check in column.checks
         )
-    if not problems:
-        return pl.Series("problems", [[] for _ in range(frame.height)], dtype=pl.List(pl.Utf8))
-    # with_columns, not select: a constant problem must still be repeated on every row.
-    return frame.with_columns(pl.concat_list(problems).list.drop_nulls().alias("_problems"))["_problems"]
+    return findings

@@ -1,68 +1,163 @@
-"""Every message of an import, stored row by row so that a page of them is one indexed query.
+"""Messages as data: one record per finding — line, column, code, severity, text.
 
-The pipeline speaks in strings (``Line 3: user_email: 'x' is not an email address``), as the
-status endpoint has always shown them; here they are split into line, column and text once,
-when they are stored, so readers never parse them.
+The validator and the writers make them as frames (``row`` is the row's index in its batch);
+the engine turns rows into physical lines, stores them in ``import_messages`` with the batch
+that found them, writes them into the result file, and the dialects render them: the TAO
+status endpoint as the seed's ``Line N: column: text`` strings, the imports API as records.
+Nothing parses a rendered message back.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+import polars as pl
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from loadbay.models import ImportMessage
 
-_LINE = re.compile(r"Line (\d+): (.*)", re.DOTALL)
+ERROR = "error"
+WARNING = "warning"
+
+# The codes, stable across releases: clients may branch on them. README lists them.
+CODES: dict[str, str] = {
+    # The file as a whole (the import fails; line 1 or the line at fault).
+    "empty_file": "The file has no header row.",
+    "blank_header": "The first line names no column.",
+    "invalid_header": "The header row is not valid CSV.",
+    "undecodable": "The text is not UTF-8 (or UTF-16 with a byte order mark).",
+    "malformed_csv": "A quote is not closed, so the rest of the file cannot be read.",
+    "unknown_template": "The header fits no import template.",
+    "header_mismatch": "The header does not fit the import type asked for.",
+    "duplicate_column": "A column appears twice in the header.",
+    "too_many_columns": "The header has more columns than LOADBAY_MAX_COLUMNS allows.",
+    "too_many_metadata": "More metadata columns than LOADBAY_MAX_METADATA_KEYS allows.",
+    "aborted": "onError=abort and some rows failed: nothing was written.",
+    "given_up": "Every attempt to run the import died; it was given up.",
+    "storage": "The stored upload could not be read.",
+    # One row (the row is not written when the severity is error).
+    "ragged_row": "The row has more or fewer fields than the header.",
+    "required": "A mandatory cell is blank.",
+    "missing_column": "A mandatory column is missing from the header.",
+    "too_long": "The cell is longer than the column allows.",
+    "invalid_format": "The cell does not have the form the column needs.",
+    "not_allowed": "The cell is not one of the values the column allows.",
+    "invalid_boolean": "The cell is not TRUE or FALSE.",
+    "boolean_number": "1 or 0 read as TRUE or FALSE (a warning: the row is written).",
+    "invalid_json": "The cell is not a JSON object.",
+    "weak_password": "The password does not meet the policy.",
+    "duplicate_key": "The row's key already appears on an earlier line.",
+    "unknown_reference": "The row names something that does not exist (an organization, group, user).",
+    "required_on_create": "A cell mandatory for a new record is blank.",
+    "immutable": "The row would change a field that cannot change once imported.",
+    "invalid_hierarchy": "The organization would be its own ancestor, too deep, or root.",
+    "invalid_value": "The cell's value is not valid for the column (a date order, an amount).",
+    "card_number": "The cell holds what looks like a card number.",
+    "no_batch": "A payments import outside an import batch.",
+}
+
+# A message frame: the row of its batch (or, once placed, its physical line), then the record.
+MESSAGE_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "column": pl.Utf8(),
+    "code": pl.Utf8(),
+    "severity": pl.Utf8(),
+    "text": pl.Utf8(),
+}
+LINE_SCHEMA: dict[str, pl.DataType] = {
+    "line": pl.Int64(),
+    **{k: v for k, v in MESSAGE_SCHEMA.items() if k != "row"},
+}
+
+
+def no_messages() -> pl.DataFrame:
+    return pl.DataFrame(schema=MESSAGE_SCHEMA)
 
 
 @dataclass(frozen=True)
-class ParsedMessage:
-    line: int | None
+class Finding:
+    """A check applied to a whole batch: ``text`` is a Utf8 expression, null where the row passes."""
+
     column: str | None
-    message: str
+    code: str
+    text: pl.Expr
+    severity: str = ERROR
+
+    def __post_init__(self) -> None:
+        # Clients branch on codes: a new one is added to CODES (and the docs) or it is a bug.
+        if self.code not in CODES:
+            raise ValueError(f"message code {self.code!r} is not in CODES")
 
 
-def parse_message(text: str, *, columns: frozenset[str]) -> ParsedMessage:
-    """Split ``Line N: column: text``; the column only when it names the file's own column(s).
+def found(frame: pl.DataFrame, findings: Sequence[Finding], *, rows: pl.Expr | None = None) -> pl.DataFrame:
+    """The messages ``findings`` make on ``frame``, in row order, each row's in the order given.
 
-    A key made of several columns (``user_username, group_name: ...``) keeps them all.
+    ``rows`` gives each row's number (default: its position in ``frame``).
     """
-    line: int | None = None
-    rest = text
-    if found := _LINE.fullmatch(text):
-        line, rest = int(found.group(1)), found.group(2)
-    prefix, separator, message = rest.partition(": ")
-    if separator and prefix and all(part.strip() in columns for part in prefix.split(",")):
-        return ParsedMessage(line=line, column=prefix, message=message)
-    return ParsedMessage(line=line, column=None, message=rest)
-
-
-def save_messages(
-    session: Session,
-    *,
-    import_id: str,
-    numbered: Iterable[tuple[int, str]],
-    columns: frozenset[str],
-) -> None:
-    """Store ``(seq, text)`` messages; the caller commits them with the progress that counts them."""
-    rows = []
-    for seq, text in numbered:
-        parsed = parse_message(text, columns=columns)
-        rows.append(
-            {
-                "import_id": import_id,
-                "seq": seq,
-                "line": parsed.line,
-                "column": parsed.column,
-                "message": parsed.message,
-            }
+    if not findings or not frame.height:
+        return no_messages()
+    row = rows if rows is not None else pl.int_range(pl.len(), dtype=pl.Int64)
+    # One pass: every finding a column, then only the non-null cells become messages.
+    names = [f"_f{i}" for i in range(len(findings))]
+    wide = frame.select(
+        row.alias("row"), *(f.text.alias(name) for f, name in zip(findings, names, strict=True))
+    )
+    parts = [
+        wide.lazy()
+        .filter(pl.col(name).is_not_null())
+        .select(
+            "row",
+            pl.lit(f.column, dtype=pl.Utf8).alias("column"),
+            pl.lit(f.code).alias("code"),
+            pl.lit(f.severity).alias("severity"),
+            pl.col(name).alias("text"),
+            pl.lit(i, dtype=pl.Int32).alias("_order"),
         )
-    if rows:
-        session.execute(insert(ImportMessage), rows)
+        for i, (f, name) in enumerate(zip(findings, names, strict=True))
+    ]
+    return pl.concat(parts).sort("row", "_order", maintain_order=True).drop("_order").collect()
+
+
+def ordered(*frames: pl.DataFrame) -> pl.DataFrame:
+    """Messages of one batch from several stages, by row; a row's keep the stages' order."""
+    present = [frame for frame in frames if frame.height]
+    if not present:
+        return no_messages()
+    if len(present) == 1:
+        return present[0]
+    return pl.concat(present).sort("row", maintain_order=True)
+
+
+def error_rows(messages: pl.DataFrame) -> pl.Series:
+    """The rows with at least one error (a row with only warnings is written)."""
+    return messages.filter(pl.col("severity") == ERROR)["row"].unique(maintain_order=True)
+
+
+def render(line: int | None, column: str | None, text: str) -> str:
+    """The seed's words: ``Line N: column: text``."""
+    body = f"{column}: {text}" if column else text
+    return f"Line {line}: {body}" if line is not None else body
+
+
+def rendered(messages: pl.DataFrame) -> pl.Expr:
+    """``render`` as an expression over a frame of placed messages (with ``line``)."""
+    body = (
+        pl.when(pl.col("column").is_not_null()).then(pl.format("{}: {}", "column", "text")).otherwise("text")
+    )
+    return pl.when(pl.col("line").is_not_null()).then(pl.format("Line {}: {}", "line", body)).otherwise(body)
+
+
+def row_texts(messages: pl.DataFrame) -> pl.DataFrame:
+    """Each row's messages joined as the result file shows them: ``column: text | ...``."""
+    body = (
+        pl.when(pl.col("column").is_not_null()).then(pl.format("{}: {}", "column", "text")).otherwise("text")
+    )
+    return messages.group_by("row", maintain_order=True).agg(body.str.join(" | ").alias("messages"))
+
+
+# -- storage --------------------------------------------------------------------------------
 
 
 def clear_messages(session: Session, *, import_id: str) -> None:
@@ -71,17 +166,50 @@ def clear_messages(session: Session, *, import_id: str) -> None:
 
 
 def message_page(
-    session: Session, *, import_id: str, start: int, limit: int
+    session: Session, *, import_id: str, start: int, limit: int, severity: str | None = None
 ) -> tuple[list[ImportMessage], int | None]:
     """Up to ``limit`` messages from sequence number ``start`` on, and where the next page starts."""
-    found = list(
-        session.scalars(
-            select(ImportMessage)
-            .where(ImportMessage.import_id == import_id, ImportMessage.seq >= start)
-            .order_by(ImportMessage.seq)
-            .limit(limit + 1)
-        )
+    query = select(ImportMessage).where(ImportMessage.import_id == import_id, ImportMessage.seq >= start)
+    if severity is not None:
+        query = query.where(ImportMessage.severity == severity)
+    found_ = list(session.scalars(query.order_by(ImportMessage.seq).limit(limit + 1)))
+    if len(found_) > limit:
+        return found_[:limit], found_[limit].seq
+    return found_, None
+
+
+def first_messages(session: Session, *, import_id: str, limit: int) -> list[str]:
+    """The first ``limit`` messages rendered as the seed's strings (the status endpoint's list)."""
+    rows = session.execute(
+        select(ImportMessage.line, ImportMessage.column, ImportMessage.message)
+        .where(ImportMessage.import_id == import_id)
+        .order_by(ImportMessage.seq)
+        .limit(limit)
     )
-    if len(found) > limit:
-        return found[:limit], found[limit].seq
-    return found, None
+    return [render(line, column, text) for line, column, text in rows]
+
+
+def record(message: ImportMessage) -> dict[str, object]:
+    """One stored message as the imports API shows it."""
+    return {
+        "line": message.line,
+        "column": message.column,
+        "code": message.code,
+        "severity": message.severity,
+        "message": message.message,
+    }
+
+
+def notice_rows(notices: Iterable[tuple[str, str]]) -> pl.DataFrame:
+    """Messages about the whole import (no line, no column) as a placed frame."""
+    items = list(notices)
+    return pl.DataFrame(
+        {
+            "line": [None] * len(items),
+            "column": [None] * len(items),
+            "code": [code for code, _ in items],
+            "severity": [ERROR] * len(items),
+            "text": [text for _, text in items],
+        },
+        schema=LINE_SCHEMA,
+    )

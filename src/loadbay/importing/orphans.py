@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from loadbay.importing.pipeline import WORK_ROOT, stored_prefix
-from loadbay.jobs.periodic import PeriodicTask, register_periodic
+from loadbay.importing.objects import WORK_ROOT, stored_prefix
 from loadbay.models import PENDING, ImportJob
 from loadbay.runtime import Runtime
 
@@ -63,12 +62,3 @@ def sweep_orphans(runtime: Runtime, *, now: datetime | None = None) -> int:
     if orphans:
         log.info("deleted %d stored file(s) that no import needed", len(orphans))
     return len(orphans)
-
-
-register_periodic(
-    PeriodicTask(
-        name="orphan sweep",
-        interval=lambda settings: settings.orphan_sweep_seconds,
-        run=sweep_orphans,
-    )
-)

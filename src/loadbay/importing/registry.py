@@ -11,10 +11,11 @@ import polars as pl
 from loadbay.importing.columns import Column, Required
 
 if TYPE_CHECKING:
-    from loadbay.importing.batch import BatchContext, BatchResult
+    from loadbay.importing.batch import BatchContext, Planned
 
 
-Writer = Callable[["BatchContext", "pl.DataFrame"], "BatchResult"]
+# Given the batch's valid rows (with ``_row``, their index in the batch), plans their writes.
+Writer = Callable[["BatchContext", "pl.DataFrame"], "Planned"]
 
 
 @dataclass(frozen=True)

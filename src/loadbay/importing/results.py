@@ -16,16 +16,12 @@ from pathlib import Path
 
 import polars as pl
 
+from loadbay.importing.objects import part_key
 from loadbay.kit.cells import safe_cell, safe_cell_expr
 from loadbay.kit.storage import ObjectStorage
 
 RESULT_COLUMNS = ["line", "outcome", "key", "messages"]
 _CRLF = "\r\n"
-
-
-def part_key(prefix: str, number: int) -> str:
-    """Part ``number`` of the writer that stores its parts under ``prefix``."""
-    return f"{prefix}/part-{number:06d}.csv"
 
 
 class PartWriter:
@@ -35,7 +31,7 @@ class PartWriter:
         self, storage: ObjectStorage, *, prefix: str, header: list[str], delimiter: str = ","
     ) -> None:
         self._storage = storage
-        self._prefix = prefix
+        self.prefix = prefix
         self._delimiter = delimiter
         self._chunks: list[bytes] = []
         self.header = header
@@ -54,7 +50,7 @@ class PartWriter:
             self._chunks.append(text.encode("utf-8"))
 
     def part_key(self, number: int) -> str:
-        return part_key(self._prefix, number)
+        return part_key(self.prefix, number)
 
     def flush(self, number: int) -> None:
         """Store the rows written since the last flush as part ``number``."""
@@ -102,10 +98,10 @@ class ResultWriter(PartWriter):
     def write_batch(
         self,
         *,
-        lines: list[int],
-        outcomes: list[str],
-        keys: list[str],
-        messages: list[str],
+        lines: pl.Series,
+        outcomes: pl.Series,
+        keys: pl.Series,
+        messages: pl.Series,
         frame: pl.DataFrame,
     ) -> None:
         """One row per row of ``frame`` (the batch's cells, by column name)."""

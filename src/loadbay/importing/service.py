@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from loadbay.importing.pipeline import result_key, work_prefix
+from loadbay.importing.messages import first_messages
+from loadbay.importing.objects import result_key, work_prefix
 from loadbay.importing.results import ResultWriter
 from loadbay.importing.uploads import ReceivedUpload
 from loadbay.kit.storage import ObjectStorage
@@ -16,6 +17,8 @@ from loadbay.models.base import iso_utc
 
 # Seed 001's answer for an unknown reference id; also for another tenant's, which is as unknown.
 REFERENCE_NOT_FOUND = "Reference ID not found. File not found in pending bucket."
+# The status endpoint shows the first messages; the imports API pages through every one.
+STATUS_MESSAGES = 1000
 
 
 def new_reference_id() -> str:
@@ -43,7 +46,6 @@ def create_import(
         sha256=upload.sha256,
         total_lines=upload.lines,
         options=options,
-        messages=[],
     )
     session.add(job)
     session.flush()
@@ -90,12 +92,12 @@ def import_summary(job: ImportJob) -> dict[str, Any]:
     }
 
 
-def status_payload(job: ImportJob) -> dict[str, Any]:
+def status_payload(session: Session, job: ImportJob) -> dict[str, Any]:
     """Seed 001's ``status``, ``fileLine`` and ``messages``, then fields that help."""
     return {
         "status": job.status,
         "fileLine": job.file_line,
-        "messages": list(job.messages or []),
+        "messages": first_messages(session, import_id=job.id, limit=STATUS_MESSAGES),
         **import_summary(job),
     }
 
@@ -105,7 +107,7 @@ def ensure_result_file(session: Session, storage: ObjectStorage, job: ImportJob)
     if job.result_key is not None:
         return job.result_key
     results = ResultWriter(storage, prefix=work_prefix(job.id, "late-result"), columns=[], secret=frozenset())
-    for message in job.messages or []:
+    for message in first_messages(session, import_id=job.id, limit=STATUS_MESSAGES):
         results.write(line=job.file_line, outcome="failed", key="", messages=[message], cells=[])
     results.flush(1)
     results.assemble(parts=1, key=result_key(job.id))

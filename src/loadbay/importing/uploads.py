@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
-from loadbay.errors import ApiError
+from loadbay.errors import ApiError, too_large, upload_error
 from loadbay.kit.csvsniff import NotCsvError, TextChecker
 from loadbay.kit.multipart import MultipartError, MultipartReader, PartInfo
-from loadbay.kit.storage import ObjectStorage
-from loadbay.kit.streaming import TooLarge, clean_filename, open_multipart, store_stream, too_large
+from loadbay.kit.storage import ObjectStorage, StorageError
+from loadbay.kit.streaming import NotMultipart, TooLarge, clean_filename, open_multipart, store_stream
 
 
 @dataclass
@@ -38,7 +38,12 @@ async def receive_csv_upload(
 ) -> ReceivedUpload:
     """Store the multipart ``field_name`` file at ``key``; other form fields come back in ``fields``."""
     missing_file = f"Missing file: send the CSV as multipart/form-data in a field named '{field_name}'."
-    reader = open_multipart(request, max_bytes=max_bytes, missing_file=missing_file)
+    try:
+        reader = open_multipart(request, max_bytes=max_bytes)
+    except TooLarge:
+        raise too_large(max_bytes) from None
+    except NotMultipart:
+        raise ApiError(400, missing_file) from None
 
     received: ReceivedUpload | None = None
     fields: dict[str, str] = {}
@@ -85,6 +90,8 @@ async def _store_part(
         )
     except TooLarge:
         raise too_large(max_bytes) from None
+    except StorageError as exc:
+        raise upload_error(exc) from exc
     except NotCsvError as exc:
         raise ApiError(400, f"Invalid file type: {exc}") from None
     return ReceivedUpload(

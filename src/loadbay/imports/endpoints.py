@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from loadbay.auth.deps import AnyClient, AuthClient
 from loadbay.deps import DbSession, RuntimeDep, WriteSession
 from loadbay.errors import ApiError
-from loadbay.importing.messages import message_page
+from loadbay.importing.messages import ERROR, WARNING, first_messages, message_page, record
 from loadbay.importing.registry import get_type
-from loadbay.importing.service import REFERENCE_NOT_FOUND, ensure_result_file, import_summary
+from loadbay.importing.service import REFERENCE_NOT_FOUND, STATUS_MESSAGES, ensure_result_file, import_summary
 from loadbay.imports.service import STATUSES, get_visible_import, list_imports
 from loadbay.kit.pagination import BadCursor, decode_cursor, encode_cursor
 from loadbay.models import PENDING, ImportJob
@@ -39,6 +39,9 @@ def _find(session: Session, client: AuthClient, reference_id: str) -> ImportJob:
         # The same answer for a typo, another tenant's import and a scope the client lacks.
         raise ApiError(404, REFERENCE_NOT_FOUND)
     return job
+
+
+SEVERITIES = (ERROR, WARNING)
 
 
 @router.get("/api/v1/limits")
@@ -85,14 +88,21 @@ def show(reference_id: str, request: Request, client: AnyClient, session: DbSess
         start = decode_cursor(request.query_params.get("cursor"))
     except BadCursor:
         raise ApiError(400, BAD_CURSOR) from None
+    severity = request.query_params.get("severity") or None
+    if severity is not None and severity not in SEVERITIES:
+        raise ApiError(400, f"severity must be one of {', '.join(SEVERITIES)}, not '{severity[:32]}'.")
     found, next_start = message_page(
-        session, import_id=job.id, start=start, limit=_limit(request, default=100, maximum=500)
+        session,
+        import_id=job.id,
+        start=start,
+        limit=_limit(request, default=100, maximum=500),
+        severity=severity,
     )
     return {
         **import_summary(job),
-        "messages": list(job.messages or []),
+        "messages": first_messages(session, import_id=job.id, limit=STATUS_MESSAGES),
         "messagePage": {
-            "items": [{"line": m.line, "column": m.column, "message": m.message} for m in found],
+            "items": [record(m) for m in found],
             "nextCursor": encode_cursor(next_start) if next_start is not None else None,
         },
     }

@@ -1,7 +1,8 @@
-"""Housekeeping that workers run now and then, registered by the features that need it.
+"""Housekeeping the workers run now and then: the schedule, owned here.
 
-Workers know nothing of those features (jobs/ sits below them); a feature registers its task
-when its package is loaded, as the payments package does for its retention sweep.
+The tasks themselves live with the features whose files they clean up (the engine's orphan sweep,
+the payments retention sweep); this module only says which run and how often, so no feature
+reaches into the worker to register itself.
 """
 
 from __future__ import annotations
@@ -20,13 +21,12 @@ class PeriodicTask:
     run: Callable[[Runtime], object]
 
 
-_TASKS: dict[str, PeriodicTask] = {}
-
-
-def register_periodic(task: PeriodicTask) -> PeriodicTask:
-    _TASKS[task.name] = task
-    return task
-
-
 def periodic_tasks() -> list[PeriodicTask]:
-    return list(_TASKS.values())
+    # Imported here, not at the top: the tasks' modules load the features they clean up after.
+    from loadbay.importing.orphans import sweep_orphans
+    from loadbay.payments.retention import sweep_retention
+
+    return [
+        PeriodicTask("retention sweep", lambda settings: settings.retention_sweep_seconds, sweep_retention),
+        PeriodicTask("orphan sweep", lambda settings: settings.orphan_sweep_seconds, sweep_orphans),
+    ]

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, and_, event, func, or_, select, text, update
 from sqlalchemy.orm import Mapper, Session
 
 from loadbay.db import is_postgresql
-from loadbay.models import FAILED, PENDING, ImportJob, utcnow
+from loadbay.models import FAILED, PENDING, ImportJob, ImportMessage, utcnow
 
 NOTIFY_CHANNEL = "loadbay_jobs"
 # First key of the transaction-level advisory lock that makes one tenant's claims take turns.
@@ -136,7 +136,9 @@ def release_job(
     # A short back-off: the lease expires a few seconds from now, doubling with each attempt.
     job.lease_expires_at = time.time() + min(60, 2 ** max(1, job.attempts))
     if job.attempts >= max_attempts:
-        _fail(job, f"The import stopped with an error {job.attempts} times and was given up: {error}")
+        _fail(
+            session, job, f"The import stopped with an error {job.attempts} times and was given up: {error}"
+        )
 
 
 def hand_back_job(session: Session, *, job_id: str, worker_id: str) -> bool:
@@ -168,14 +170,24 @@ def fail_exhausted_jobs(session: Session, *, max_attempts: int) -> int:
     ).all()
     for job in jobs:
         reason = job.last_error or "the worker running it stopped before finishing"
-        _fail(job, f"The import was attempted {job.attempts} times and given up: {reason}")
+        _fail(session, job, f"The import was attempted {job.attempts} times and given up: {reason}")
     return len(jobs)
 
 
-def _fail(job: ImportJob, message: str) -> None:
-    job.status = FAILED
-    job.messages = [*list(job.messages or []), message]
+def _fail(session: Session, job: ImportJob, message: str) -> None:
     job.message_count += 1
+    session.add(
+        ImportMessage(
+            import_id=job.id,
+            seq=job.message_count,
+            line=None,
+            column=None,
+            code="given_up",
+            severity="error",
+            message=message,
+        )
+    )
+    job.status = FAILED
     job.finished_at = utcnow()
     job.lease_owner = None
     job.lease_expires_at = None

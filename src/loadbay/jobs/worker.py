@@ -11,10 +11,10 @@ import uuid
 
 from sqlalchemy import text
 
-from loadbay.db import is_postgresql, transaction
-from loadbay.importing import orphans  # noqa: F401  (loading it registers the orphan sweep)
-from loadbay.importing.pipeline import LeaseLost, run_import
-from loadbay.jobs.periodic import periodic_tasks
+from loadbay.db import is_postgresql, is_transient_db_error, transaction
+from loadbay.importing.bulk import Busy
+from loadbay.importing.run import LeaseLost, run_import
+from loadbay.jobs.periodic import PeriodicTask, periodic_tasks
 from loadbay.jobs.service import (
     NOTIFY_CHANNEL,
     claim_next_job,
@@ -78,10 +78,18 @@ class JobLease:
 class Worker:
     """One worker loop. ``run_forever`` until ``stop`` is set; ``run_once`` for a single job."""
 
-    def __init__(self, runtime: Runtime, *, name: str | None = None, housekeeping: bool = True) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        name: str | None = None,
+        housekeeping: bool = True,
+        tasks: list[PeriodicTask] | None = None,
+    ) -> None:
         self.runtime = runtime
-        # Whether this worker also runs the registered periodic tasks (jobs/periodic.py).
+        # Whether this worker also runs the periodic tasks (jobs/periodic.py's schedule by default).
         self.housekeeping = housekeeping
+        self.tasks = periodic_tasks() if tasks is None else tasks
         self.worker_id = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stop = threading.Event()
         self.lease: JobLease | None = None
@@ -119,6 +127,9 @@ class Worker:
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 self._outage = not self.infrastructure_ready()
+                # A busy database (no free connection, SQLite's lock held past its timeout) is
+                # load, not the file: it must not use up an attempt even when it has passed.
+                busy = isinstance(exc, Busy) or is_transient_db_error(exc)
                 log.exception(
                     "import %s raised; it will be retried%s",
                     job_id,
@@ -131,7 +142,7 @@ class Worker:
                         worker_id=self.worker_id,
                         error=error,
                         max_attempts=settings.max_attempts,
-                        count_attempt=not self._outage,
+                        count_attempt=not (self._outage or busy),
                     )
             finally:
                 self.lease = None
@@ -184,12 +195,12 @@ class Worker:
                 wakeup.wait(self.runtime.settings.poll_seconds)
                 wakeup.clear()
 
-    # -- housekeeping registered by features (jobs/periodic.py) --------------------------------
+    # -- housekeeping (jobs/periodic.py) ----------------------------------------------------------
 
     def _run_periodic(self) -> None:
         """Run each registered task whose interval has passed; a failure waits for the next turn."""
         now = time.monotonic()
-        for task in periodic_tasks():
+        for task in self.tasks:
             if now < self._next_run.get(task.name, 0.0):
                 continue
             self._next_run[task.name] = now + task.interval(self.runtime.settings)

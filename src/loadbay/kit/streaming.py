@@ -1,4 +1,7 @@
-"""Stream an uploaded part into object storage, measured, hashed and checked on the way."""
+"""Stream an uploaded part into object storage, measured, hashed and checked on the way.
+
+The kit says what went wrong with its own exceptions; the dialects turn them into responses.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +11,19 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from loadbay.errors import ApiError
 from loadbay.kit.multipart import MultipartError, MultipartReader
-from loadbay.kit.storage import ObjectStorage, StorageError
+from loadbay.kit.storage import ObjectStorage
 
 # Room for multipart boundaries and small form fields on top of the file itself.
 ENVELOPE_BYTES = 64 * 1024
 
 
 class TooLarge(Exception):
-    """The stream passed its size limit; nothing was stored."""
+    """The stream passed its size limit (or declared a length past it); nothing was stored."""
+
+
+class NotMultipart(Exception):
+    """The request body is not multipart/form-data."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,7 @@ async def store_stream(
 
     Either may raise to refuse the file: raising inside the iterator makes the store keep
     nothing. Past ``max_bytes`` it raises TooLarge at once, without reading further; an
-    unreachable store becomes the seeds' 500 ``Upload error: ...``.
+    unreachable store raises StorageError.
     """
     digest = hashlib.sha256()
     size = 0
@@ -55,32 +61,20 @@ async def store_stream(
             yield chunk
         at_end(size)
 
-    try:
-        await storage.put_stream(key, checked())
-    except StorageError as exc:
-        raise ApiError(500, f"Upload error: {exc}") from exc
+    await storage.put_stream(key, checked())
     return Streamed(size=size, sha256=digest.hexdigest())
 
 
-def open_multipart(request: Request, *, max_bytes: int, missing_file: str) -> MultipartReader:
-    """The request's multipart reader; 413 at once when the declared length cannot fit the file,
-    400 ``missing_file`` when the body is not multipart/form-data."""
+def open_multipart(request: Request, *, max_bytes: int) -> MultipartReader:
+    """The request's multipart reader: TooLarge at once when the declared length cannot fit the
+    file, NotMultipart when the body is not multipart/form-data."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes + ENVELOPE_BYTES:
-        raise too_large(max_bytes)
+        raise TooLarge()
     try:
         return MultipartReader(request)
     except MultipartError:
-        raise ApiError(400, missing_file) from None
-
-
-def too_large(
-    limit: int, *, what: str = "File", advice: str = "Split the file and upload each part."
-) -> ApiError:
-    """413, naming the limit in bytes and in a unit a person reads."""
-    mib = limit / (1024 * 1024)
-    readable = f"{mib:g} MB" if mib >= 1 else f"{limit / 1024:g} KB"
-    return ApiError(413, f"{what} too large: the limit is {limit} bytes ({readable}). {advice}")
+        raise NotMultipart() from None
 
 
 def clean_filename(filename: str | None) -> str | None:

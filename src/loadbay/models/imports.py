@@ -44,7 +44,6 @@ class ImportJob(Base):
     updated_count: Mapped[int] = mapped_column(Integer, default=0)
     unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
-    messages: Mapped[list[str]] = mapped_column(JSON, default=list)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     # Batches committed so far; a worker that takes the job over resumes after them.
     checkpoint_batches: Mapped[int] = mapped_column(Integer, default=0)
@@ -66,10 +65,10 @@ class ImportJob(Base):
 
 
 class ImportMessage(Base):
-    """One message about an import, in file order: the full list behind ``ImportJob.messages``.
+    """One message about an import, in file order: line, column, code, severity, text.
 
     Written in the same transaction as the batch it is about, so a resumed import neither
-    loses nor repeats one.
+    loses nor repeats one. The dialects render them (the seed's ``Line N: column: text``).
     """
 
     __tablename__ = "import_messages"
@@ -79,4 +78,8 @@ class ImportMessage(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     line: Mapped[int | None] = mapped_column(Integer, default=None)
     column: Mapped[str | None] = mapped_column(String(255), default=None)
+    # A stable name for the kind of problem (importing.messages.CODES).
+    code: Mapped[str] = mapped_column(String(32))
+    # error: the row was not written; warning: it was, and the message says what was assumed.
+    severity: Mapped[str] = mapped_column(String(8))
     message: Mapped[str] = mapped_column(Text)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from loadbay.importing.messages import first_messages
 from loadbay.importing.uploads import ReceivedUpload
 from loadbay.models import PENDING, PROCESSED, Company, CompanyProject, ImportBatch, ImportJob, utcnow
 from loadbay.payments.companies import parse_guid
@@ -109,8 +110,10 @@ def progress_payload(batch: ImportBatch, job: ImportJob | None) -> dict[str, Any
     }
 
 
-def batch_payload(batch: ImportBatch, job: ImportJob | None, company: Company) -> dict[str, Any]:
-    messages = list(job.messages or []) if job else []
+def batch_payload(
+    session: Session, batch: ImportBatch, job: ImportJob | None, company: Company
+) -> dict[str, Any]:
+    messages = first_messages(session, import_id=job.id, limit=MAX_MESSAGES) if job else []
     return {
         **progress_payload(batch, job),
         "companyId": batch.company_id,
@@ -119,7 +122,7 @@ def batch_payload(batch: ImportBatch, job: ImportJob | None, company: Company) -
         "fileName": batch.original_filename,
         "fileSize": batch.size_bytes,
         "fileSha256": batch.sha256,
-        "messages": messages[:MAX_MESSAGES],
+        "messages": messages,
         "messageCount": job.message_count if job else 0,
         "createdAt": _iso(batch.created_at),
         "uploadedAt": _iso(batch.uploaded_at),

@@ -11,6 +11,8 @@ import re
 
 import polars as pl
 
+from loadbay.importing.columns import Check
+
 # Thirteen or more digits with at most one space or dash between two digits: every cell that
 # may hold a card number matches, and almost every other cell does not.
 CANDIDATE = r"\d(?:[ -]?\d){12,}"
@@ -93,9 +95,12 @@ def _card_problems(values: pl.Series) -> pl.Series:
     return pl.Series(values.name, problems, dtype=pl.Utf8)
 
 
-def no_card_number(value: pl.Expr) -> pl.Expr:
-    """A column check: a problem when the cell holds a card number (the message shows it masked)."""
+def _no_card_number(value: pl.Expr) -> pl.Expr:
     return value.map_batches(_card_problems, return_dtype=pl.Utf8)
+
+
+# A column check: a problem when the cell holds a card number (the message shows it masked).
+no_card_number = Check("card_number", _no_card_number)
 
 
 def shown(value: pl.Expr) -> pl.Expr:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from loadbay.importing.columns import Check
+
 # Active ISO 4217 currencies and fund codes, without precious metals and testing codes.
 _ISO_4217 = """
 AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN
@@ -37,7 +39,7 @@ MAX_DIGITS = 18
 AMOUNT_PATTERN = r"^\d+(\.\d+)?$"
 
 
-def currency_check(value: pl.Expr) -> pl.Expr:
+def _currency(value: pl.Expr) -> pl.Expr:
     return (
         pl.when(value.str.to_uppercase().is_in(list(MINOR_UNITS)))
         .then(None)
@@ -45,7 +47,7 @@ def currency_check(value: pl.Expr) -> pl.Expr:
     )
 
 
-def amount_check(value: pl.Expr) -> pl.Expr:
+def _amount(value: pl.Expr) -> pl.Expr:
     """The amount's own shape; its decimal places are checked against the currency in ``amount_problem``."""
     return (
         pl.when(value.str.contains(r"^\d{1,3}(,\d{3})+(\.\d+)?$"))
@@ -54,6 +56,10 @@ def amount_check(value: pl.Expr) -> pl.Expr:
         .then(pl.lit("must be a decimal number such as 12.50, zero or more, with a point for decimals"))
         .otherwise(None)
     )
+
+
+currency_check = Check("not_allowed", _currency)
+amount_check = Check("invalid_value", _amount)
 
 
 def _parts(amount: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -73,15 +79,11 @@ def amount_problem(amount: pl.Expr, currency: pl.Expr) -> pl.Expr:
     places = fraction.str.replace(r"0+$", "").str.len_chars()
     return (
         pl.when(whole.str.len_chars() + exponent(currency) > MAX_DIGITS)
-        .then(
-            pl.format(
-                "Amount: {} is too large (at most {} digits with the decimals)", amount, pl.lit(MAX_DIGITS)
-            )
-        )
+        .then(pl.format("{} is too large (at most {} digits with the decimals)", amount, pl.lit(MAX_DIGITS)))
         .when(places > exponent(currency))
         .then(
             pl.format(
-                "Amount: {} has more decimal places than {} allows ({})",
+                "{} has more decimal places than {} allows ({})",
                 amount,
                 currency.str.to_uppercase(),
                 exponent(currency),

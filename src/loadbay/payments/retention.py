@@ -14,7 +14,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from loadbay.db import transaction
-from loadbay.jobs.periodic import PeriodicTask, register_periodic
 from loadbay.models import FAILED, PROCESSED, Company, ImportBatch, ImportJob, utcnow
 from loadbay.runtime import Runtime
 
@@ -75,12 +74,3 @@ def sweep_retention(runtime: Runtime, *, now: datetime | None = None) -> int:
     if purged:
         log.info("retention: deleted the files of %d import batch(es)", purged)
     return purged
-
-
-register_periodic(
-    PeriodicTask(
-        name="retention sweep",
-        interval=lambda settings: settings.retention_sweep_seconds,
-        run=sweep_retention,
-    )
-)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from loadbay.importing.batch import BatchContext, BatchResult
+from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.columns import Column, pattern
 from loadbay.importing.registry import ImportType, register
 from loadbay.models import PaymentInfo, PaymentTransaction, TransferPaymentInfo, TransferTransaction
@@ -74,8 +74,8 @@ def _tokenized(columns: tuple[Column, ...]) -> tuple[Column, ...]:
     )
 
 
-def _writer(spec: RecordSpec) -> Callable[[BatchContext, pl.DataFrame], BatchResult]:
-    def write(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
+def _writer(spec: RecordSpec) -> Callable[[BatchContext, pl.DataFrame], Planned]:
+    def write(context: BatchContext, frame: pl.DataFrame) -> Planned:
         return write_records(spec, context, frame)
 
     return write

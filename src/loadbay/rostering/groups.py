@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from loadbay.importing.batch import CREATED, FAILED, UPDATED, BatchContext, BatchResult
+from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.columns import Column, Required, boolean
-from loadbay.importing.planning import (
-    FramePlan,
-    Planned,
-    any_changed,
-    batch_constants,
-    messages_of,
-    optional_value,
-    outcome_expr,
-    stripped,
-)
+from loadbay.importing.messages import Finding
+from loadbay.importing.planning import failed_rows, findings, optional_value, stripped
 from loadbay.importing.registry import ImportType, register
-from loadbay.importing.writing import fetch_frame
+from loadbay.importing.write import ROW, TableWrite
 from loadbay.models import RosterGroup
-from loadbay.rostering.common import active_value, active_warning, known_org_ids, merge_metadata
+from loadbay.rostering.common import active_value, active_warning, merged_metadata, unknown_org
 
 METADATA_PREFIX = "group_metadata_"
 
@@ -29,98 +21,50 @@ ACTIVE = Column("group_active", description="TRUE or FALSE; blank means TRUE.", 
 ORGANIZATION = Column("group_organizationId", Required.ALWAYS, "An existing organization unit, or root.")
 COLUMNS = (NAME, DESCRIPTION, ACTIVE, ORGANIZATION)
 
-FIELDS = ("description", "active", "organization_id", "metadata_json")
 
+def plan_groups(context: BatchContext, frame: pl.DataFrame, *, decides_outcome: bool = True) -> Planned:
+    """Check the group columns of ``frame`` and plan their upserts, vectorized.
 
-STORED_SCHEMA: dict[str, pl.DataType] = {
-    "name": pl.Utf8(),
-    "description_stored": pl.Utf8(),
-    "active_stored": pl.Boolean(),
-    "organization_id_stored": pl.Utf8(),
-    "metadata_json_stored": pl.Utf8(),
-}
-_MESSAGES = ["_m_active", "_m_org"]
-
-
-def plan_groups(context: BatchContext, frame: pl.DataFrame) -> Planned:
-    """Validate the group columns of ``frame`` and plan their upserts, vectorized.
-
-    A group named on several rows (sessions of one new group) is planned from its first row;
-    the others count it as it stands after that row.
+    A group named on several rows (the sessions of one new group) is written from its first row.
     """
     present = context.present
-    df = frame.with_columns(stripped("group_name").alias("name"))
-    stored = fetch_frame(
-        context.session,
-        key=RosterGroup.name,
-        columns=[getattr(RosterGroup, name) for name in FIELDS],
-        tenant_id=context.tenant_id,
-        keys=df["name"].unique().to_list(),
-        schema=STORED_SCHEMA,
-    ).with_columns(pl.lit(True).alias("_exists"))
-    df = df.join(stored, on="name", how="left", maintain_order="left")
-    first = pl.int_range(pl.len()).over("name") == 0
-    # A repeat of a group in the batch compares with what its first row makes of it.
-    exists = pl.col("_exists").fill_null(False) | ~first
-    metadata_columns = [name for name in frame.columns if name.startswith(METADATA_PREFIX)]
-    df = df.with_columns(
-        optional_value("group_description", "description_stored", present).alias("description"),
-        active_value("group_active", "active_stored", pl.col("_exists").fill_null(False), present).alias(
-            "active"
-        ),
+    checks: list[Finding] = [unknown_org("group_organizationId", context)]
+    if "group_active" in present:
+        checks.insert(0, active_warning("group_active"))
+    messages = findings(frame, checks)
+    df = frame.with_columns(stripped("group_name").alias("name")).filter(~failed_rows(messages))
+    context.cache.setdefault("groups_in_file", set()).update(df["name"].to_list())
+    first = df.filter(pl.col("name").is_first_distinct())
+    values: list[pl.Expr] = [
+        pl.col(ROW),
+        pl.col("name"),
         stripped("group_organizationId").alias("organization_id"),
-        active_warning("group_active", present).alias("_m_active"),
+    ]
+    if "group_description" in present:
+        values.append(optional_value("group_description").alias("description"))
+    # A file without the column creates active groups and leaves the stored ones as they are.
+    values.append(
+        active_value("group_active").alias("active")
+        if "group_active" in present
+        else pl.lit(True).alias("active")
     )
-    if metadata_columns:
-        merged = [
-            merge_metadata(old, record, metadata_columns, METADATA_PREFIX)
-            for old, record in zip(
-                df["metadata_json_stored"].to_list(), df.select(metadata_columns).to_dicts(), strict=True
-            )
-        ]
-        df = df.with_columns(pl.Series("metadata_json", merged, dtype=pl.Utf8))
-    else:
-        df = df.with_columns(pl.col("metadata_json_stored").alias("metadata_json"))
-    df = df.with_columns(
-        pl.when(~pl.col("organization_id").is_in(list(known_org_ids(context))))
-        .then(
-            pl.format(
-                "group_organizationId: '{}' is not an existing organization unit; "
-                "use root or import the unit first",
-                pl.col("organization_id"),
-            )
+    rows = first.select(values)
+    if any(name.startswith(METADATA_PREFIX) for name in frame.columns):
+        rows = rows.with_columns(
+            merged_metadata(context, first, model=RosterGroup, key="name", prefix=METADATA_PREFIX)
         )
-        .alias("_m_org"),
+    write = TableWrite(
+        RosterGroup,
+        rows,
+        context.constants(),
+        insert_only=() if "group_active" in present else ("active",),
+        decides_outcome=decides_outcome,
     )
-    # Repeats are compared with the first row's values, not with what is stored.
-    for name in FIELDS:
-        df = df.with_columns(
-            pl.when(first)
-            .then(pl.col(f"{name}_stored"))
-            .otherwise(pl.col(name).first().over("name"))
-            .alias(f"{name}_stored")
-        )
-    df = df.with_columns(
-        outcome_expr(exists, any_changed(FIELDS), pl.col("_m_org").is_not_null()).alias("_outcome")
-    )
-    accepted: set[str] = context.cache.setdefault("groups_in_file", set())
-    accepted.update(df.filter(pl.col("_outcome") != FAILED)["name"].to_list())
-    rows = df.filter(first & pl.col("_outcome").is_in([CREATED, UPDATED])).select(
-        "name",
-        "description",
-        "active",
-        "organization_id",
-        pl.col("metadata_json").alias("metadata"),
-    )
-    return Planned(
-        outcomes=df["_outcome"].to_list(),
-        messages=messages_of(df, _MESSAGES),
-        plan=FramePlan(RosterGroup, ("tenant_id", "name"), frame=rows, constants=batch_constants(context)),
-    )
+    return Planned(messages=messages, writes=[write])
 
 
-def write_groups(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
-    return plan_groups(context, frame).batch_result()
+def write_groups(context: BatchContext, frame: pl.DataFrame) -> Planned:
+    return plan_groups(context, frame)
 
 
 GROUPS = register(

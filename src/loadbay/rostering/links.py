@@ -6,16 +6,15 @@ updates the user first (same rules as the ``users`` template) and then links it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
-from sqlalchemy import select
 
-from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext, BatchResult
+from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.columns import Column, Required, one_of
-from loadbay.importing.planning import UpsertPlan, apply_plans
+from loadbay.importing.messages import Finding
+from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import ImportType, register
-from loadbay.models import GroupMembership, RosterUser, utcnow
+from loadbay.importing.write import CREATED, FAILED, ROW, UNCHANGED, UPDATED, TableWrite
+from loadbay.models import GroupMembership, RosterUser
 from loadbay.rostering import users
 from loadbay.rostering.common import known_group_names
 
@@ -28,110 +27,94 @@ GROUP_ROLE = Column(
 LINK_KEY = ("user_username", "group_name", "group_role")
 
 
-def _existing_links(context: BatchContext, usernames: list[str]) -> set[tuple[str, str, str]]:
-    found: set[tuple[str, str, str]] = set()
-    unique = list(dict.fromkeys(usernames))
-    for start in range(0, len(unique), 5000):
-        rows = context.session.execute(
-            select(GroupMembership.username, GroupMembership.group_name, GroupMembership.role).where(
-                GroupMembership.tenant_id == context.tenant_id,
-                GroupMembership.username.in_(unique[start : start + 5000]),
-            )
-        )
-        found.update((row[0], row[1], row[2]) for row in rows)
-    return found
-
-
-def _link_row(context: BatchContext, link: tuple[str, str, str], now: Any) -> dict[str, Any]:
-    username, group, role = link
-    return {
-        "tenant_id": context.tenant_id,
-        "username": username,
-        "group_name": group,
-        "role": role,
-        "last_import_id": context.import_id,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def _links(frame: pl.DataFrame) -> list[tuple[str, str, str]]:
-    return [
-        (str(u).strip(), str(g).strip(), str(r).strip())
-        for u, g, r in zip(frame["user_username"], frame["group_name"], frame["group_role"], strict=True)
-    ]
-
-
-def write_existing_user_links(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
-    links = _links(frame)
-    usernames = [link[0] for link in links]
-    users_found = set(
-        context.session.scalars(
-            select(RosterUser.username).where(
-                RosterUser.tenant_id == context.tenant_id, RosterUser.username.in_(set(usernames))
-            )
-        )
+def _links(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        stripped("user_username").alias("username"),
+        stripped("group_name").alias("group"),
+        stripped("group_role").alias("role"),
     )
-    groups_found = known_group_names(context, (link[1] for link in links))
-    stored = _existing_links(context, usernames)
-    plan = UpsertPlan(GroupMembership, ("tenant_id", "username", "group_name", "role"))
-    outcomes: list[str] = []
-    messages: list[list[str]] = []
-    now = utcnow()
-    for link in links:
-        problems = []
-        if link[0] not in users_found:
-            problems.append(f"user_username: '{link[0]}' is not an existing user; import it first")
-        if link[1] not in groups_found:
-            problems.append(f"group_name: '{link[1]}' is not an existing group; import it first")
-        if problems:
-            outcomes.append(FAILED)
-            messages.append(problems)
-            continue
-        outcomes.append(UNCHANGED if link in stored else CREATED)
-        messages.append([])
-        if link not in stored:
-            plan.add(_link_row(context, link, now))
-    return BatchResult(outcomes=outcomes, messages=messages, apply=plan.apply)
 
 
-def write_new_user_links(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
+def _unknown_group(context: BatchContext, df: pl.DataFrame) -> Finding:
+    known = list(known_group_names(context, df["group"]))
+    return Finding(
+        "group_name",
+        "unknown_reference",
+        pl.when(~pl.col("group").is_in(known)).then(
+            pl.format("'{}' is not an existing group; import it first", pl.col("group"))
+        ),
+    )
+
+
+def _link_write(context: BatchContext, df: pl.DataFrame, *, decides_outcome: bool) -> TableWrite:
+    rows = df.select(ROW, "username", pl.col("group").alias("group_name"), "role")
+    return TableWrite(
+        GroupMembership, rows, context.constants(), keep_existing=True, decides_outcome=decides_outcome
+    )
+
+
+def write_existing_user_links(context: BatchContext, frame: pl.DataFrame) -> Planned:
+    df = _links(frame)
+    names = (
+        df.select(pl.col("username").unique()).with_row_index(ROW).with_columns(pl.col(ROW).cast(pl.Int64))
+    )
+    found_users = context.lookup(RosterUser, names, ["username"])["username"].to_list()
+    unknown_user = Finding(
+        "user_username",
+        "unknown_reference",
+        pl.when(~pl.col("username").is_in(found_users)).then(
+            pl.format("'{}' is not an existing user; import it first", pl.col("username"))
+        ),
+    )
+    messages = findings(df, [unknown_user, _unknown_group(context, df)])
+    ok = df.filter(~failed_rows(messages))
+    return Planned(messages=messages, writes=[_link_write(context, ok, decides_outcome=True)])
+
+
+def write_new_user_links(context: BatchContext, frame: pl.DataFrame) -> Planned:
     """Create or update each user, then link it.
 
     A user named on several rows of a batch (linked to several groups) is written once, from
     its last row; every one of its rows shares that user's outcome and messages.
     """
-    links = _links(frame)
-    groups_found = known_group_names(context, (link[1] for link in links))
-    outcomes = [FAILED] * len(links)
-    messages: list[list[str]] = [[] for _ in links]
-    with_group = [i for i, link in enumerate(links) if link[1] in groups_found]
-    for i, link in enumerate(links):
-        if link[1] not in groups_found:
-            messages[i].append(f"group_name: '{link[1]}' is not an existing group; import it first")
-    last_row = {links[i][0]: i for i in with_group}
-    user_rows = sorted(last_row.values())
-    planned_users = users.plan_users(context, frame[user_rows])
-    user_result = {
-        links[index][0]: (planned_users.outcomes[position], planned_users.messages[position])
-        for position, index in enumerate(user_rows)
-    }
-    stored = _existing_links(context, list(last_row))
-    plan = UpsertPlan(GroupMembership, ("tenant_id", "username", "group_name", "role"))
-    now = utcnow()
-    for index in with_group:
-        link = links[index]
-        user_outcome, user_messages = user_result[link[0]]
-        messages[index].extend(user_messages)
-        if user_outcome == FAILED:
-            continue
-        new_link = link not in stored
-        if new_link:
-            plan.add(_link_row(context, link, now))
-            stored.add(link)
+    df = _links(frame)
+    group_messages = findings(df, [_unknown_group(context, df)])
+    with_group = df.filter(~failed_rows(group_messages))
+    last = with_group.filter(pl.col("username").is_last_distinct())
+    planned = users.plan_users(context, last)
+    # The user's messages on every row that names the user.
+    user_rows = with_group.select(ROW, "username").join(
+        last.select(pl.col(ROW).alias("_last"), "username"), on="username", how="left", maintain_order="left"
+    )
+    shared = user_rows.join(
+        planned.messages.rename({"row": "_last"}), on="_last", how="inner", maintain_order="left"
+    ).select(pl.col(ROW).alias("row"), "column", "code", "severity", "text")
+    messages = pl.concat([group_messages, shared]).sort("row", maintain_order=True)
+    ok = with_group.filter(~failed_rows(messages))
+    user_write = planned.writes[0]
+    link_write = _link_write(context, ok, decides_outcome=False)
+
+    def combine(outcomes: list[pl.DataFrame]) -> pl.DataFrame:
+        user_outcome, link_outcome = outcomes
+        by_user = user_rows.join(
+            user_outcome.rename({ROW: "_last", "outcome": "user"}),
+            on="_last",
+            how="left",
+            maintain_order="left",
+        ).join(link_outcome.rename({"outcome": "link"}), on=ROW, how="left", maintain_order="left")
         # The row is created with its user; otherwise a new link or a changed user updates it.
-        outcomes[index] = user_outcome if user_outcome != UNCHANGED else (UPDATED if new_link else UNCHANGED)
-    return BatchResult(outcomes=outcomes, messages=messages, apply=apply_plans(planned_users.plan, plan))
+        outcome = (
+            pl.when(pl.col("user").is_null() | pl.col("link").is_null())
+            .then(pl.lit(FAILED))
+            .when(pl.col("user") != UNCHANGED)
+            .then(pl.col("user"))
+            .when(pl.col("link") == CREATED)
+            .then(pl.lit(UPDATED))
+            .otherwise(pl.lit(UNCHANGED))
+        )
+        return by_user.select(ROW, outcome.alias("outcome"))
+
+    return Planned(messages=messages, writes=[user_write, link_write], combine=combine)
 
 
 LINK_EXISTING = register(

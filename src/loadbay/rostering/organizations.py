@@ -7,12 +7,12 @@ from typing import Any
 
 import polars as pl
 
-from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext, BatchResult
+from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.columns import Column, Required
-from loadbay.importing.planning import UpsertPlan
+from loadbay.importing.messages import ERROR, MESSAGE_SCHEMA
 from loadbay.importing.registry import ImportType, register
-from loadbay.importing.writing import fetch_existing
-from loadbay.models import ROOT_ORGANIZATION, OrgUnit, utcnow
+from loadbay.importing.write import ROW, TableWrite
+from loadbay.models import ROOT_ORGANIZATION, OrgUnit
 from loadbay.rostering.common import apply_optional, cell, known_org_ids
 
 MAX_LEVELS = 15
@@ -43,74 +43,64 @@ def _level_below_root(parent: str, org_id: str, parents: dict[str, str | None]) 
     return level
 
 
-def write_organizations(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
+def write_organizations(context: BatchContext, frame: pl.DataFrame) -> Planned:
     # Rows are taken in file order: a unit may name as parent one defined a few lines above.
     parents = known_org_ids(context)
     records = frame.to_dicts()
-    given_ids = [cell(record, ID) for record in records]
-    stored_rows = fetch_existing(
-        context.session,
-        key=OrgUnit.org_id,
-        columns=[OrgUnit.name, OrgUnit.description, OrgUnit.parent_org_id],
-        tenant_id=context.tenant_id,
-        keys=given_ids,
-    )
+    given = frame.select(ROW, pl.col(ID).fill_null("").str.strip_chars().alias("org_id"))
+    stored_rows = context.lookup(OrgUnit, given.filter(pl.col("org_id") != ""), list(FIELDS))
     existing: dict[str, dict[str, Any]] = {
-        org_id: dict(zip(FIELDS, row[1:], strict=True)) for org_id, row in stored_rows.items()
+        row["org_id"]: {field: row[field] for field in FIELDS}
+        for row in stored_rows.join(given, on=ROW).to_dicts()
     }
-    plan = UpsertPlan(OrgUnit, ("tenant_id", "org_id"))
-    outcomes: list[str] = []
-    messages: list[list[str]] = []
-    keys: list[str] = []
-    now = utcnow()
-    for record, given in zip(records, given_ids, strict=True):
-        org_id = given or f"org-{uuid.uuid4().hex[:16]}"
+    messages: list[tuple[int, str, str, str, str]] = []
+    planned: dict[str, dict[str, Any]] = {}
+    keys: list[tuple[int, str]] = []
+    for record in records:
+        row = record[ROW]
+        org_id = cell(record, ID) or f"org-{uuid.uuid4().hex[:16]}"
         parent = cell(record, PARENT)
-        problems: list[str] = []
+        problem: tuple[str, str, str] | None = None
         if org_id == ROOT_ORGANIZATION:
-            problems.append(f"{ID}: root is built in and cannot be imported")
+            problem = (ID, "invalid_hierarchy", "root is built in and cannot be imported")
         elif parent not in parents:
-            problems.append(
-                f"{PARENT}: '{parent}' is not an existing unit, root, or a unit defined earlier in this file"
+            problem = (
+                PARENT,
+                "unknown_reference",
+                f"'{parent}' is not an existing unit, root, or a unit defined earlier in this file",
             )
         else:
             level = _level_below_root(parent, org_id, parents)
             if level is None:
-                problems.append(
-                    f"{PARENT}: '{parent}' is inside '{org_id}'; a unit cannot be its own ancestor"
+                problem = (
+                    PARENT,
+                    "invalid_hierarchy",
+                    f"'{parent}' is inside '{org_id}'; a unit cannot be its own ancestor",
                 )
             elif level > MAX_LEVELS:
-                problems.append(
-                    f"{PARENT}: the unit would be {level} levels below root; at most {MAX_LEVELS} are allowed"
+                problem = (
+                    PARENT,
+                    "invalid_hierarchy",
+                    f"the unit would be {level} levels below root; at most {MAX_LEVELS} are allowed",
                 )
-        keys.append(org_id)
-        if problems:
-            outcomes.append(FAILED)
-            messages.append(problems)
+        keys.append((row, org_id))
+        if problem is not None:
+            messages.append((row, problem[0], problem[1], ERROR, problem[2]))
             continue
-        current = existing.get(org_id)
-        stored = current or dict.fromkeys(FIELDS)
-        new = dict(stored)
+        new = dict(existing.get(org_id) or dict.fromkeys(FIELDS))
         new["name"] = cell(record, NAME)
         new["parent_org_id"] = parent
         apply_optional(new, record, context.present, {DESCRIPTION: "description"})
-        changed = current is None or new != stored
-        outcomes.append(CREATED if current is None else UPDATED if changed else UNCHANGED)
-        messages.append([])
         parents[org_id] = parent
         existing[org_id] = new
-        if changed:
-            plan.add(
-                {
-                    "tenant_id": context.tenant_id,
-                    "org_id": org_id,
-                    **new,
-                    "last_import_id": context.import_id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-    return BatchResult(outcomes=outcomes, messages=messages, apply=plan.apply, keys=keys)
+        planned[org_id] = {ROW: row, "org_id": org_id, **new}
+    schema = {ROW: pl.Int64, "org_id": pl.Utf8, **dict.fromkeys(FIELDS, pl.Utf8)}
+    rows = pl.DataFrame(list(planned.values()), schema=schema) if planned else pl.DataFrame(schema=schema)
+    return Planned(
+        messages=pl.DataFrame(messages, schema=MESSAGE_SCHEMA, orient="row"),
+        writes=[TableWrite(OrgUnit, rows, context.constants())],
+        keys=pl.DataFrame(keys, schema={ROW: pl.Int64, "key": pl.Utf8}, orient="row"),
+    )
 
 
 ORGANIZATIONS = register(

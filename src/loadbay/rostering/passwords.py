@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from loadbay.config import Settings
+from loadbay.importing.columns import Check
 
 # A password that is already a modern hash is stored as given (bulk migration from another system).
 PREHASHED = (
@@ -27,7 +28,7 @@ def is_prehashed(value: str) -> bool:
     return bool(_PREHASHED.match(value))
 
 
-def password_policy(value: pl.Expr) -> pl.Expr:
+def _policy(value: pl.Expr) -> pl.Expr:
     """Vectorized: null when the value is a pre-hashed password or meets the policy."""
     meets = (
         (value.str.len_chars() >= 8)
@@ -36,6 +37,9 @@ def password_policy(value: pl.Expr) -> pl.Expr:
         & value.str.contains(r"[^A-Za-z0-9]")
     )
     return pl.when(value.str.contains(PREHASHED) | meets).then(None).otherwise(pl.lit(POLICY))
+
+
+password_policy = Check("weak_password", _policy)
 
 
 class PasswordHashing:

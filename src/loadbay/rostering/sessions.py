@@ -14,12 +14,13 @@ from zoneinfo import available_timezones
 
 import polars as pl
 
-from loadbay.importing.batch import CREATED, FAILED, UNCHANGED, UPDATED, BatchContext, BatchResult
+from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.columns import Check, Column, Required, pattern
-from loadbay.importing.planning import UpsertPlan, apply_plans
+from loadbay.importing.messages import ERROR, MESSAGE_SCHEMA, Finding
+from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import ImportType, register
-from loadbay.importing.writing import fetch_existing
-from loadbay.models import TestSession, utcnow
+from loadbay.importing.write import ROW, TableWrite
+from loadbay.models import TestSession
 from loadbay.rostering import groups
 from loadbay.rostering.common import apply_optional, cell, known_group_names, normalize_list
 
@@ -31,12 +32,15 @@ def _timezones() -> tuple[str, ...]:
     return tuple(sorted(available_timezones()))
 
 
-def timezone_name(value: pl.Expr) -> pl.Expr:
+def _timezone_name(value: pl.Expr) -> pl.Expr:
     return (
         pl.when(value.is_in(_timezones()))
         .then(None)
         .otherwise(pl.format("'{}' is not an IANA time zone such as Europe/Paris", value))
     )
+
+
+timezone_name = Check("not_allowed", _timezone_name)
 
 
 def _date(name: str, description: str) -> Column:
@@ -106,96 +110,98 @@ def _parsed(value: str | None) -> datetime | None:
         return None
 
 
-def _ordered(new: dict[str, Any]) -> str | None:
+def _ordered(new: dict[str, Any]) -> bool:
+    """Whether the session ends before it starts (dates that do not parse are checked elsewhere)."""
     start, end = _parsed(new["start_date"]), _parsed(new["end_date"])
     if start is None or end is None or (start.tzinfo is None) != (end.tzinfo is None):
-        return None
-    return None if start < end else "session_endDate: must be after session_startDate"
+        return False
+    return not start < end
 
 
-def _plan_sessions(
-    context: BatchContext, frame: pl.DataFrame, group_ok: list[bool], group_problems: list[list[str]]
-) -> tuple[list[str], list[list[str]], UpsertPlan]:
-    records = frame.to_dicts()
-    names = [cell(record, "session_name") for record in records]
-    stored_rows = fetch_existing(
-        context.session,
-        key=TestSession.name,
-        columns=[getattr(TestSession, name) for name in FIELDS],
-        tenant_id=context.tenant_id,
-        keys=names,
-    )
-    existing: dict[str, dict[str, Any]] = {
-        name: dict(zip(FIELDS, row[1:], strict=True)) for name, row in stored_rows.items()
-    }
-    plan = UpsertPlan(TestSession, ("tenant_id", "name"))
-    outcomes: list[str] = []
-    messages: list[list[str]] = []
-    now = utcnow()
-    for record, name, ok, problems in zip(records, names, group_ok, group_problems, strict=True):
-        problems = list(problems)
-        current = existing.get(name)
-        stored: dict[str, Any] = current or dict.fromkeys(FIELDS)
+def _plan_sessions(context: BatchContext, frame: pl.DataFrame) -> tuple[pl.DataFrame, TableWrite]:
+    """Messages and the session write for the rows of ``frame`` (whose groups are fine), row by
+    row: the rules compare each session with what is stored."""
+    names = frame.select(ROW, stripped("session_name").alias("name"))
+    stored_rows = context.lookup(TestSession, names, list(FIELDS))
+    existing: dict[int, dict[str, Any]] = {row[ROW]: row for row in stored_rows.to_dicts()}
+    messages: list[tuple[int, str | None, str, str]] = []
+    planned: list[dict[str, Any]] = []
+    present = context.present
+    for record in frame.to_dicts():
+        row = record[ROW]
+        name = cell(record, "session_name")
+        current = existing.get(row)
+        stored: dict[str, Any] = (
+            {field: current[field] for field in FIELDS} if current else dict.fromkeys(FIELDS)
+        )
         new = dict(stored)
-        apply_optional(new, record, context.present, _PLAIN)
+        apply_optional(new, record, present, _PLAIN)
         for column, attribute in _LISTS.items():
-            if column in context.present:
+            if column in present:
                 new[attribute] = normalize_list(cell(record, column), ",") or None
         group = cell(record, "group_name")
+        problems: list[tuple[str | None, str, str]] = []
         if current is not None and current["group_name"] != group:
             problems.append(
-                f"group_name: session '{name}' belongs to group '{current['group_name']}'; "
-                "a session cannot move to another group"
+                (
+                    "group_name",
+                    "immutable",
+                    f"session '{name}' belongs to group '{current['group_name']}'; "
+                    "a session cannot move to another group",
+                )
             )
         new["group_name"] = group
         if not new["delivery_id"] and not new["battery_id"]:
-            problems.append("session_deliveryId: give a delivery id (or a session_batteryId)")
-        order = _ordered(new)
-        if order:
-            problems.append(order)
-        if problems or not ok:
-            outcomes.append(FAILED)
-            messages.append(problems)
+            problems.append(("session_deliveryId", "required", "give a delivery id (or a session_batteryId)"))
+        if _ordered(new):
+            problems.append(("session_endDate", "invalid_value", "must be after session_startDate"))
+        if problems:
+            messages.extend((row, column, code, text) for column, code, text in problems)
             continue
-        changed = current is None or new != stored
-        outcomes.append(CREATED if current is None else UPDATED if changed else UNCHANGED)
-        messages.append([])
-        existing[name] = new
-        if changed:
-            plan.add(
-                {
-                    "tenant_id": context.tenant_id,
-                    "name": name,
-                    **new,
-                    "last_import_id": context.import_id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+        planned.append({ROW: row, "name": name, **{field: new[field] for field in FIELDS}})
+    found = pl.DataFrame(
+        [(row, column, code, ERROR, text) for row, column, code, text in messages],
+        schema=MESSAGE_SCHEMA,
+        orient="row",
+    )
+    schema = {ROW: pl.Int64, "name": pl.Utf8, **dict.fromkeys(FIELDS, pl.Utf8)}
+    rows = pl.DataFrame(planned, schema=schema) if planned else pl.DataFrame(schema=schema)
+    return found, TableWrite(TestSession, rows, context.constants())
+
+
+def write_sessions_in_existing_groups(context: BatchContext, frame: pl.DataFrame) -> Planned:
+    known = list(known_group_names(context, frame.select(stripped("group_name"))["group_name"]))
+    group_messages = findings_of_groups(frame, known)
+    messages, write = _plan_sessions(context, frame.filter(~failed_rows(group_messages)))
+    return Planned(
+        messages=pl.concat([group_messages, messages]).sort("row", maintain_order=True), writes=[write]
+    )
+
+
+def findings_of_groups(frame: pl.DataFrame, known: list[str]) -> pl.DataFrame:
+    group = stripped("group_name")
+    return findings(
+        frame,
+        [
+            Finding(
+                "group_name",
+                "unknown_reference",
+                pl.when(~group.is_in(known)).then(
+                    pl.format("'{}' is not an existing group; import it first", group)
+                ),
             )
-    return outcomes, messages, plan
+        ],
+    )
 
 
-def write_sessions_in_existing_groups(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
-    names = [str(value).strip() for value in frame["group_name"]]
-    found = known_group_names(context, names)
-    group_ok = [name in found for name in names]
-    group_problems = [
-        [] if ok else [f"group_name: '{name}' is not an existing group; import it first"]
-        for name, ok in zip(names, group_ok, strict=True)
-    ]
-    outcomes, messages, plan = _plan_sessions(context, frame, group_ok, group_problems)
-    return BatchResult(outcomes=outcomes, messages=messages, apply=plan.apply)
-
-
-def write_sessions_in_new_groups(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
-    planned_groups = groups.plan_groups(context, frame)
-    group_ok = [outcome != FAILED for outcome in planned_groups.outcomes]
-    outcomes, messages, plan = _plan_sessions(context, frame, group_ok, planned_groups.messages)
-    for index, group_outcome in enumerate(planned_groups.outcomes):
-        # A session whose group is new or changed counts as updated even if the session is not.
-        if outcomes[index] == UNCHANGED and group_outcome in (CREATED, UPDATED):
-            outcomes[index] = UPDATED
-    return BatchResult(outcomes=outcomes, messages=messages, apply=apply_plans(planned_groups.plan, plan))
+def write_sessions_in_new_groups(context: BatchContext, frame: pl.DataFrame) -> Planned:
+    # The groups first; a session whose group is new or changed counts as updated even if it is not.
+    planned_groups = groups.plan_groups(context, frame, decides_outcome=False)
+    messages, write = _plan_sessions(context, frame.filter(~failed_rows(planned_groups.messages)))
+    return Planned(
+        messages=pl.concat([planned_groups.messages, messages]).sort("row", maintain_order=True),
+        writes=[*planned_groups.writes, write],
+    )
 
 
 SESSIONS_IN_NEW_GROUPS = register(

@@ -6,7 +6,7 @@ import json
 
 import polars as pl
 
-from loadbay.importing.batch import CREATED, UPDATED, BatchContext, BatchResult
+from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.columns import (
     EMAIL,
     LANGUAGE_TAG,
@@ -17,20 +17,12 @@ from loadbay.importing.columns import (
     one_of,
     pattern,
 )
-from loadbay.importing.planning import (
-    FramePlan,
-    Planned,
-    any_changed,
-    batch_constants,
-    messages_of,
-    optional_value,
-    outcome_expr,
-    stripped,
-)
+from loadbay.importing.messages import Finding, found
+from loadbay.importing.planning import failed_rows, findings, optional_value, stripped
 from loadbay.importing.registry import ImportType, register
-from loadbay.importing.writing import fetch_frame
+from loadbay.importing.write import ROW, TableWrite
 from loadbay.models import RosterUser
-from loadbay.rostering.common import active_value, active_warning, known_org_ids, list_value, merge_metadata
+from loadbay.rostering.common import active_value, active_warning, list_value, merged_metadata, unknown_org
 from loadbay.rostering.passwords import PREHASHED, PasswordHashing, password_policy
 
 ROLES = (
@@ -82,165 +74,141 @@ EXTERNAL_ID = Column(
 
 COLUMNS = (USERNAME, NAME, PASSWORD, EMAIL_COLUMN, LANGUAGE, ACTIVE, ROLE, ORGANIZATION, EXTERNAL_ID)
 
-# Stored fields compared to decide between updated and unchanged.
-FIELDS = ("name", "email", "language", "active", "roles", "organization_id", "external_id", "metadata_json")
 _OPTIONAL = {
     "user_name": "name",
     "user_email": "email",
     "user_language": "language",
-    "user_externalId": "external_id",
 }
-# The ORM attribute is metadata_json because declarative classes reserve ``metadata``.
-_COLUMN_NAMES = {"metadata_json": "metadata"}
-
-
-STORED_SCHEMA: dict[str, pl.DataType] = {
-    "username": pl.Utf8(),
-    **{f"{name}_stored": pl.Boolean() if name == "active" else pl.Utf8() for name in FIELDS},
-    "password_hash_stored": pl.Utf8(),
-}
-_MESSAGES = ["_m_active", "_m_org", "_m_password", "_m_json"]
+JSON_PROBLEM = 'must be a JSON object such as {"google": "user-id"}'
 
 
 def plan_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
-    """Validate the user columns of ``frame`` against what is stored and plan the upserts.
+    """Check the user columns of ``frame`` against what is stored and plan the upserts.
 
-    Vectorized: the batch is joined with the stored rows and TAO's update rules are
-    expressions; only plain-text passwords, JSON and metadata go through Python, row by row.
-    Usernames in ``frame`` must be unique.
+    Vectorized; only plain-text passwords (argon2), JSON and metadata go through Python, row by
+    row. Usernames in ``frame`` must be unique.
     """
     present = context.present
-    df = frame.with_columns(stripped("user_username").alias("username"))
-    stored = fetch_frame(
-        context.session,
-        key=RosterUser.username,
-        columns=[*(getattr(RosterUser, name) for name in FIELDS), RosterUser.password_hash],
-        tenant_id=context.tenant_id,
-        keys=df["username"].to_list(),
-        schema=STORED_SCHEMA,
-    ).with_columns(pl.lit(True).alias("_exists"))
-    df = df.join(stored, on="username", how="left", maintain_order="left")
-    exists = pl.col("_exists").fill_null(False)
-    df = df.with_columns(
-        optional_value("user_name", "name_stored", present).alias("name"),
-        optional_value("user_email", "email_stored", present).alias("email"),
-        optional_value("user_language", "language_stored", present).alias("language"),
-        active_value("user_active", "active_stored", exists, present).alias("active"),
-        list_value("user_role", "roles_stored", present, "|").alias("roles"),
-        stripped("user_organizationId").alias("organization_id"),
-        optional_value("user_externalId", "external_id_stored", present).alias("external_id"),
-        pl.col("metadata_json_stored").alias("metadata_json"),
+    checks: list[Finding] = [unknown_org("user_organizationId", context)]
+    if "user_active" in present:
+        checks.insert(0, active_warning("user_active"))
+    df = frame.with_columns(
+        stripped("user_username").alias("username"),
         (stripped("user_password") if "user_password" in present else pl.lit("")).alias("_password"),
-        active_warning("user_active", present).alias("_m_active"),
     )
-    df = df.with_columns(
-        pl.when(~pl.col("organization_id").is_in(list(known_org_ids(context))))
-        .then(
-            pl.format(
-                "user_organizationId: '{}' is not an existing organization unit; "
-                "use root or import the unit first",
-                pl.col("organization_id"),
-            )
+    messages = findings(df, checks)
+    external = _external_ids(df) if "user_externalId" in present else None
+    if external is not None:
+        messages = _with(
+            messages,
+            found(
+                external, [Finding("user_externalId", "invalid_json", pl.col("problem"))], rows=pl.col(ROW)
+            ),
         )
-        .alias("_m_org"),
-        pl.when(~exists & (pl.col("_password") == ""))
-        .then(pl.lit("user_password: is required when the user is created"))
-        .alias("_m_password"),
-        pl.col("_password").str.contains(PREHASHED).alias("_prehashed"),
-        *_python_columns(df, present),
+    # A user the file creates needs a password; one it updates keeps the stored one when blank.
+    unset = df.filter(~failed_rows(messages) & (pl.col("_password") == ""))
+    if unset.height:
+        stored = context.lookup(RosterUser, unset.select(ROW, "username"), [])
+        new = unset.filter(~pl.col(ROW).is_in(stored[ROW].implode()))
+        messages = _with(
+            messages,
+            found(
+                new,
+                [
+                    Finding(
+                        "user_password", "required_on_create", pl.lit("is required when the user is created")
+                    )
+                ],
+                rows=pl.col(ROW),
+            ),
+        )
+    df = df.filter(~failed_rows(messages))
+    values: list[pl.Expr] = [
+        pl.col(ROW),
+        pl.col("username"),
+        stripped("user_organizationId").alias("organization_id"),
+    ]
+    values += [optional_value(column).alias(name) for column, name in _OPTIONAL.items() if column in present]
+    values.append(
+        active_value("user_active").alias("active")
+        if "user_active" in present
+        else pl.lit(True).alias("active")
     )
-    failed = pl.any_horizontal(pl.col(name).is_not_null() for name in _MESSAGES[1:])
-    df = df.with_columns(
-        failed.alias("_failed"),
-        pl.when(pl.col("_prehashed"))
-        .then(pl.col("_password"))
-        .otherwise(pl.col("password_hash_stored"))
-        .alias("password_hash"),
+    if "user_role" in present:
+        values.append(list_value("user_role", "|").alias("roles"))
+    rows = df.select(values)
+    if external is not None:
+        rows = rows.join(external.select(ROW, "external_id"), on=ROW, how="left", maintain_order="left")
+    if any(name.startswith(METADATA_PREFIX) for name in df.columns):
+        rows = rows.with_columns(
+            merged_metadata(context, df, model=RosterUser, key="username", prefix=METADATA_PREFIX)
+        )
+    if "user_password" in present:
+        rows = rows.with_columns(_password_hashes(context, df))
+    write = TableWrite(
+        RosterUser,
+        rows,
+        context.constants(),
+        insert_only=() if "user_active" in present else ("active",),
+        keep_when_null=("password_hash",),
     )
-    df = _hash_plain_passwords(context, df)
-    changed = any_changed((*FIELDS, "password_hash")) | pl.col("_rehashed")
-    df = df.with_columns(outcome_expr(exists, changed, pl.col("_failed")).alias("_outcome"))
-    rows = df.filter(pl.col("_outcome").is_in([CREATED, UPDATED])).select(
-        "username",
-        *(name for name in FIELDS if name != "metadata_json"),
-        pl.col("metadata_json").alias("metadata"),
-        "password_hash",
-    )
-    return Planned(
-        outcomes=df["_outcome"].to_list(),
-        messages=messages_of(df, _MESSAGES),
-        plan=FramePlan(RosterUser, ("tenant_id", "username"), frame=rows, constants=batch_constants(context)),
+    return Planned(messages=messages, writes=[write])
+
+
+def _with(messages: pl.DataFrame, more: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat([messages, more]).sort("row", maintain_order=True) if more.height else messages
+
+
+def _external_ids(df: pl.DataFrame) -> pl.DataFrame:
+    """user_externalId normalised as JSON text (sorted keys), or the problem: polars cannot parse it."""
+    normalised: list[str | None] = []
+    problems: list[str | None] = []
+    for value in df.select(optional_value("user_externalId"))["user_externalId"].to_list():
+        parsed = None
+        if value is not None:
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                parsed = None
+        if value is not None and not isinstance(parsed, dict):
+            normalised.append(value)
+            problems.append(JSON_PROBLEM)
+        else:
+            normalised.append(json.dumps(parsed, sort_keys=True, separators=(",", ":")) if parsed else None)
+            problems.append(None)
+    return pl.DataFrame(
+        {
+            ROW: df[ROW],
+            "external_id": pl.Series(normalised, dtype=pl.Utf8),
+            "problem": pl.Series(problems, dtype=pl.Utf8),
+        }
     )
 
 
-def _python_columns(df: pl.DataFrame, present: frozenset[str]) -> list[pl.Series]:
-    """external_id normalised as JSON text, and metadata merged: the parts polars cannot do."""
-    columns: list[pl.Series] = []
-    if "user_externalId" in present:
-        normalised: list[str | None] = []
-        problems: list[str | None] = []
-        for value in df["external_id"].to_list():
-            parsed = None
-            if value is not None:
-                try:
-                    parsed = json.loads(value)
-                except ValueError:
-                    parsed = None
-            if value is not None and not isinstance(parsed, dict):
-                normalised.append(value)
-                problems.append('user_externalId: must be a JSON object such as {"google": "user-id"}')
-            else:
-                normalised.append(
-                    json.dumps(parsed, sort_keys=True, separators=(",", ":")) if parsed else None
-                )
-                problems.append(None)
-        columns += [
-            pl.Series("external_id", normalised, dtype=pl.Utf8),
-            pl.Series("_m_json", problems, dtype=pl.Utf8),
-        ]
-    else:
-        columns.append(pl.Series("_m_json", [None] * df.height, dtype=pl.Utf8))
-    metadata_columns = [name for name in df.columns if name.startswith(METADATA_PREFIX)]
-    if metadata_columns:
-        stored = df["metadata_json_stored"].to_list()
-        records = df.select(metadata_columns).to_dicts()
-        merged = [
-            merge_metadata(old, record, metadata_columns, METADATA_PREFIX)
-            for old, record in zip(stored, records, strict=True)
-        ]
-        columns.append(pl.Series("metadata_json", merged, dtype=pl.Utf8))
-    return columns
-
-
-def _hash_plain_passwords(context: BatchContext, df: pl.DataFrame) -> pl.DataFrame:
-    """argon2id for plain-text passwords, in parallel; a password equal to the stored one is kept."""
-    plain = (pl.col("_password") != "") & ~pl.col("_prehashed") & ~pl.col("_failed")
-    indexes = df.select(pl.arg_where(plain)).to_series().to_list()
-    if not indexes:
-        return df.with_columns(pl.lit(False).alias("_rehashed"))
+def _password_hashes(context: BatchContext, df: pl.DataFrame) -> pl.Series:
+    """Each row's new password hash: as given when pre-hashed, argon2id of a plain password that
+    differs from the stored one, null (keep) when blank or equal to the stored one."""
+    password = pl.col("_password")
+    prehashed = password.str.contains(PREHASHED)
+    hashes = df.select(pl.when(prehashed).then(password).otherwise(None).alias("password_hash"))[
+        "password_hash"
+    ]
+    plain = df.filter((password != "") & ~prehashed)
+    if not plain.height:
+        return hashes
+    stored = context.lookup(RosterUser, plain.select(ROW, "username"), ["password_hash"])
+    plain = plain.join(stored, on=ROW, how="left", maintain_order="left")
     if "hashing" not in context.cache:
         context.cache["hashing"] = PasswordHashing(context.settings)
     hashing: PasswordHashing = context.cache["hashing"]
-    tasks = list(
-        zip(
-            df["_password"].gather(indexes).to_list(),
-            df["password_hash_stored"].gather(indexes).to_list(),
-            strict=True,
-        )
-    )
-    hashes = df["password_hash"].to_list()
-    rehashed = [False] * df.height
-    for index, new_hash in zip(indexes, hashing.resolve(tasks), strict=True):
-        if new_hash is not None:
-            hashes[index] = new_hash
-            rehashed[index] = True
-    return df.with_columns(
-        pl.Series("password_hash", hashes, dtype=pl.Utf8), pl.Series("_rehashed", rehashed)
-    )
+    tasks = list(zip(plain["_password"].to_list(), plain["password_hash"].to_list(), strict=True))
+    new = pl.DataFrame({ROW: plain[ROW], "new": pl.Series(hashing.resolve(tasks), dtype=pl.Utf8)})
+    joined = df.select(ROW).with_columns(hashes).join(new, on=ROW, how="left", maintain_order="left")
+    return joined.select(pl.coalesce("new", "password_hash").alias("password_hash"))["password_hash"]
 
 
-def write_users(context: BatchContext, frame: pl.DataFrame) -> BatchResult:
-    return plan_users(context, frame).batch_result()
+def write_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
+    return plan_users(context, frame)
 
 
 USERS = register(

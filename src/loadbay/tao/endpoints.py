@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from loadbay.auth.deps import RosteringClient
 from loadbay.deps import DbSession, RuntimeDep, WriteSession
 from loadbay.errors import ApiError
-from loadbay.importing.pipeline import stored_key
+from loadbay.importing.objects import stored_key
 from loadbay.importing.registry import all_types
 from loadbay.importing.service import (
     REFERENCE_NOT_FOUND,
@@ -60,9 +60,9 @@ async def upload(
             runtime.storage.delete(key)
             raise ApiError(400, f"importType must be one of {', '.join(names)}, not '{import_type[:64]}'.")
         options["import_type"] = import_type
-    try:
-        await run_in_threadpool(
-            create_import,
+
+    def queue() -> None:
+        create_import(
             session,
             reference_id=reference_id,
             tenant_id=client.tenant_id,
@@ -70,7 +70,12 @@ async def upload(
             upload=received,
             options=options,
         )
-        await run_in_threadpool(session.commit)
+        # In the same thread: between two threadpool calls the transaction would keep its
+        # connection (and SQLite's write lock) while waiting for a thread of its own.
+        session.commit()
+
+    try:
+        await run_in_threadpool(queue)
     except Exception:
         # No row, no object: a refused upload leaves nothing behind.
         runtime.storage.delete(key)
@@ -90,7 +95,7 @@ def _find(session: Session, client: RosteringClient, reference_id: str) -> Impor
 @router.get("/api/v1/upload/api/v1/status/{reference_id}", include_in_schema=False)
 def status(reference_id: str, client: RosteringClient, session: DbSession) -> Any:
     """Where the import stands (seed 001)."""
-    return {"result": status_payload(_find(session, client, reference_id))}
+    return {"result": status_payload(session, _find(session, client, reference_id))}
 
 
 @router.get("/api/v1/download/{reference_id}")

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from loadbay.errors import ApiError
-from loadbay.importing.reader import FileRejected, open_csv
+from loadbay.importing.csvtext import FileRejected
+from loadbay.importing.read import open_stored
 from loadbay.importing.registry import ImportType, all_types, detect, get_type
 from loadbay.kit.csvsniff import detect_encoding
 
@@ -61,21 +62,21 @@ async def detect_template(request: Request, scope: str | None = None) -> Any:
     if scope is not None and not all_types(scope=scope):
         raise ApiError(400, f"scope '{scope[:32]}' has no import types.")
     try:
-        stream = open_csv(io.BufferedReader(io.BytesIO(head)))
+        header = open_stored(io.BytesIO(head)).header
     except FileRejected as exc:
         raise ApiError(400, f"The file cannot be read as CSV: {exc}") from None
-    found = detect(stream.header, scope=scope)
+    found = detect(header.names, scope=scope)
     candidates = all_types(scope=scope)
     closest = found or max(
-        candidates, key=lambda t: sum(t.canonical(name) is not None for name in stream.header)
+        candidates, key=lambda t: sum(t.canonical(name) is not None for name in header.names)
     )
     return {
         "importType": found.name if found else None,
-        "header": stream.header,
-        "delimiter": stream.delimiter,
+        "header": header.names,
+        "delimiter": header.delimiter,
         "encoding": detect_encoding(head[:4])[0],
         "closest": closest.name,
-        "problems": [] if found else [f"{closest.name}: {p}" for p in closest.header_problems(stream.header)],
+        "problems": [] if found else [f"{closest.name}: {p}" for p in closest.header_problems(header.names)],
     }
 
 

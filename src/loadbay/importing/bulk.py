@@ -1,0 +1,234 @@
+"""The engine's database I/O in Arrow: batches go in by bulk ingest, results come back as tables.
+
+Everything an import reads or writes on its bulk path goes through a :class:`BulkSession`
+as a list of steps — ingest a frame into a table, execute a statement, run a query — on an
+ADBC connection, inside one transaction when asked, so a checkpoint's rows, messages and
+progress commit together. PostgreSQL runs the steps in this process (ADBC's driver writes
+with binary COPY). SQLite runs them in a child process (:mod:`sqlite_child`): ADBC's SQLite
+driver carries its own copy of SQLite, and two copies of SQLite in one process do not see each
+other's locks, which can corrupt the database; across processes the locks hold.
+SQLAlchemy keeps the schema, the migrations and everything off the bulk path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    from loadbay.runtime import Runtime
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+# A query's result arrives as one Arrow batch, so ADBC's SQLite driver infers each column's type
+# from every row, not from the first 1,024 (a column null at first and text later would fail).
+_SQLITE_QUERY_OPTIONS = {"adbc.sqlite.query.batch_rows": str(1 << 30)}
+
+
+class BulkError(Exception):
+    """The database refused or failed a step; the import is retried."""
+
+
+class Conflict(BulkError):
+    """A constraint refused the write (another import wrote the same key meanwhile)."""
+
+
+class Busy(BulkError):
+    """Another connection held the database's write lock past the busy timeout: load, not the
+    file; the worker retries without counting an attempt."""
+
+
+class Refused(BulkError):
+    """A step that must touch an exact number of rows did not: the transaction was rolled back."""
+
+
+@dataclass(frozen=True)
+class Ingest:
+    """Load ``data`` into ``table``: a temporary table made anew, or appended to a real one."""
+
+    table: str
+    data: pa.Table
+    temporary: bool = True
+
+
+@dataclass(frozen=True)
+class Execute:
+    """A statement that returns nothing."""
+
+    sql: str
+    params: Sequence[Any] = ()
+
+
+@dataclass(frozen=True)
+class Query:
+    """A statement that returns rows (a SELECT, or a write with RETURNING); with ``expect``, it
+    must return exactly that many or the whole transaction is undone."""
+
+    sql: str
+    params: Sequence[Any] = ()
+    expect: int | None = None
+
+
+Step = Ingest | Execute | Query
+# A Query's rows; None for the other steps.
+Result: TypeAlias = "pa.Table | None"
+
+
+@dataclass
+class Executor:
+    """Runs steps on one ADBC connection (autocommit; transactions are begun explicitly)."""
+
+    connection: Any
+    dialect: str
+    _cursor: Any = field(init=False, default=None)
+    _open: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        self._cursor = self.connection.cursor()
+        if self.dialect == SQLITE:
+            for pragma in ("busy_timeout=30000", "synchronous=NORMAL", "foreign_keys=ON"):
+                self._cursor.execute(f"PRAGMA {pragma}")
+
+    def run(self, steps: Sequence[Step], *, begin: bool = False, commit: bool = False) -> list[Result]:
+        """Run ``steps``: after opening a transaction when ``begin``, then committing it when
+        ``commit``. On any error an open transaction is rolled back before the error is raised."""
+        cursor = self._cursor
+        try:
+            if begin:
+                # SQLite: take the write lock at once rather than fail to upgrade a read lock later.
+                cursor.execute("BEGIN IMMEDIATE" if self.dialect == SQLITE else "BEGIN")
+                self._open = True
+            results = [self._step(cursor, step) for step in steps]
+            if commit and self._open:
+                cursor.execute("COMMIT")
+                self._open = False
+        except BaseException:
+            self.rollback()
+            raise
+        return results
+
+    def rollback(self) -> None:
+        if self._open:
+            self._open = False
+            with contextlib.suppress(Exception):
+                self._cursor.execute("ROLLBACK")
+
+    def _step(self, cursor: Any, step: Step) -> Result:
+        if isinstance(step, Ingest):
+            if step.temporary:
+                cursor.adbc_ingest(step.table, step.data, mode="replace", temporary=True)
+            else:
+                cursor.adbc_ingest(step.table, step.data, mode="append")
+            return None
+        if self.dialect == SQLITE:
+            cursor.adbc_statement.set_options(**_SQLITE_QUERY_OPTIONS)
+        cursor.execute(step.sql, tuple(step.params) if step.params else None)
+        if isinstance(step, Execute):
+            return None
+        table: pa.Table = cursor.fetch_arrow_table()
+        if step.expect is not None and table.num_rows != step.expect:
+            raise Refused(f"expected {step.expect} row(s), the statement returned {table.num_rows}")
+        return table
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._cursor.close()
+        with contextlib.suppress(Exception):
+            self.connection.close()
+
+
+def translate(exc: BaseException) -> BulkError:
+    """A driver's error as the engine's: conflicts apart, every other kind retried."""
+    if isinstance(exc, BulkError):
+        return exc
+    import adbc_driver_manager
+
+    if isinstance(exc, adbc_driver_manager.IntegrityError):
+        return Conflict(str(exc))
+    if "database is locked" in str(exc).lower():
+        return Busy(f"{type(exc).__name__}: {exc}")
+    return BulkError(f"{type(exc).__name__}: {exc}")
+
+
+class BulkSession(Protocol):
+    dialect: str
+
+    def run(self, steps: Sequence[Step], *, begin: bool = False, commit: bool = False) -> list[Result]:
+        """Run ``steps`` in order (see Executor.run). Raises BulkError."""
+
+    def rollback(self) -> None:
+        """Undo the open transaction, if there is one."""
+
+    def close(self) -> None: ...
+
+
+class LocalSession:
+    """Steps run in this process (PostgreSQL)."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+        self.dialect = executor.dialect
+
+    def run(self, steps: Sequence[Step], *, begin: bool = False, commit: bool = False) -> list[Result]:
+        try:
+            return self._executor.run(steps, begin=begin, commit=commit)
+        except Exception as exc:
+            raise translate(exc) from exc
+
+    def rollback(self) -> None:
+        self._executor.rollback()
+
+    def close(self) -> None:
+        self._executor.close()
+
+
+def connect_postgresql(url: str) -> Executor:
+    import adbc_driver_postgresql.dbapi
+
+    return Executor(adbc_driver_postgresql.dbapi.connect(url, autocommit=True), POSTGRESQL)
+
+
+def connect_sqlite(path: str) -> Executor:
+    import adbc_driver_sqlite.dbapi
+
+    return Executor(adbc_driver_sqlite.dbapi.connect(path, autocommit=True), SQLITE)
+
+
+@dataclass(frozen=True)
+class _CloseIdle:
+    """Stops a database file's idle SQLite writer processes when the runtime closes."""
+
+    path: str
+
+    def __call__(self) -> None:
+        from loadbay.importing.sqlite_child import close_idle
+
+        close_idle(self.path)
+
+
+@contextlib.contextmanager
+def bulk_session(runtime: Runtime) -> Iterator[BulkSession]:
+    """A session on the runtime's database for one import run."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(runtime.settings.resolved_database_url)
+    if url.get_backend_name() == SQLITE:
+        from loadbay.importing import sqlite_child
+
+        path = url.database or ":memory:"
+        closer = _CloseIdle(path)
+        if closer not in runtime.closers:
+            runtime.closers.append(closer)
+        with sqlite_child.acquire(path) as child:
+            yield child
+        return
+    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    session = LocalSession(connect_postgresql(plain))
+    try:
+        yield session
+    finally:
+        session.close()

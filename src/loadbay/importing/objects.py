@@ -1,0 +1,35 @@
+"""Where an import's files live in object storage: one spelling for every part of Loadbay."""
+
+from __future__ import annotations
+
+# A running import's files (result parts, redacted copies), deleted once it has finished.
+WORK_ROOT = "import-csv/work/"
+RESULT_PARTS = "result"
+
+
+def result_key(import_id: str) -> str:
+    return f"import-csv/results/{import_id}.csv"
+
+
+def stored_prefix(state: str) -> str:
+    return f"import-csv/{state}/"
+
+
+def stored_key(import_id: str, state: str) -> str:
+    """Where the upload lives: ``pending`` until imported, then ``processed`` or ``failed``."""
+    return f"{stored_prefix(state)}{import_id}.csv"
+
+
+def work_prefix(import_id: str, what: str = "") -> str:
+    """The import's work folder, or its ``what`` subfolder."""
+    return f"{WORK_ROOT}{import_id}/{what}"
+
+
+def part_key(prefix: str, number: int) -> str:
+    """Part ``number`` of the writer that stores its parts under ``prefix``."""
+    return f"{prefix}/part-{number:06d}.csv"
+
+
+def result_part_key(import_id: str, number: int) -> str:
+    """Part ``number`` of a running import's result: its rows of that batch, no header."""
+    return part_key(work_prefix(import_id, RESULT_PARTS), number)

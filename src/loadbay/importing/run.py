@@ -1,0 +1,260 @@
+"""Run one import: read → validate → write → report, batch by batch, with the checkpoint and lease.
+
+A thread reads and validates the next batch while this one is written (polars, numpy and the
+database drivers release the GIL), one batch ahead so memory stays flat whatever the file size.
+Each batch's rows, messages and progress commit together; the progress row records how many
+batches are done (``checkpoint_batches``) and the last physical line they cover (``file_line``).
+A worker that takes a job over after a crash resumes after that line, so a re-run converges
+to the same rows, counts and result file.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import polars as pl
+
+from loadbay.importing.batch import BatchContext
+from loadbay.importing.bulk import BulkSession, Refused, bulk_session
+from loadbay.importing.csvtext import FileRejected
+from loadbay.importing.endings import Endings
+from loadbay.importing.lease import Lease, LeaseLost
+from loadbay.importing.messages import ordered
+from loadbay.importing.objects import RESULT_PARTS, work_prefix
+from loadbay.importing.read import ahead, open_stored
+from loadbay.importing.report import Tally, checkpoint_steps, placed, row_messages
+from loadbay.importing.results import RedactedCopy, ResultWriter
+from loadbay.importing.shape import Shape, file_shape
+from loadbay.importing.validate import Checked, Validator
+from loadbay.importing.write import (
+    FAILED,
+    ROW,
+    UNCHANGED,
+    UPDATED,
+    TableWrite,
+    classified_outcomes,
+    classify_steps,
+    merge_steps,
+    merged_outcomes,
+)
+from loadbay.models import PENDING, ImportJob, utcnow
+from loadbay.runtime import Runtime
+
+__all__ = ["ImportRun", "Lease", "LeaseLost", "run_import"]
+
+log = logging.getLogger("loadbay.importing")
+
+ON_ERROR_ABORT = "abort"
+
+
+def run_import(runtime: Runtime, *, job_id: str, lease: Lease) -> None:
+    """Import the job's file. Raises on infrastructure errors so the worker can retry."""
+    with runtime.sessions() as session:
+        job = session.get(ImportJob, job_id)
+        if job is None or job.status != PENDING:
+            return
+        run = ImportRun(runtime, job, lease)
+    run.execute()
+
+
+class ImportRun:
+    def __init__(self, runtime: Runtime, job: ImportJob, lease: Lease) -> None:
+        self.runtime = runtime
+        self.storage = runtime.storage
+        self.job_id = job.id
+        self.tenant_id = job.tenant_id
+        self.source_key = job.object_key
+        self.options: dict[str, Any] = dict(job.options or {})
+        self.scope = job.scope
+        self.dry_run = bool(self.options.get("dry_run"))
+        self.abort_on_error = self.options.get("on_error") == ON_ERROR_ABORT
+        self.lease = lease
+        # A job taken over after a crash resumes after its last committed batch.
+        self.resume_batches = job.checkpoint_batches
+        self.tally = Tally.resumed(job) if self.resume_batches else Tally()
+        self.endings = Endings(runtime, job, lease)
+
+    def execute(self) -> None:
+        if not self.resume_batches:
+            # An attempt that starts over (a crash before the first checkpoint) finds them again.
+            self.endings.clear_messages()
+        try:
+            with self.storage.open(self.source_key) as binary:
+                header = open_stored(binary).header
+            forced = self.options.get("import_type")
+            shape = file_shape(
+                header,
+                settings=self.runtime.settings,
+                scope=self.scope,
+                forced=str(forced) if forced else None,
+            )
+            self.endings.name_type(shape.import_type.name)
+            with bulk_session(self.runtime) as bulk:
+                if self.abort_on_error and not self.dry_run and not self.resume_batches:
+                    # All or nothing: check every row first; write only if none failed.
+                    parts = self._pass(shape, bulk, write=False, checkpoint=False)
+                    if self.tally.counts[FAILED]:
+                        self.endings.aborted(shape, self.tally, parts)
+                        return
+                    self.tally = Tally()
+                    self.endings.clear_messages()
+                parts = self._pass(shape, bulk, write=not self.dry_run, checkpoint=True)
+            self.endings.processed(shape, self.tally, parts)
+        except FileRejected as exc:
+            self.endings.rejected(exc, self.tally)
+
+    def _writers(self, shape: Shape) -> tuple[ResultWriter, RedactedCopy | None]:
+        results = ResultWriter(
+            self.storage,
+            prefix=work_prefix(self.job_id, RESULT_PARTS),
+            columns=shape.header,
+            secret=shape.import_type.secret_columns,
+        )
+        return results, self.endings.redacted_copy(shape)
+
+    def _pass(self, shape: Shape, bulk: BulkSession, *, write: bool, checkpoint: bool) -> int:
+        """One pass over the file; returns how many batches it stored result parts for."""
+        results, redacted = self._writers(shape)
+        settings = self.runtime.settings
+        context = BatchContext(
+            bulk=bulk,
+            settings=settings,
+            tenant_id=self.tenant_id,
+            import_id=self.job_id,
+            present=shape.present,
+            now=utcnow(),
+            dry_run=not write,
+        )
+        validator = Validator(shape.import_type, shape.present)
+        resume_line = self.tally.file_line if (checkpoint and self.resume_batches) else 0
+        part = self.resume_batches if checkpoint else 0
+
+        def checked() -> Any:
+            with self.storage.open(self.source_key) as binary:
+                stored = open_stored(binary)
+                for batch in stored.batches(
+                    shape.header, batch_bytes=settings.batch_bytes, batch_rows=settings.batch_rows
+                ):
+                    if resume_line and int(batch.lines[0]) <= resume_line:
+                        # Rows committed before the crash: only their keys are needed, for repeats.
+                        done = int((batch.lines <= resume_line).sum())
+                        validator.remember(batch.slice(0, done))
+                        batch = batch.slice(done)
+                        if not batch.height:
+                            continue
+                    yield validator.check(batch)
+
+        for batch in ahead(checked()):
+            part += 1
+            self._batch(
+                shape, batch, bulk, context, results, redacted, write=write, part=part, checkpoint=checkpoint
+            )
+        return part
+
+    def _batch(
+        self,
+        shape: Shape,
+        checked: Checked,
+        bulk: BulkSession,
+        context: BatchContext,
+        results: ResultWriter,
+        redacted: RedactedCopy | None,
+        *,
+        write: bool,
+        part: int,
+        checkpoint: bool,
+    ) -> None:
+        self.lease.ensure()
+        batch = checked.batch
+        messages = checked.messages
+        keys = checked.keys
+        outcomes = pl.Series("outcome", [UNCHANGED] * batch.height, dtype=pl.Utf8)
+        failed = checked.failed
+        in_transaction = False
+        if not failed.all():
+            rows = pl.int_range(batch.height, eager=True, dtype=pl.Int64).alias(ROW)
+            frame = batch.frame.with_columns(rows).filter(~failed)
+            context.now = utcnow()
+            planned = shape.import_type.writer(context, frame)
+            messages = ordered(messages, planned.messages)
+            if planned.keys is not None and planned.keys.height:
+                keys = keys.scatter(planned.keys[ROW], planned.keys["key"])
+            bad = messages.filter(pl.col("severity") == "error")["row"].implode()
+            writes = [w for w in planned.writes if w.frame.height]
+            for w in writes:
+                w.frame = w.frame.filter(~pl.col(ROW).is_in(bad))
+            per_write = self._written(bulk, writes, write=write)
+            in_transaction = write
+            if writes:
+                combined = (planned.combine or _first_decides(writes))(per_write)
+                outcomes = outcomes.scatter(combined[ROW], combined["outcome"])
+        failed_rows = messages.filter(pl.col("severity") == "error")["row"].unique()
+        if len(failed_rows):
+            outcomes = outcomes.scatter(failed_rows, FAILED)
+        self.tally.add(outcomes)
+        results.write_batch(
+            lines=batch.lines,
+            outcomes=outcomes,
+            keys=keys,
+            messages=row_messages(batch.height, messages),
+            frame=checked.shown,
+        )
+        if redacted is not None:
+            redacted.write_batch(
+                checked.shown.rename(dict(zip(shape.header, shape.header_as_written, strict=True)))
+            )
+        self.tally.file_line = batch.last_line
+        # Parts first: once the commit below names this batch done, its parts must exist.
+        results.flush(part)
+        if redacted is not None:
+            redacted.flush(part)
+        steps = checkpoint_steps(
+            import_id=self.job_id,
+            worker_id=self.lease.worker_id,
+            tally=self.tally,
+            messages=placed(messages, batch),
+            batches=part if checkpoint else 0,
+        )
+        try:
+            bulk.run(steps, begin=not in_transaction, commit=True)
+        except Refused as exc:
+            raise LeaseLost(self.job_id) from exc
+
+    def _written(self, bulk: BulkSession, writes: list[TableWrite], *, write: bool) -> list[pl.DataFrame]:
+        """Each write's (_row, outcome): merged in a transaction left open for the checkpoint, or
+        (a dry run, the check pass of onError=abort) only classified."""
+        dialect = bulk.dialect
+        build = merge_steps if write else classify_steps
+        steps = [step for i, w in enumerate(writes) for step in build(dialect, w, stage=f"lb_stage_{i}")]
+        found = bulk.run(steps, begin=write)
+        outcomes = []
+        for w, result in zip(writes, found[1::2], strict=True):
+            frame = pl.from_arrow(result)
+            assert isinstance(frame, pl.DataFrame)
+            outcomes.append(merged_outcomes(w, frame) if write else classified_outcomes(frame))
+        return outcomes
+
+
+def _first_decides(writes: list[TableWrite]) -> Any:
+    """The write that decides each row's outcome; a later write (a session's group) that created
+    or updated a row turns that row's unchanged into updated."""
+
+    def combine(outcomes: list[pl.DataFrame]) -> pl.DataFrame:
+        primary = next(o for w, o in zip(writes, outcomes, strict=True) if w.decides_outcome)
+        touched = [
+            o.filter(pl.col("outcome") != UNCHANGED)[ROW]
+            for w, o in zip(writes, outcomes, strict=True)
+            if not w.decides_outcome
+        ]
+        if not touched:
+            return primary
+        upgraded = pl.concat(touched).implode()
+        return primary.with_columns(
+            pl.when((pl.col("outcome") == UNCHANGED) & pl.col(ROW).is_in(upgraded))
+            .then(pl.lit(UPDATED))
+            .otherwise(pl.col("outcome"))
+            .alias("outcome")
+        )
+
+    return combine
