@@ -57,10 +57,12 @@ class Ingest:
 
 @dataclass(frozen=True)
 class Execute:
-    """A statement that returns nothing."""
+    """A statement that returns nothing; with ``expect``, it must change exactly that many rows
+    or the whole transaction is undone."""
 
     sql: str
     params: Sequence[Any] = ()
+    expect: int | None = None
 
 
 @dataclass(frozen=True)
@@ -128,11 +130,20 @@ class Executor:
             cursor.adbc_statement.set_options(**_SQLITE_QUERY_OPTIONS)
         cursor.execute(step.sql, tuple(step.params) if step.params else None)
         if isinstance(step, Execute):
+            if step.expect is not None and (changed := self._changed(cursor)) != step.expect:
+                raise Refused(f"expected {step.expect} row(s) changed, the statement changed {changed}")
             return None
         table: pa.Table = cursor.fetch_arrow_table()
         if step.expect is not None and table.num_rows != step.expect:
             raise Refused(f"expected {step.expect} row(s), the statement returned {table.num_rows}")
         return table
+
+    def _changed(self, cursor: Any) -> int:
+        """Rows the last statement inserted or updated (ADBC's SQLite driver reports no rowcount)."""
+        if self.dialect == SQLITE:
+            cursor.execute("SELECT changes()")
+            return int(cursor.fetchone()[0])
+        return int(cursor.rowcount)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -27,17 +27,7 @@ from loadbay.importing.report import Tally, checkpoint_steps, placed, row_messag
 from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.importing.shape import Shape, file_shape
 from loadbay.importing.validate import Checked, Validator
-from loadbay.importing.write import (
-    FAILED,
-    ROW,
-    UNCHANGED,
-    UPDATED,
-    TableWrite,
-    classified_outcomes,
-    classify_steps,
-    merge_steps,
-    merged_outcomes,
-)
+from loadbay.importing.write import FAILED, ROW, UNCHANGED, UPDATED, TableWrite, written
 from loadbay.models import PENDING, ImportJob, utcnow
 from loadbay.runtime import Runtime
 
@@ -184,8 +174,8 @@ class ImportRun:
             writes = [w for w in planned.writes if w.frame.height]
             for w in writes:
                 w.frame = w.frame.filter(~pl.col(ROW).is_in(bad))
-            per_write = self._written(bulk, writes, write=write)
-            in_transaction = write
+            per_write = written(bulk, writes, write=write)
+            in_transaction = write and bool(writes)
             if writes:
                 combined = (planned.combine or _first_decides(writes))(per_write)
                 outcomes = outcomes.scatter(combined[ROW], combined["outcome"])
@@ -220,20 +210,6 @@ class ImportRun:
             bulk.run(steps, begin=not in_transaction, commit=True)
         except Refused as exc:
             raise LeaseLost(self.job_id) from exc
-
-    def _written(self, bulk: BulkSession, writes: list[TableWrite], *, write: bool) -> list[pl.DataFrame]:
-        """Each write's (_row, outcome): merged in a transaction left open for the checkpoint, or
-        (a dry run, the check pass of onError=abort) only classified."""
-        dialect = bulk.dialect
-        build = merge_steps if write else classify_steps
-        steps = [step for i, w in enumerate(writes) for step in build(dialect, w, stage=f"lb_stage_{i}")]
-        found = bulk.run(steps, begin=write)
-        outcomes = []
-        for w, result in zip(writes, found[1::2], strict=True):
-            frame = pl.from_arrow(result)
-            assert isinstance(frame, pl.DataFrame)
-            outcomes.append(merged_outcomes(w, frame) if write else classified_outcomes(frame))
-        return outcomes
 
 
 def _first_decides(writes: list[TableWrite]) -> Any:

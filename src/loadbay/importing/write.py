@@ -1,11 +1,11 @@
 """Stage 3, write: a batch's planned rows into their tables, set-based, against a staged frame.
 
 A writer plans a :class:`TableWrite` per table: the new values of the columns the file has,
-one row per key. Here that frame is ingested into a temporary table and merged with one
-``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE <a column differs> RETURNING`` — the rows
-it returns were created or updated, the rest were unchanged — so one statement classifies and
-writes, and an unchanged row is not rewritten. A dry run asks the same question with a
-``LEFT JOIN`` instead. Writers that need stored values for a rule (a password to verify,
+one row per key. Here that frame is ingested into a temporary table; one join against the
+target says which rows are stored and which of those change; then one
+``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE <a column differs>`` writes the stored rows
+that change and one plain ``INSERT … SELECT`` the new ones. An unchanged row is not rewritten.
+A dry run stops after the join. Writers that need stored values for a rule (a password to verify,
 metadata to merge) read them with :func:`lookup`, also through a staged frame.
 """
 
@@ -20,7 +20,17 @@ import polars as pl
 from sqlalchemy import Boolean, DateTime, Integer, UniqueConstraint
 from sqlalchemy.dialects import postgresql
 
-from loadbay.importing.bulk import POSTGRESQL, SQLITE, BulkSession, Ingest, Query, Step
+from loadbay.importing.bulk import (
+    POSTGRESQL,
+    SQLITE,
+    BulkSession,
+    Conflict,
+    Execute,
+    Ingest,
+    Query,
+    Refused,
+    Step,
+)
 from loadbay.models import Base
 
 CREATED = "created"
@@ -162,44 +172,9 @@ def _join(table: Table, left: str, right: str, scope_value: Any) -> str:
     return " AND ".join(on)
 
 
-def merge_steps(dialect: str, write: TableWrite, *, stage: str) -> list[Step]:
-    """Stage ``write`` and merge it; the last step returns the keys created or updated."""
-    table = write.table
-    target = quoted(table.name)
-    staged = stage_name(dialect, stage)
-    constants = write.constants
-    created_at = constants["created_at"]
-    columns = [*table.key, *write.values]
-    names = ", ".join(quoted(c) for c in [*columns, *constants])
-    selected = ", ".join(
-        [_value(dialect, table, c, "s") for c in columns] + [literal(v) for v in constants.values()]
-    )
-    conflict = ", ".join(quoted(c) for c in (table.scope, *table.key))
-    updatable = write.updatable
-    returning = ", ".join(quoted(k) for k in table.key)
-    if write.keep_existing or not updatable:
-        action = "DO NOTHING"
-    else:
-        refreshed = [c for c in constants if c not in ("created_at", table.scope)]
-        sets = ", ".join(
-            [_set(target, c, keep=c in write.keep_when_null) for c in updatable]
-            + [f"{quoted(c)} = excluded.{quoted(c)}" for c in refreshed]
-        )
-        differs = " OR ".join(
-            _change(dialect, f"{target}.{quoted(c)}", f"excluded.{quoted(c)}", keep=c in write.keep_when_null)
-            for c in updatable
-        )
-        action = f"DO UPDATE SET {sets} WHERE {differs}"
-    sql = (
-        f"INSERT INTO {target} ({names}) SELECT {selected} FROM {staged} AS s WHERE true "  # noqa: S608
-        f"ON CONFLICT ({conflict}) {action} "
-        f"RETURNING {returning}, {quoted('created_at')} = {literal(created_at)} AS inserted"
-    )
-    return [Ingest(stage, write.frame.to_arrow()), Query(sql)]
-
-
-def classify_steps(dialect: str, write: TableWrite, *, stage: str) -> list[Step]:
-    """What merging ``write`` would do, without writing: per staged row, exists and changed."""
+def existing_steps(dialect: str, write: TableWrite, *, stage: str) -> list[Step]:
+    """Stage ``write``; the last step returns ``_row`` and ``changed`` for each staged row whose
+    key is stored already (a row it does not return is new)."""
     table = write.table
     target = quoted(table.name)
     staged = stage_name(dialect, stage)
@@ -213,17 +188,81 @@ def classify_steps(dialect: str, write: TableWrite, *, stage: str) -> list[Step]
         or "false"
     )
     sql = (
-        f"SELECT s.{quoted(ROW)} AS {quoted(ROW)}, t.{quoted(table.scope)} IS NOT NULL AS exists_, "  # noqa: S608
-        f"({differs}) AS changed FROM {staged} AS s "
-        f"LEFT JOIN {target} AS t ON {_join(table, 't', 's', scope_value)}"
+        f"SELECT s.{quoted(ROW)} AS {quoted(ROW)}, ({differs}) AS changed FROM {staged} AS s "  # noqa: S608
+        f"JOIN {target} AS t ON {_join(table, 't', 's', scope_value)}"
     )
     return [Ingest(stage, write.frame.to_arrow()), Query(sql)]
 
 
-def merged_outcomes(write: TableWrite, returned: pl.DataFrame) -> pl.DataFrame:
+def existing_rows(result: Any) -> pl.DataFrame:
+    """``existing_steps``' answer as a frame: ``_row`` (Int64), ``changed`` (Boolean)."""
+    frame = pl.from_arrow(result)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.select(pl.col(ROW).cast(pl.Int64), pl.col("changed").cast(pl.Boolean))
+
+
+@dataclass(frozen=True)
+class _Merge:
+    """The pieces of the statements that write a staged ``TableWrite``."""
+
+    insert: str  # INSERT INTO target (...) SELECT ... FROM stage AS s
+    stored: str  # SELECT 1 FROM target AS t WHERE <t's key is s's>
+    conflict: str  # ON CONFLICT (...) DO UPDATE SET ... WHERE <a column differs>, or DO NOTHING
+    updates: bool
+
+
+def _merge(dialect: str, write: TableWrite, *, stage: str) -> _Merge:
+    table = write.table
+    target = quoted(table.name)
+    constants = write.constants
+    columns = [*table.key, *write.values]
+    names = ", ".join(quoted(c) for c in [*columns, *constants])
+    selected = ", ".join(
+        [_value(dialect, table, c, "s") for c in columns] + [literal(v) for v in constants.values()]
+    )
+    keys = ", ".join(quoted(c) for c in (table.scope, *table.key))
+    updates = bool(write.updatable) and not write.keep_existing
+    action = "DO NOTHING"
+    if updates:
+        refreshed = [c for c in constants if c not in ("created_at", table.scope)]
+        sets = ", ".join(
+            [_set(target, c, keep=c in write.keep_when_null) for c in write.updatable]
+            + [f"{quoted(c)} = excluded.{quoted(c)}" for c in refreshed]
+        )
+        differs = " OR ".join(
+            _change(dialect, f"{target}.{quoted(c)}", f"excluded.{quoted(c)}", keep=c in write.keep_when_null)
+            for c in write.updatable
+        )
+        action = f"DO UPDATE SET {sets} WHERE {differs}"
+    # Identifiers are quoted and the only values are Loadbay's own constants (see literal()).
+    return _Merge(
+        insert=f"INSERT INTO {target} ({names}) SELECT {selected} FROM {stage_name(dialect, stage)} AS s",  # noqa: S608
+        stored=f"SELECT 1 FROM {target} AS t WHERE {_join(table, 't', 's', constants[table.scope])}",  # noqa: S608
+        conflict=f"ON CONFLICT ({keys}) {action}",
+        updates=updates,
+    )
+
+
+def returning_merge_steps(dialect: str, write: TableWrite, *, stage: str) -> list[Step]:
+    """Stage ``write`` and merge it in one upsert whose ``RETURNING`` names the keys it created
+    or updated (see ``returned_outcomes``); the rest were unchanged.
+
+    PostgreSQL's way: there a join that classifies first costs more than returning the keys
+    (measured in docs/engine.md), and one statement sees rows other imports commit meanwhile.
+    """
+    merge = _merge(dialect, write, stage=stage)
+    returning = ", ".join(quoted(k) for k in write.table.key)
+    # A row the upsert inserted has no deleting transaction yet (xmax 0); one it updated has.
+    sql = f"{merge.insert} WHERE true {merge.conflict} RETURNING {returning}, (xmax = 0) AS inserted"
+    return [Ingest(stage, write.frame.to_arrow()), Query(sql)]
+
+
+def returned_outcomes(write: TableWrite, returned: Any) -> pl.DataFrame:
     """Per ``_row`` of ``write``: created, updated or unchanged, from what the merge returned."""
+    frame = pl.from_arrow(returned)
+    assert isinstance(frame, pl.DataFrame)
     key = list(write.table.key)
-    found = returned.select(*key, pl.col("inserted").cast(pl.Boolean)).cast(dict.fromkeys(key, pl.Utf8))
+    found = frame.select(*key, pl.col("inserted").cast(pl.Boolean)).cast(dict.fromkeys(key, pl.Utf8))
     joined = (
         write.frame.select(ROW, *key)
         .cast(dict.fromkeys(key, pl.Utf8))
@@ -239,17 +278,64 @@ def merged_outcomes(write: TableWrite, returned: pl.DataFrame) -> pl.DataFrame:
     return joined.select(ROW, outcome.alias("outcome"))
 
 
-def classified_outcomes(classified: pl.DataFrame) -> pl.DataFrame:
-    exists = pl.col("exists_").cast(pl.Boolean)
-    changed = pl.col("changed").cast(pl.Boolean)
+def merge_steps(dialect: str, write: TableWrite, *, stage: str, existing: pl.DataFrame) -> list[Step]:
+    """Write the staged ``write``, knowing which of its rows are stored (``existing``, from
+    ``existing_steps``): one upsert of the stored rows that change, one plain insert of the new.
+
+    SQLite's way: returning every key of a batch cost as much as writing it, and a plain
+    ``INSERT`` skips the conflict check per row (measured in docs/engine.md). Each statement
+    must change exactly the rows counted, or the transaction is undone and the batch retried;
+    SQLite's write lock, held from the classification on, keeps other writers out meanwhile.
+    """
+    merge = _merge(dialect, write, stage=stage)
+    steps: list[Step] = []
+    changed = int(existing["changed"].sum()) if merge.updates else 0
+    if changed:
+        # Only stored rows (every row stored: no check); the new ones are the plain insert's.
+        only = "true" if existing.height == write.frame.height else f"EXISTS ({merge.stored})"
+        steps.append(Execute(f"{merge.insert} WHERE {only} {merge.conflict}", expect=changed))
+    new = write.frame.height - existing.height
+    if new:
+        # Nothing stored: every staged row is new, no existence check per row.
+        sql = merge.insert if not existing.height else f"{merge.insert} WHERE NOT EXISTS ({merge.stored})"
+        steps.append(Execute(sql, expect=new))
+    return steps
+
+
+def outcomes_of(write: TableWrite, existing: pl.DataFrame) -> pl.DataFrame:
+    """Per ``_row`` of ``write``: created (not stored), updated (stored and changed) or unchanged."""
+    joined = write.frame.select(ROW).join(existing, on=ROW, how="left", maintain_order="left")
     outcome = (
-        pl.when(~exists)
+        pl.when(pl.col("changed").is_null())
         .then(pl.lit(CREATED))
-        .when(changed)
+        .when(pl.col("changed"))
         .then(pl.lit(UPDATED))
         .otherwise(pl.lit(UNCHANGED))
     )
-    return classified.select(pl.col(ROW).cast(pl.Int64), outcome.alias("outcome"))
+    return joined.select(ROW, outcome.alias("outcome"))
+
+
+def written(bulk: BulkSession, writes: list[TableWrite], *, write: bool) -> list[pl.DataFrame]:
+    """Each write's (_row, outcome), written in a transaction left open for the checkpoint, or
+    (a dry run, the check pass of onError=abort) only classified against what is stored."""
+    dialect = bulk.dialect
+    outcomes = []
+    for i, w in enumerate(writes):
+        stage = f"lb_stage_{i}"
+        # One write after the other: a later write may read what an earlier one wrote.
+        begin = write and i == 0
+        if write and dialect == POSTGRESQL:
+            returned = bulk.run(returning_merge_steps(dialect, w, stage=stage), begin=begin)[-1]
+            outcomes.append(returned_outcomes(w, returned))
+            continue
+        existing = existing_rows(bulk.run(existing_steps(dialect, w, stage=stage), begin=begin)[-1])
+        if write:
+            try:
+                bulk.run(merge_steps(dialect, w, stage=stage, existing=existing))
+            except Refused as exc:
+                raise Conflict(f"another import changed these rows meanwhile: {exc}") from exc
+        outcomes.append(outcomes_of(w, existing))
+    return outcomes
 
 
 def lookup(
