@@ -155,11 +155,13 @@ class PeakRss:
     def _tree(self) -> list[int]:
         pids = [self.pid]
         for pid in pids:
-            try:
-                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            except OSError:
-                continue
-            pids.extend(int(child) for child in children)
+            # Every thread's children: the SQLite writer processes are started by worker threads.
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                try:
+                    children = (task / "children").read_text().split()
+                except OSError:
+                    continue
+                pids.extend(int(child) for child in children)
         return pids
 
     def _sample(self) -> None:

@@ -49,8 +49,10 @@ def _groups(tenant_id: int, rows: dict[str, str], *, import_id: str, now: dateti
 
 
 def _merge(runtime: Runtime, write: TableWrite, *, dry_run: bool = False) -> list[str]:
+    # A new import each time: it has met no stored row yet, so PostgreSQL tries a plain insert
+    # first, and a batch with stored rows falls back to the upsert.
     with bulk_session(runtime) as bulk:
-        (outcomes,) = written(bulk, [write], write=not dry_run)
+        (outcomes,) = written(bulk, [write], write=not dry_run, stored=set())
         if not dry_run:
             bulk.run([], commit=True)
     return outcomes.sort(ROW)["outcome"].to_list()

@@ -75,7 +75,15 @@ class Query:
     expect: int | None = None
 
 
-Step = Ingest | Execute | Query
+@dataclass(frozen=True)
+class Attempt:
+    """A write that may be refused by a constraint: run under a savepoint, so a refusal undoes
+    it alone and the transaction goes on. Its result is one row, ``ok``: whether it was applied."""
+
+    sql: str
+
+
+Step = Ingest | Execute | Query | Attempt
 # A Query's rows; None for the other steps.
 Result: TypeAlias = "pa.Table | None"
 
@@ -126,6 +134,8 @@ class Executor:
             else:
                 cursor.adbc_ingest(step.table, step.data, mode="append")
             return None
+        if isinstance(step, Attempt):
+            return self._attempt(cursor, step)
         if self.dialect == SQLITE:
             cursor.adbc_statement.set_options(**_SQLITE_QUERY_OPTIONS)
         cursor.execute(step.sql, tuple(step.params) if step.params else None)
@@ -137,6 +147,18 @@ class Executor:
         if step.expect is not None and table.num_rows != step.expect:
             raise Refused(f"expected {step.expect} row(s), the statement returned {table.num_rows}")
         return table
+
+    def _attempt(self, cursor: Any, step: Attempt) -> Result:
+        import adbc_driver_manager
+
+        cursor.execute("SAVEPOINT lb_attempt")
+        try:
+            cursor.execute(step.sql)
+        except adbc_driver_manager.IntegrityError:
+            cursor.execute("ROLLBACK TO SAVEPOINT lb_attempt")
+            return pa.table({"ok": [False]})
+        cursor.execute("RELEASE SAVEPOINT lb_attempt")
+        return pa.table({"ok": [True]})
 
     def _changed(self, cursor: Any) -> int:
         """Rows the last statement inserted or updated (ADBC's SQLite driver reports no rowcount)."""
@@ -221,22 +243,43 @@ class _CloseIdle:
         close_idle(self.path)
 
 
+def _sqlite_path(runtime: Runtime) -> str | None:
+    """The database file the engine writes through a child process, or None (PostgreSQL)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(runtime.settings.resolved_database_url)
+    if url.get_backend_name() != SQLITE:
+        return None
+    path = url.database or ":memory:"
+    closer = _CloseIdle(path)
+    if closer not in runtime.closers:
+        runtime.closers.append(closer)
+    return path
+
+
+def warm(runtime: Runtime) -> None:
+    """Start a worker's SQLite writer process before its first import needs it: the child's
+    start (loading pyarrow and the driver) took half a second of the first import otherwise."""
+    path = _sqlite_path(runtime)
+    if path is not None:
+        from loadbay.importing import sqlite_child
+
+        sqlite_child.start_idle(path)
+
+
 @contextlib.contextmanager
 def bulk_session(runtime: Runtime) -> Iterator[BulkSession]:
     """A session on the runtime's database for one import run."""
     from sqlalchemy.engine import make_url
 
-    url = make_url(runtime.settings.resolved_database_url)
-    if url.get_backend_name() == SQLITE:
+    path = _sqlite_path(runtime)
+    if path is not None:
         from loadbay.importing import sqlite_child
 
-        path = url.database or ":memory:"
-        closer = _CloseIdle(path)
-        if closer not in runtime.closers:
-            runtime.closers.append(closer)
         with sqlite_child.acquire(path) as child:
             yield child
         return
+    url = make_url(runtime.settings.resolved_database_url)
     plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
     session = LocalSession(connect_postgresql(plain))
     try:

@@ -63,6 +63,8 @@ class ImportRun:
         # A job taken over after a crash resumes after its last committed batch.
         self.resume_batches = job.checkpoint_batches
         self.tally = Tally.resumed(job) if self.resume_batches else Tally()
+        # Tables where this run has met a stored row: the others are loaded by plain inserts first.
+        self.stored: set[str] = set()
         self.endings = Endings(runtime, job, lease)
 
     def execute(self) -> None:
@@ -174,7 +176,7 @@ class ImportRun:
             writes = [w for w in planned.writes if w.frame.height]
             for w in writes:
                 w.frame = w.frame.filter(~pl.col(ROW).is_in(bad))
-            per_write = written(bulk, writes, write=write)
+            per_write = written(bulk, writes, write=write, stored=self.stored)
             in_transaction = write and bool(writes)
             if writes:
                 combined = (planned.combine or _first_decides(writes))(per_write)

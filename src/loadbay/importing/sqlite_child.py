@@ -127,6 +127,11 @@ def acquire(path: str) -> Iterator[ChildSession]:
         _release(child)
 
 
+def start_idle(path: str) -> None:
+    """Start one child on ``path`` and keep it idle for the next ``acquire``."""
+    _release(ChildSession(os.path.abspath(path)))
+
+
 def _release(child: ChildSession) -> None:
     if not child.broken:
         with _lock:

@@ -12,6 +12,7 @@ import uuid
 from sqlalchemy import text
 
 from loadbay.db import is_postgresql, is_transient_db_error, transaction
+from loadbay.importing import bulk
 from loadbay.importing.bulk import Busy
 from loadbay.importing.run import LeaseLost, run_import
 from loadbay.jobs.periodic import PeriodicTask, periodic_tasks
@@ -180,6 +181,10 @@ class Worker:
 
     def run_forever(self) -> None:
         wakeup = self.runtime.wakeup
+        try:
+            bulk.warm(self.runtime)
+        except OSError as exc:  # the first import will try again, and say why if it cannot
+            log.warning("worker %s could not start its SQLite writer: %s", self.worker_id, exc)
         while not self.stop.is_set():
             if self.housekeeping:
                 self._run_periodic()
