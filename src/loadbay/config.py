@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     # An import reads, checks and commits its rows in batches of at most this many rows and about
     # this many bytes of the file: one commit (and one checkpoint) per batch.
     batch_rows: int = Field(default=100_000, gt=0)
-    batch_bytes: int = Field(default=16 * MiB, ge=1024)
+    batch_bytes: int = Field(default=4 * MiB, ge=1024)
     # Work a file can force on the server is bounded: its columns, and its metadata columns.
     max_columns: int = Field(default=1000, gt=0)
     max_metadata_keys: int = Field(default=100, ge=0)

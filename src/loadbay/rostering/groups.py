@@ -22,10 +22,14 @@ ORGANIZATION = Column("group_organizationId", Required.ALWAYS, "An existing orga
 COLUMNS = (NAME, DESCRIPTION, ACTIVE, ORGANIZATION)
 
 
-def plan_groups(context: BatchContext, frame: pl.DataFrame, *, decides_outcome: bool = True) -> Planned:
+def plan_groups(
+    context: BatchContext, frame: pl.DataFrame, *, decides_outcome: bool = True, referenced: bool = False
+) -> Planned:
     """Check the group columns of ``frame`` and plan their upserts, vectorized.
 
     A group named on several rows (the sessions of one new group) is written from its first row.
+    ``referenced``: later rows of the file may name these groups (a sessions file's links), so
+    their names are kept for ``known_group_names``, which a dry run, writing nothing, relies on.
     """
     present = context.present
     checks: list[Finding] = [unknown_org("group_organizationId", context)]
@@ -33,7 +37,9 @@ def plan_groups(context: BatchContext, frame: pl.DataFrame, *, decides_outcome: 
         checks.insert(0, active_warning("group_active"))
     messages = findings(frame, checks)
     df = frame.with_columns(stripped("group_name").alias("name")).filter(~failed_rows(messages))
-    context.cache.setdefault("groups_in_file", set()).update(df["name"].to_list())
+    if referenced:
+        # Only then: a million names kept as a Python set cost 100 MB and a second per import.
+        context.cache.setdefault("groups_in_file", set()).update(df["name"].to_list())
     first = df.filter(pl.col("name").is_first_distinct())
     values: list[pl.Expr] = [
         pl.col(ROW),

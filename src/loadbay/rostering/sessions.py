@@ -196,7 +196,7 @@ def findings_of_groups(frame: pl.DataFrame, known: list[str]) -> pl.DataFrame:
 
 def write_sessions_in_new_groups(context: BatchContext, frame: pl.DataFrame) -> Planned:
     # The groups first; a session whose group is new or changed counts as updated even if it is not.
-    planned_groups = groups.plan_groups(context, frame, decides_outcome=False)
+    planned_groups = groups.plan_groups(context, frame, decides_outcome=False, referenced=True)
     messages, write = _plan_sessions(context, frame.filter(~failed_rows(planned_groups.messages)))
     return Planned(
         messages=pl.concat([planned_groups.messages, messages]).sort("row", maintain_order=True),
