@@ -327,3 +327,31 @@ def test_unknown_import_type_is_refused_and_nothing_is_kept(rostering: ApiUser) 
     assert response.json()["message"].startswith("importType must be one of organizations, ")
     assert _stored_objects(rostering.runtime) == []
     assert _import_count(rostering.runtime) == 0
+
+
+@pytest.mark.parametrize("value", ["on", "2", "maybe"])
+def test_a_dry_run_value_it_does_not_know_is_refused_and_nothing_is_kept(
+    rostering: ApiUser, value: str
+) -> None:
+    # An HTML checkbox sends "on"; read as false it would write the rows of a file meant as a check.
+    response = rostering.http.post(
+        "/api/v1/upload",
+        headers=rostering.headers,
+        files={"file": ("users.csv", USERS_CSV.encode(), "text/csv")},
+        data={"dryRun": value},
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": f"dryRun must be one of true, false, 1, 0, yes, no (any case), not '{value}'."
+    }
+    assert _stored_objects(rostering.runtime) == []
+    assert _import_count(rostering.runtime) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "dry"), [("TRUE", True), ("Yes", True), ("1", True), ("no", False), ("0", False)]
+)
+def test_dry_run_takes_its_spellings_in_any_case(rostering: ApiUser, value: str, dry: bool) -> None:
+    reference_id = str(rostering.upload(USERS_CSV, dryRun=value)["referenceId"])
+    detail = rostering.http.get(f"/api/v1/imports/{reference_id}", headers=rostering.headers).json()
+    assert detail["dryRun"] is dry

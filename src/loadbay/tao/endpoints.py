@@ -26,7 +26,9 @@ from loadbay.models import PENDING, ImportJob
 
 router = APIRouter(tags=["rostering"])
 
-_TRUE = {"true", "1", "yes"}
+# dryRun's spellings, any case. Anything else (an HTML checkbox's "on") is refused: read as
+# false it would run a real import of a file the client meant only to check.
+_BOOLEAN = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False, "": False}
 
 
 @router.post("/api/v1/upload")
@@ -48,11 +50,14 @@ async def upload(
     if on_error not in ("partial", "abort"):
         runtime.storage.delete(key)
         raise ApiError(400, f"onError must be 'partial' (the default) or 'abort', not '{option('onError')}'.")
-    options: dict[str, object] = {
-        "scope": "rostering",
-        "dry_run": option("dryRun").lower() in _TRUE,
-        "on_error": on_error,
-    }
+    dry_run = _BOOLEAN.get(option("dryRun").lower())
+    if dry_run is None:
+        runtime.storage.delete(key)
+        raise ApiError(
+            400,
+            f"dryRun must be one of true, false, 1, 0, yes, no (any case), not '{option('dryRun')[:32]}'.",
+        )
+    options: dict[str, object] = {"scope": "rostering", "dry_run": dry_run, "on_error": on_error}
     if import_type := option("importType"):
         # The header must then fit this template; without it the header picks one.
         names = [t.name for t in all_types(scope="rostering")]
