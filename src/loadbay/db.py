@@ -60,7 +60,12 @@ def create_db_engine(url: str, *, pool_size: int, pool_timeout: float) -> Engine
 
 
 def writing(engine: Engine) -> Engine:
-    """The engine for transactions that will write (see make_session_factory); same pool."""
+    """The engine for transactions that will write, on the same pool.
+
+    On SQLite such a transaction takes the database's write lock at its first statement and
+    waits for it up to the busy timeout; keep such transactions short. On PostgreSQL it is the
+    engine itself in all but name.
+    """
     return engine.execution_options(sqlite_begin="IMMEDIATE")
 
 
@@ -69,14 +74,9 @@ def is_postgresql(engine_or_session: Engine | Session) -> bool:
     return bind.dialect.name == "postgresql"
 
 
-def make_session_factory(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
-    """Sessions for reading, or (``write=True``) for transactions that will write.
-
-    On SQLite a write session takes the database's write lock at its first statement and
-    waits for it up to the busy timeout; keep such transactions short. On PostgreSQL both
-    kinds are the same.
-    """
-    return sessionmaker(writing(engine) if write else engine, expire_on_commit=False)
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on ``engine``: ``writing(engine)`` for transactions that will write."""
+    return sessionmaker(engine, expire_on_commit=False)
 
 
 def switch_to_writing(session: Session, *, write_engine: Engine) -> None:

@@ -36,7 +36,7 @@ DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 def get_write_db(session: DbSession, runtime: RuntimeDep) -> Session:
     """The request's session, for a request that writes: its transactions from here on take
-    SQLite's write lock as they begin (see db.make_session_factory)."""
+    SQLite's write lock as they begin (see db.writing)."""
     switch_to_writing(session, write_engine=runtime.write_engine)
     return session
 

@@ -81,26 +81,18 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
         )
 
-    @app.exception_handler(PoolTimeout)
-    async def _database_busy(_request: Request, exc: PoolTimeout) -> Response:
-        log.warning("database busy: %s", exc)
-        return JSONResponse(
-            {"message": BUSY_MESSAGE}, status_code=503, headers={"Retry-After": BUSY_RETRY_AFTER}
-        )
-
-    @app.exception_handler(OperationalError)
-    async def _database_down(_request: Request, exc: OperationalError) -> Response:
+    async def _database_unavailable(_request: Request, exc: Exception) -> Response:
+        # Busy (every connection in use, SQLite's lock held) passes by itself; down needs a person.
         if is_transient_db_error(exc):
             log.warning("database busy: %s", exc)
             message = BUSY_MESSAGE
         else:
             log.error("database error: %s", exc)
             message = "The database is unavailable; try again shortly."
-        return JSONResponse(
-            {"message": message},
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
+        return JSONResponse({"message": message}, status_code=503, headers={"Retry-After": BUSY_RETRY_AFTER})
+
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
+    app.add_exception_handler(OperationalError, _database_unavailable)
 
     @app.exception_handler(DBAPIError)
     async def _database_error(_request: Request, exc: DBAPIError) -> Response:

@@ -22,7 +22,7 @@ class Runtime:
     # The same pool; transactions begun on it write (a request's session switches to it, see deps.py).
     write_engine: Engine
     sessions: sessionmaker[Session]
-    # For transactions that write: BEGIN IMMEDIATE on SQLite (see db.make_session_factory).
+    # For transactions that write: BEGIN IMMEDIATE on SQLite (see db.writing).
     write_sessions: sessionmaker[Session]
     storage: ObjectStorage
     signer: TokenSigner
@@ -37,12 +37,13 @@ class Runtime:
             pool_size=settings.resolved_db_pool_size,
             pool_timeout=settings.db_pool_timeout,
         )
+        write_engine = writing(engine)
         return cls(
             settings=settings,
             engine=engine,
-            write_engine=writing(engine),
+            write_engine=write_engine,
             sessions=make_session_factory(engine),
-            write_sessions=make_session_factory(engine, write=True),
+            write_sessions=make_session_factory(write_engine),
             storage=ObjectStorage(settings),
             signer=TokenSigner(settings.resolved_secret_key),
         )

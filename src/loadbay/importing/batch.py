@@ -12,7 +12,7 @@ import polars as pl
 from loadbay.config import Settings
 from loadbay.importing.bulk import BulkSession
 from loadbay.importing.messages import no_messages
-from loadbay.importing.write import ROW, TableWrite, lookup
+from loadbay.importing.write import TableWrite, lookup
 from loadbay.models import Base
 
 
@@ -70,4 +70,3 @@ class Planned:
 
 
 Writer = Callable[[BatchContext, pl.DataFrame], Planned]
-ROW_COLUMN = ROW

@@ -245,9 +245,7 @@ class _CloseIdle:
 
 def _sqlite_path(runtime: Runtime) -> str | None:
     """The database file the engine writes through a child process, or None (PostgreSQL)."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(runtime.settings.resolved_database_url)
+    url = runtime.engine.url
     if url.get_backend_name() != SQLITE:
         return None
     path = url.database or ":memory:"
@@ -270,8 +268,6 @@ def warm(runtime: Runtime) -> None:
 @contextlib.contextmanager
 def bulk_session(runtime: Runtime) -> Iterator[BulkSession]:
     """A session on the runtime's database for one import run."""
-    from sqlalchemy.engine import make_url
-
     path = _sqlite_path(runtime)
     if path is not None:
         from loadbay.importing import sqlite_child
@@ -279,8 +275,7 @@ def bulk_session(runtime: Runtime) -> Iterator[BulkSession]:
         with sqlite_child.acquire(path) as child:
             yield child
         return
-    url = make_url(runtime.settings.resolved_database_url)
-    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    plain = runtime.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     session = LocalSession(connect_postgresql(plain))
     try:
         yield session

@@ -64,7 +64,8 @@ class Endings:
             delimiter=shape.delimiter,
         )
 
-    def _results(self, shape: Shape) -> ResultWriter:
+    def results(self, shape: Shape) -> ResultWriter:
+        """The writer of the result file's parts, which a run writes and an ending assembles."""
         return ResultWriter(
             self.storage,
             prefix=work_prefix(self.job_id, RESULT_PARTS),
@@ -74,7 +75,7 @@ class Endings:
 
     def processed(self, shape: Shape, tally: Tally, parts: int) -> None:
         self.lease.ensure()
-        self._results(shape).assemble(parts=parts, key=result_key(self.job_id))
+        self.results(shape).assemble(parts=parts, key=result_key(self.job_id))
         final_key = stored_key(self.job_id, "processed")
         redacted = self.redacted_copy(shape)
         if redacted is not None:
@@ -99,7 +100,7 @@ class Endings:
             ),
         )
         tally.message_count += 1
-        self._results(shape).assemble(parts=parts, key=result_key(self.job_id))
+        self.results(shape).assemble(parts=parts, key=result_key(self.job_id))
         self._store_failed_copy()
         self._finish(STATUS_FAILED, tally, final_key=stored_key(self.job_id, "failed"), messages=[notice])
 

@@ -9,7 +9,7 @@ Nothing parses a rendered message back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -65,10 +65,6 @@ MESSAGE_SCHEMA: dict[str, pl.DataType] = {
     "code": pl.Utf8(),
     "severity": pl.Utf8(),
     "text": pl.Utf8(),
-}
-LINE_SCHEMA: dict[str, pl.DataType] = {
-    "line": pl.Int64(),
-    **{k: v for k, v in MESSAGE_SCHEMA.items() if k != "row"},
 }
 
 
@@ -141,14 +137,6 @@ def render(line: int | None, column: str | None, text: str) -> str:
     return f"Line {line}: {body}" if line is not None else body
 
 
-def rendered(messages: pl.DataFrame) -> pl.Expr:
-    """``render`` as an expression over a frame of placed messages (with ``line``)."""
-    body = (
-        pl.when(pl.col("column").is_not_null()).then(pl.format("{}: {}", "column", "text")).otherwise("text")
-    )
-    return pl.when(pl.col("line").is_not_null()).then(pl.format("Line {}: {}", "line", body)).otherwise(body)
-
-
 def row_texts(messages: pl.DataFrame) -> pl.DataFrame:
     """Each row's messages joined as the result file shows them: ``column: text | ...``."""
     body = (
@@ -198,18 +186,3 @@ def record(message: ImportMessage) -> dict[str, object]:
         "severity": message.severity,
         "message": message.message,
     }
-
-
-def notice_rows(notices: Iterable[tuple[str, str]]) -> pl.DataFrame:
-    """Messages about the whole import (no line, no column) as a placed frame."""
-    items = list(notices)
-    return pl.DataFrame(
-        {
-            "line": [None] * len(items),
-            "column": [None] * len(items),
-            "code": [code for code, _ in items],
-            "severity": [ERROR] * len(items),
-            "text": [text for _, text in items],
-        },
-        schema=LINE_SCHEMA,
-    )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from loadbay.importing.messages import Finding, found
+from loadbay.importing.messages import Finding, error_rows, found
 from loadbay.importing.write import ROW
 
 
@@ -27,5 +27,4 @@ def findings(frame: pl.DataFrame, checks: Sequence[Finding]) -> pl.DataFrame:
 
 def failed_rows(messages: pl.DataFrame) -> pl.Expr:
     """True on the rows of a writer's frame that have an error among ``messages``."""
-    rows = messages.filter(pl.col("severity") == "error")["row"]
-    return pl.col(ROW).is_in(rows.implode())
+    return pl.col(ROW).is_in(error_rows(messages).implode())

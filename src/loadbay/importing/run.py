@@ -20,8 +20,8 @@ from loadbay.importing.bulk import BulkSession, Refused, bulk_session
 from loadbay.importing.csvtext import FileRejected
 from loadbay.importing.endings import Endings
 from loadbay.importing.lease import Lease, LeaseLost
-from loadbay.importing.messages import ordered
-from loadbay.importing.objects import RESULT_PARTS, work_prefix
+from loadbay.importing.messages import error_rows, ordered
+from loadbay.importing.planning import failed_rows
 from loadbay.importing.read import ahead, open_stored
 from loadbay.importing.report import Tally, checkpoint_steps, placed, row_messages
 from loadbay.importing.results import RedactedCopy, ResultWriter
@@ -96,18 +96,9 @@ class ImportRun:
         except FileRejected as exc:
             self.endings.rejected(exc, self.tally)
 
-    def _writers(self, shape: Shape) -> tuple[ResultWriter, RedactedCopy | None]:
-        results = ResultWriter(
-            self.storage,
-            prefix=work_prefix(self.job_id, RESULT_PARTS),
-            columns=shape.header,
-            secret=shape.import_type.secret_columns,
-        )
-        return results, self.endings.redacted_copy(shape)
-
     def _pass(self, shape: Shape, bulk: BulkSession, *, write: bool, checkpoint: bool) -> int:
         """One pass over the file; returns how many batches it stored result parts for."""
-        results, redacted = self._writers(shape)
+        results, redacted = self.endings.results(shape), self.endings.redacted_copy(shape)
         settings = self.runtime.settings
         context = BatchContext(
             bulk=bulk,
@@ -172,18 +163,17 @@ class ImportRun:
             messages = ordered(messages, planned.messages)
             if planned.keys is not None and planned.keys.height:
                 keys = keys.scatter(planned.keys[ROW], planned.keys["key"])
-            bad = messages.filter(pl.col("severity") == "error")["row"].implode()
             writes = [w for w in planned.writes if w.frame.height]
             for w in writes:
-                w.frame = w.frame.filter(~pl.col(ROW).is_in(bad))
+                w.frame = w.frame.filter(~failed_rows(messages))
             per_write = written(bulk, writes, write=write, stored=self.stored)
             in_transaction = write and bool(writes)
             if writes:
                 combined = (planned.combine or _first_decides(writes))(per_write)
                 outcomes = outcomes.scatter(combined[ROW], combined["outcome"])
-        failed_rows = messages.filter(pl.col("severity") == "error")["row"].unique()
-        if len(failed_rows):
-            outcomes = outcomes.scatter(failed_rows, FAILED)
+        erred = error_rows(messages)
+        if len(erred):
+            outcomes = outcomes.scatter(erred, FAILED)
         self.tally.add(outcomes)
         results.write_batch(
             lines=batch.lines,

@@ -14,7 +14,7 @@ import polars as pl
 
 from loadbay.importing.columns import column_findings
 from loadbay.importing.keys import KeyIndex
-from loadbay.importing.messages import ERROR, Finding, found, ordered
+from loadbay.importing.messages import Finding, error_rows, found, ordered
 from loadbay.importing.read import Batch
 from loadbay.importing.registry import ImportType
 
@@ -32,7 +32,7 @@ class Checked:
     @property
     def failed(self) -> pl.Series:
         """Rows that already have an error: they go no further than the result file."""
-        rows = self.messages.filter(pl.col("severity") == ERROR)["row"]
+        rows = error_rows(self.messages)
         return pl.int_range(self.batch.height, eager=True, dtype=pl.Int64).is_in(rows.implode())
 
 

@@ -112,6 +112,13 @@ class TableWrite:
         return [c for c in self.values if c not in self.insert_only]
 
 
+def frame_of(result: Any) -> pl.DataFrame:
+    """A query step's Arrow answer as a polars frame."""
+    frame = pl.from_arrow(result)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
 def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -160,11 +167,7 @@ def select_all(bulk: BulkSession, model: type[Base], *, scope_value: Any, column
         f"SELECT {projected} FROM {quoted(table.name)} AS t "  # noqa: S608
         f"WHERE t.{quoted(table.scope)} = {literal(scope_value)}"
     )
-    result = bulk.run([Query(sql)])[0]
-    assert result is not None
-    frame = pl.from_arrow(result)
-    assert isinstance(frame, pl.DataFrame)
-    return frame.cast({c: table.polars[c] for c in columns}, strict=False)
+    return frame_of(bulk.run([Query(sql)])[0]).cast({c: table.polars[c] for c in columns}, strict=False)
 
 
 def _join(table: Table, left: str, right: str, scope_value: Any) -> str:
@@ -197,9 +200,7 @@ def existing_steps(dialect: str, write: TableWrite, *, stage: str) -> list[Step]
 
 def existing_rows(result: Any) -> pl.DataFrame:
     """``existing_steps``' answer as a frame: ``_row`` (Int64), ``changed`` (Boolean)."""
-    frame = pl.from_arrow(result)
-    assert isinstance(frame, pl.DataFrame)
-    return frame.select(pl.col(ROW).cast(pl.Int64), pl.col("changed").cast(pl.Boolean))
+    return frame_of(result).select(pl.col(ROW).cast(pl.Int64), pl.col("changed").cast(pl.Boolean))
 
 
 @dataclass(frozen=True)
@@ -244,59 +245,59 @@ def _merge(dialect: str, write: TableWrite, *, stage: str) -> _Merge:
     )
 
 
-def returning_merge_steps(dialect: str, write: TableWrite, *, stage: str) -> list[Step]:
-    """Stage ``write`` and merge it in one upsert whose ``RETURNING`` names the keys it created
-    or updated (see ``returned_outcomes``); the rest were unchanged.
-
-    PostgreSQL's way: there a join that classifies first costs more than returning the keys
-    (measured in docs/engine.md), and one statement sees rows other imports commit meanwhile.
-    """
-    merge = _merge(dialect, write, stage=stage)
-    returning = ", ".join(quoted(k) for k in write.table.key)
-    # A row the upsert inserted has no deleting transaction yet (xmax 0); one it updated has.
-    sql = f"{merge.insert} WHERE true {merge.conflict} RETURNING {returning}, (xmax = 0) AS inserted"
-    return [Ingest(stage, write.frame.to_arrow()), Query(sql)]
+def _outcome(*, created: pl.Expr, updated: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(created)
+        .then(pl.lit(CREATED))
+        .when(updated)
+        .then(pl.lit(UPDATED))
+        .otherwise(pl.lit(UNCHANGED))
+        .alias("outcome")
+    )
 
 
 def returned_outcomes(write: TableWrite, returned: Any) -> pl.DataFrame:
-    """Per ``_row`` of ``write``: created, updated or unchanged, from what the merge returned."""
-    frame = pl.from_arrow(returned)
-    assert isinstance(frame, pl.DataFrame)
+    """Per ``_row`` of ``write``: created, updated or unchanged, from the keys the upsert
+    returned (``inserted`` true or false); a key it did not return was unchanged."""
     key = list(write.table.key)
-    found = frame.select(*key, pl.col("inserted").cast(pl.Boolean)).cast(dict.fromkeys(key, pl.Utf8))
+    found = (
+        frame_of(returned).select(*key, pl.col("inserted").cast(pl.Boolean)).cast(dict.fromkeys(key, pl.Utf8))
+    )
     joined = (
         write.frame.select(ROW, *key)
         .cast(dict.fromkeys(key, pl.Utf8))
         .join(found, on=key, how="left", maintain_order="left")
     )
-    outcome = (
-        pl.when(pl.col("inserted").is_null())
-        .then(pl.lit(UNCHANGED))
-        .when(pl.col("inserted"))
-        .then(pl.lit(CREATED))
-        .otherwise(pl.lit(UPDATED))
-    )
-    return joined.select(ROW, outcome.alias("outcome"))
+    inserted = pl.col("inserted")
+    return joined.select(ROW, _outcome(created=inserted.fill_null(False), updated=~inserted.fill_null(True)))
 
 
 def _merged_postgresql(
-    bulk: BulkSession, write: TableWrite, *, stage: str, begin: bool, stored: set[str] | None
+    bulk: BulkSession, write: TableWrite, *, stage: str, begin: bool, stored: set[str]
 ) -> pl.DataFrame:
-    """PostgreSQL: an initial load's batch is tried as a plain ``INSERT`` (half the time of the
-    upsert with ``RETURNING``, measured in docs/engine.md); the unique key refuses it at the
-    first stored row, and then the upsert runs on the same staged rows."""
-    steps = returning_merge_steps(POSTGRESQL, write, stage=stage)
+    """PostgreSQL's way: one upsert whose ``RETURNING`` names the keys it created or updated
+    (there a join that classifies first costs more than returning the keys, measured in
+    docs/engine.md, and one statement sees rows other imports commit meanwhile).
+
+    While the import has met no stored row in the table (an initial load), the batch is tried
+    as a plain ``INSERT`` first, half the upsert's time; the unique key refuses it at the first
+    stored row, and then the upsert runs on the same staged rows.
+    """
+    merge = _merge(POSTGRESQL, write, stage=stage)
+    returning = ", ".join(quoted(k) for k in write.table.key)
+    # A row the upsert inserted has no deleting transaction yet (xmax 0); one it updated has.
+    upsert = Query(
+        f"{merge.insert} WHERE true {merge.conflict} RETURNING {returning}, (xmax = 0) AS inserted"
+    )
+    steps: list[Step] = [Ingest(stage, write.frame.to_arrow())]
     name = write.table.name
-    if stored is not None and name not in stored:
-        ingest, upsert = steps
-        merge = _merge(POSTGRESQL, write, stage=stage)
-        applied = bulk.run([ingest, Attempt(merge.insert)], begin=begin)[-1]
-        assert applied is not None
-        if applied.column("ok")[0].as_py():
+    if name not in stored:
+        applied = bulk.run([*steps, Attempt(merge.insert)], begin=begin)[-1]
+        if frame_of(applied)["ok"][0]:
             return write.frame.select(ROW, pl.lit(CREATED).alias("outcome"))
         stored.add(name)
-        steps, begin = [upsert], False
-    return returned_outcomes(write, bulk.run(steps, begin=begin)[-1])
+        steps, begin = [], False
+    return returned_outcomes(write, bulk.run([*steps, upsert], begin=begin)[-1])
 
 
 def merge_steps(dialect: str, write: TableWrite, *, stage: str, existing: pl.DataFrame) -> list[Step]:
@@ -326,18 +327,12 @@ def merge_steps(dialect: str, write: TableWrite, *, stage: str, existing: pl.Dat
 def outcomes_of(write: TableWrite, existing: pl.DataFrame) -> pl.DataFrame:
     """Per ``_row`` of ``write``: created (not stored), updated (stored and changed) or unchanged."""
     joined = write.frame.select(ROW).join(existing, on=ROW, how="left", maintain_order="left")
-    outcome = (
-        pl.when(pl.col("changed").is_null())
-        .then(pl.lit(CREATED))
-        .when(pl.col("changed"))
-        .then(pl.lit(UPDATED))
-        .otherwise(pl.lit(UNCHANGED))
-    )
-    return joined.select(ROW, outcome.alias("outcome"))
+    changed = pl.col("changed")
+    return joined.select(ROW, _outcome(created=changed.is_null(), updated=changed))
 
 
 def written(
-    bulk: BulkSession, writes: list[TableWrite], *, write: bool, stored: set[str] | None = None
+    bulk: BulkSession, writes: list[TableWrite], *, write: bool, stored: set[str]
 ) -> list[pl.DataFrame]:
     """Each write's (_row, outcome), written in a transaction left open for the checkpoint, or
     (a dry run, the check pass of onError=abort) only classified against what is stored.
@@ -382,10 +377,7 @@ def lookup(
     )
     stage = keys.select(pl.col(ROW).cast(pl.Int64), *(pl.col(k).cast(pl.Utf8) for k in table.key))
     result = bulk.run([Ingest(f"lb_keys_{table.name}", stage.to_arrow()), Query(sql)])[-1]
-    assert result is not None
-    frame = pl.from_arrow(result)
-    assert isinstance(frame, pl.DataFrame)
-    return frame.cast({ROW: pl.Int64, **{c: table.polars[c] for c in columns}}, strict=False)
+    return frame_of(result).cast({ROW: pl.Int64, **{c: table.polars[c] for c in columns}}, strict=False)
 
 
 def _read(dialect: str, table: Table, column: str) -> str:
