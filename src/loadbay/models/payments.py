@@ -62,13 +62,17 @@ class ImportBatch(Base):
 
 
 class _PaymentRecord:
-    """Columns every imported payment record shares: whose it is and which import wrote it last."""
+    """Columns every imported payment record shares: whose it is and which import wrote it last.
+
+    No foreign keys: the engine sets these four once per import from rows it checked itself, and
+    a key re-checked them per imported row (migration 0007, docs/engine.md).
+    """
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
-    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))
-    project_id: Mapped[str] = mapped_column(ForeignKey("company_projects.id"))
-    last_import_id: Mapped[str] = mapped_column(ForeignKey("imports.id"))
+    tenant_id: Mapped[int] = mapped_column(Integer)
+    company_id: Mapped[str] = mapped_column(String(36))
+    project_id: Mapped[str] = mapped_column(String(36))
+    last_import_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loadbay.models.base import Base, utcnow
 
 ROOT_ORGANIZATION = "root"
+
+# The entity tables' tenant_id has no foreign key on purpose: it is the import's own tenant, set
+# once per import, and a key re-checked it per row, which doubled bulk inserts on PostgreSQL
+# (migration 0007, docs/engine.md).
 
 
 class OrgUnit(Base):
@@ -17,7 +21,7 @@ class OrgUnit(Base):
     __table_args__ = (UniqueConstraint("tenant_id", "org_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    tenant_id: Mapped[int] = mapped_column(Integer)
     org_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text, default=None)
@@ -32,7 +36,7 @@ class RosterUser(Base):
     __table_args__ = (UniqueConstraint("tenant_id", "username"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    tenant_id: Mapped[int] = mapped_column(Integer)
     username: Mapped[str] = mapped_column(String(255))
     name: Mapped[str | None] = mapped_column(String(255), default=None)
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
@@ -54,7 +58,7 @@ class RosterGroup(Base):
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    tenant_id: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text, default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -72,7 +76,7 @@ class GroupMembership(Base):
     __table_args__ = (UniqueConstraint("tenant_id", "username", "group_name", "role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    tenant_id: Mapped[int] = mapped_column(Integer)
     username: Mapped[str] = mapped_column(String(255))
     group_name: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(64))
@@ -89,7 +93,7 @@ class TestSession(Base):
     __test__ = False  # not a pytest test class, whatever its name says
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    tenant_id: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(255))
     delivery_id: Mapped[str | None] = mapped_column(String(255), default=None)
     battery_id: Mapped[str | None] = mapped_column(String(255), default=None)

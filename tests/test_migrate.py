@@ -1,0 +1,58 @@
+"""The hand-written migrations build exactly the schema the models describe, and keep the rows."""
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
+
+import loadbay.migrate
+from loadbay.migrate import upgrade
+from loadbay.runtime import Runtime
+
+
+def test_migrations_match_the_models(runtime: Runtime) -> None:
+    from loadbay.models import Base
+
+    with runtime.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        tables = set(connection.dialect.get_table_names(connection))
+    assert diff == []
+    assert tables >= {table.name for table in Base.metadata.sorted_tables}
+
+
+def test_dropping_the_bulk_tables_foreign_keys_keeps_their_rows(tmp_path: Path) -> None:
+    # SQLite rebuilds a table to drop a foreign key (PostgreSQL drops it in place): the rows
+    # stored before 0007 must be there after it, and the tables still refuse a duplicate key.
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(Path(loadbay.migrate.__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        for revision in ("2026_11_24_0002", "2026_11_24_0003", "2026_11_24_0004", "2026_12_02_0006"):
+            command.upgrade(config, revision)
+        connection.execute(text("INSERT INTO tenants (id, name, created_at) VALUES (1, 'd', '2026-01-01')"))
+        connection.execute(
+            text(
+                "INSERT INTO roster_users (tenant_id, username, organization_id, active, created_at, updated_at) "
+                "VALUES (1, 'ann', 'root', 1, '2026-01-01', '2026-01-01')"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        keys = connection.execute(text("PRAGMA foreign_key_list(roster_users)")).all()
+        users = connection.execute(text("SELECT tenant_id, username FROM roster_users")).all()
+    assert keys == []
+    assert users == [(1, "ann")]
+    with pytest.raises(IntegrityError, match="UNIQUE"), engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO roster_users (tenant_id, username, organization_id, active, created_at, "
+                "updated_at) VALUES (1, 'ann', 'root', 1, '2026-01-01', '2026-01-01')"
+            )
+        )
+    engine.dispose()
