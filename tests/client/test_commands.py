@@ -118,6 +118,20 @@ def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     ]
 
 
+def test_push_of_a_partial_update_file(cli: Cli, tmp_path: Path) -> None:
+    cli.json("push", write(tmp_path, HEADER + "noor,Noor Ali,Str0ng#Pass,noor@example.org,,root\n"), "--wait")
+    partial = write(tmp_path, "user_username,user_active\nnoor,0\nnew.one,TRUE\n", name="partial.csv")
+    done = cli.json("push", partial, "--wait", code=1)
+    # noor is updated with a warning for the 0; new.one cannot be created without a password.
+    assert done["importType"] == "users"
+    assert done["counts"] == {"created": 0, "updated": 1, "unchanged": 0, "failed": 1}
+    assert [(m["line"], m["severity"], m["code"]) for m in done["messagePage"]["items"]] == [
+        (2, "warning", "boolean_number"),
+        (3, "error", "required_on_create"),
+        (3, "error", "required_on_create"),
+    ]
+
+
 @pytest.fixture(scope="module")
 def payments_only(server: LoadbayServer) -> dict[str, str]:
     credentials = add_client(server, scopes=("payments",))

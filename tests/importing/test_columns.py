@@ -65,8 +65,16 @@ def test_missing_optional_column_is_not_reported() -> None:
     assert result.to_list() == [[]]
 
 
-def test_on_create_blank_is_left_to_the_writer() -> None:
-    assert problems(Column("user_password", Required.ON_CREATE), "") == [[]]
+def test_on_create_blank_keeps_where_the_column_says_so() -> None:
+    assert problems(Column("user_password", Required.ON_CREATE, blank_keeps=True), "") == [[]]
+
+
+def test_on_create_blank_is_an_error_on_every_row() -> None:
+    # A file that has the column must fill it: a blank cannot clear a value every record needs.
+    assert problems(Column("user_organizationId", Required.ON_CREATE), "", "root") == [
+        ["user_organizationId: is required"],
+        [],
+    ]
 
 
 def test_max_length() -> None:

@@ -179,7 +179,10 @@ def test_unknown_header_fails_the_import_and_lists_the_templates(rostering: ApiU
     status = rostering.import_file("name,email\nAlice,a@example.org\n")
     assert status["status"] == "failed"
     message = status["messages"][0]
-    assert message.startswith("Line 1: the header matches no import template. Columns found: name, email.")
+    assert message.startswith(
+        "Line 1: the header matches no import template: none of its columns belongs to a template. "
+        "Columns found: name, email."
+    )
     assert "users: user_username*" in message
     rows = _result_rows(rostering, status)
     assert rows[0]["outcome"] == "failed"

@@ -77,10 +77,10 @@ def test_detect_explains_a_header_that_fits_no_template(app_client: TestClient) 
     assert body["importType"] is None
     assert body["header"] == ["user_username", "user_nickname"]
     assert body["closest"] == "users"
-    assert body["problems"] == [
-        "users: unknown column(s) user_nickname",
-        "users: missing mandatory column(s) user_organizationId",
-    ]
+    assert body["problems"] == ["users: unknown column(s) user_nickname"]
+    assert body["explanation"] == (
+        "it is closest to users, but user_nickname is not a column of users (nor of any template)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -100,3 +100,22 @@ def test_detect_refuses_what_is_not_a_csv_head(
 ) -> None:
     response = app_client.post("/api/v1/templates/detect", content=content)
     assert (response.status_code, response.json()) == (status, {"message": message})
+
+
+def test_detect_says_what_an_update_with_the_file_sets_and_keeps(app_client: TestClient) -> None:
+    body = app_client.post(
+        "/api/v1/templates/detect?scope=rostering",
+        content=b"user_username,user_name,user_active\nalice,A,FALSE\n",
+    ).json()
+    assert body["importType"] == "users"
+    assert body["key"] == ["user_username"]
+    assert body["changes"] == ["user_name", "user_active"]
+    assert body["keeps"] == [
+        "user_password",
+        "user_email",
+        "user_language",
+        "user_role",
+        "user_organizationId",
+        "user_externalId",
+    ]
+    assert body["explanation"] is None

@@ -333,3 +333,45 @@ def test_an_answer_the_console_does_not_understand_is_reported(page: Page, serve
     page.goto(server.url + "/#/templates")
     expect(page.get_by_role("alert")).to_contain_text("Unexpected error")
     expect(page.get_by_role("heading", level=1)).to_have_text("Templates")
+
+
+def test_a_partial_update_shows_what_it_sets_and_warnings_apart_from_errors(
+    page: Page, server: LoadbayServer, client: dict[str, str]
+) -> None:
+    sign_in(page, server, client)
+    page.goto(server.url + "/#/upload")
+    file_input = page.get_by_label("Choose a file…")
+    full = (
+        "user_username,user_password,user_organizationId\npart1,Wonder#land1,root\npart2,Wonder#land1,root\n"
+    )
+    file_input.set_input_files(csv_file(full, "full.csv"))
+    expect(page.locator(".detected-template")).to_have_text("users")
+    page.get_by_role("button", name="Upload and import").click()
+    expect(page.locator(".badge")).to_have_text("Processed")
+
+    # Before the import starts, the page says which columns the file sets and which it keeps.
+    page.goto(server.url + "/#/upload")
+    partial = "user_username,user_name,user_active\npart1,One,1\npart2,Two,MAYBE\n"
+    page.get_by_label("Choose a file…").set_input_files(csv_file(partial, "partial.csv"))
+    expect(page.locator(".detected-template")).to_have_text("users")
+    expect(page.locator(".detected-key")).to_have_text("Key: user_username")
+    expect(page.locator(".detected-changes")).to_have_text("The file sets: user_name, user_active")
+    expect(page.locator(".detected-keeps")).to_contain_text("user_password, user_email")
+    page.get_by_role("button", name="Upload and import").click()
+    expect(page.locator(".badge")).to_have_text("Processed")
+    expect(page.locator(".counts .count", has_text="Updated").locator("dd")).to_have_text("1")
+
+    # Line 2's 1 was written with a warning; line 3's MAYBE kept the row out. The filter asks for each.
+    rows = page.locator("table.messages tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0).locator("td").nth(3)).to_have_text("Warning: written")
+    expect(rows.nth(1).locator("td").nth(3)).to_have_text("Error: not written")
+    severity = page.get_by_label("Show", exact=True)
+    severity.select_option("warning")
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0).locator("td").nth(0)).to_have_text("2")
+    severity.select_option("error")
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0).locator("td").nth(0)).to_have_text("3")
+    severity.select_option("")
+    expect(rows).to_have_count(2)

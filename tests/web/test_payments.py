@@ -145,8 +145,8 @@ def test_a_merchant_imports_transactions_for_a_company_and_follows_them(
     expect(counts.locator(".count", has_text="Created").locator("dd")).to_have_text("1")
     expect(counts.locator(".count", has_text="Failed").locator("dd")).to_have_text("1")
     expect(page.get_by_role("heading", name="Messages (1)")).to_be_visible()
-    [[line, column, message]] = _message_rows(page)
-    assert (line, column) == ("3", "Amount")
+    [[line, column, message, severity]] = _message_rows(page)
+    assert (line, column, severity) == ("3", "Amount", "Error: not written")
     assert "12.505 has more decimal places than USD allows (2)" in message
 
     with page.expect_download() as download_info:

@@ -47,10 +47,12 @@ class Column:
     checks: tuple[Check, ...] = field(default=())
     # Secret columns never reach a result file, a log line or the stored copy after processing.
     secret: bool = False
+    # A blank cell keeps the stored value instead of being an error (a password left blank).
+    blank_keeps: bool = False
 
     @property
     def mandatory_label(self) -> str:
-        return {Required.ALWAYS: "*", Required.ON_CREATE: "* on create", Required.NO: ""}[self.required]
+        return {Required.ALWAYS: "*", Required.ON_CREATE: "+", Required.NO: ""}[self.required]
 
 
 def pattern(regex: str, problem: str) -> Check:
@@ -114,8 +116,9 @@ json_object = Check("invalid_json", _json_object)
 def column_findings(columns: tuple[Column, ...], present: frozenset[str]) -> list[Finding]:
     """Every check of ``columns`` as findings over a batch, column by column.
 
-    Blank cells of ``ALWAYS`` columns are errors; ``ON_CREATE`` is checked by the writer,
-    which knows whether a row creates or updates.
+    A blank cell of a mandatory column (``ALWAYS``, or ``ON_CREATE`` when the file has the column)
+    is an error on every row; a ``blank_keeps`` one keeps the stored value. An ``ON_CREATE``
+    column the file leaves out is the writer's to check: it knows which rows create.
     """
     findings: list[Finding] = []
     for column in columns:
@@ -128,7 +131,7 @@ def column_findings(columns: tuple[Column, ...], present: frozenset[str]) -> lis
         raw = pl.col(column.name)
         value = raw.str.strip_chars()
         blank = raw.is_null() | (value.str.len_chars() == 0)
-        if column.required is Required.ALWAYS:
+        if column.required is not Required.NO and not column.blank_keeps:
             findings.append(Finding(column.name, "required", pl.when(blank).then(pl.lit("is required"))))
         if column.max_length is not None:
             findings.append(

@@ -50,7 +50,7 @@ CODES: dict[str, str] = {
     "weak_password": "The password does not meet the policy.",
     "duplicate_key": "The row's key already appears on an earlier line.",
     "unknown_reference": "The row names something that does not exist (an organization, group, user).",
-    "required_on_create": "A cell mandatory for a new record is blank.",
+    "required_on_create": "The row creates a record, and a column a new record needs is blank or missing.",
     "immutable": "The row would change a field that cannot change once imported.",
     "invalid_hierarchy": "The organization would be its own ancestor, too deep, or root.",
     "invalid_value": "The cell's value is not valid for the column (a date order, an amount).",
@@ -138,10 +138,12 @@ def render(line: int | None, column: str | None, text: str) -> str:
 
 
 def row_texts(messages: pl.DataFrame) -> pl.DataFrame:
-    """Each row's messages joined as the result file shows them: ``column: text | ...``."""
+    """Each row's messages joined as the result file shows them: ``column: text | ...``, a
+    warning (the row was written) marked ``warning: column: text``."""
     body = (
         pl.when(pl.col("column").is_not_null()).then(pl.format("{}: {}", "column", "text")).otherwise("text")
     )
+    body = pl.when(pl.col("severity") == WARNING).then(pl.format("warning: {}", body)).otherwise(body)
     return messages.group_by("row", maintain_order=True).agg(body.str.join(" | ").alias("messages"))
 
 

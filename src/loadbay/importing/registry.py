@@ -62,7 +62,8 @@ class ImportType:
         return None
 
     def matches(self, header: list[str]) -> bool:
-        """Every header cell is one of this type's columns and every mandatory one is there."""
+        """Every header cell is one of this type's columns and its key (every ``ALWAYS`` column)
+        is there: any subset of the other columns is a valid file, for an update above all."""
         return not self.header_problems(header)
 
     def header_problems(self, header: list[str]) -> list[str]:
@@ -75,7 +76,21 @@ class ImportType:
             problems.append(f"unknown column(s) {', '.join(unknown)}")
         if missing:
             problems.append(f"missing mandatory column(s) {', '.join(missing)}")
+        elif any(key not in canonical for key in self.key_columns):
+            # A key that may be left out (generated): then every row creates a record.
+            on_create = [
+                c.name for c in self.columns if c.required is Required.ON_CREATE and c.name not in canonical
+            ]
+            if on_create:
+                problems.append(
+                    f"missing column(s) {', '.join(on_create)}: without {self.key_label} every row "
+                    "creates a record, and a new record needs them"
+                )
         return problems
+
+    @property
+    def on_create_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required is Required.ON_CREATE)
 
     def template_header(self) -> list[str]:
         return [c.name for c in self.columns]
@@ -100,15 +115,60 @@ def get_type(name: str) -> ImportType | None:
 
 
 def detect(header: list[str], *, scope: str | None = None) -> ImportType | None:
-    """The type whose columns fit the header; the one naming most of them when several do."""
+    """The type whose columns fit the header (by the columns present, as TAO detects them).
+
+    When several fit, the one whose key takes most columns (a link's three over a user's one),
+    then the narrowest: ``user_username,group_name,group_role`` links existing users, and only a
+    user column beside them makes it ``link-new-user-to-groups``.
+    """
     candidates = [t for t in all_types(scope=scope) if t.matches(header)]
     if not candidates:
         return None
-    return max(candidates, key=lambda t: (len(t.required_columns), len(t.columns)))
+    return max(candidates, key=lambda t: (len(t.required_columns), -len(t.columns)))
+
+
+def closest_type(header: list[str], *, scope: str | None = None) -> ImportType:
+    """The type that knows most of the header's columns (then the one missing the fewest
+    mandatory ones, then the narrowest): the one a file that fits none meant. A header with no
+    known column gets the first type."""
+
+    def fit(t: ImportType) -> tuple[int, int, int]:
+        known = sum(t.canonical(name) is not None for name in header)
+        if not known:
+            return (0, 0, 0)
+        return (known, -sum(name not in header for name in t.required_columns), -len(t.columns))
+
+    return max(all_types(scope=scope), key=fit)
+
+
+def mismatch(header: list[str], *, scope: str | None = None) -> str:
+    """Why a header fits no type, in one sentence: the columns of another template it mixes in,
+    the columns no template has, the key it lacks."""
+    closest = closest_type(header, scope=scope)
+    if not any(closest.canonical(name) is not None for name in header):
+        return "none of its columns belongs to a template"
+    parts = []
+    for name in header:
+        if closest.canonical(name) is not None:
+            continue
+        owners = [t.name for t in all_types(scope=scope) if t.canonical(name) is not None]
+        parts.append(
+            f"{name} is a column of {', '.join(owners)}, not of {closest.name}"
+            if owners
+            else f"{name} is not a column of {closest.name} (nor of any template)"
+        )
+    missing = [
+        name for name in closest.required_columns if name not in [closest.canonical(h) for h in header]
+    ]
+    if missing:
+        parts.append(f"{closest.name} needs its key column(s) {', '.join(missing)}")
+    parts += [p for p in closest.header_problems(header) if p.startswith("missing column(s)")]
+    return f"it is closest to {closest.name}, but " + "; ".join(parts) if parts else closest.name
 
 
 def describe_types(*, scope: str | None = None, names: list[str] | None = None) -> str:
-    """Templates with their columns (* = mandatory), for the message of a file that fits none."""
+    """Templates with their columns (* = mandatory in every row, + = mandatory when a row creates a
+    record), for the message of a file that fits none."""
     return "; ".join(
         f"{t.name}: {', '.join(c.name + c.mandatory_label for c in t.columns)}"
         + (f", {t.extra_prefix}<KEY>" if t.extra_prefix else "")

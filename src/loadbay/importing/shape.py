@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from loadbay.config import Settings
 from loadbay.importing.csvtext import FileRejected
 from loadbay.importing.read import Header
-from loadbay.importing.registry import ImportType, describe_types, detect, get_type
+from loadbay.importing.registry import ImportType, describe_types, detect, get_type, mismatch
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,9 @@ def file_shape(header: Header, *, settings: Settings, scope: str, forced: str | 
         detected = detect(names, scope=scope)
         if detected is None:
             raise FileRejected(
-                f"the header matches no import template. Columns found: {', '.join(names)}. "
-                f"Templates (* = mandatory): {describe_types(scope=scope)}",
+                f"the header matches no import template: {mismatch(names, scope=scope)}. "
+                f"Columns found: {', '.join(names)}. Templates (* = mandatory, "
+                f"+ = mandatory when the row creates a record): {describe_types(scope=scope)}",
                 code="unknown_template",
             )
         import_type = detected

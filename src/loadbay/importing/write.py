@@ -53,6 +53,8 @@ class Table:
     key: tuple[str, ...]
     polars: dict[str, pl.DataType]
     sql: dict[str, str]
+    # Columns a new row must have (NOT NULL, no default in SQL).
+    required: frozenset[str] = frozenset()
 
 
 @cache
@@ -76,7 +78,8 @@ def table_of(model: type[Base]) -> Table:
     for column in table.columns:
         if isinstance(column.type, DateTime):
             types[column.name] = pl.Utf8()
-    return Table(name=table.name, scope=scope, key=tuple(key), polars=types, sql=sql)  # type: ignore[attr-defined]
+    required = frozenset(c.name for c in table.columns if not c.nullable and not c.primary_key)
+    return Table(name=table.name, scope=scope, key=tuple(key), polars=types, sql=sql, required=required)  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -110,6 +113,14 @@ class TableWrite:
     @property
     def updatable(self) -> list[str]:
         return [c for c in self.values if c not in self.insert_only]
+
+    @property
+    def update_only(self) -> bool:
+        """The frame lacks a column a new row needs (a partial update file): its rows can only
+        update stored ones, by ``UPDATE … FROM``; an upsert would fail on the NOT NULL column even
+        for a row that exists. The writer has failed every row that would create."""
+        given = {*self.frame.columns, *self.constants, self.table.scope, *self.table.key}
+        return bool(self.table.required - given)
 
 
 def frame_of(result: Any) -> pl.DataFrame:
@@ -196,6 +207,32 @@ def existing_steps(dialect: str, write: TableWrite, *, stage: str) -> list[Step]
         f"JOIN {target} AS t ON {_join(table, 't', 's', scope_value)}"
     )
     return [Ingest(stage, write.frame.to_arrow()), Query(sql)]
+
+
+def _update(dialect: str, write: TableWrite, *, stage: str, returning: str = "") -> str:
+    """``UPDATE … FROM`` the staged rows: the stored rows of ``write`` that change, and only those."""
+    table = write.table
+    constants = write.constants
+    sets = [
+        f"{quoted(c)} = "
+        + (
+            f"COALESCE({_value(dialect, table, c, 's')}, t.{quoted(c)})"
+            if c in write.keep_when_null
+            else _value(dialect, table, c, "s")
+        )
+        for c in write.updatable
+    ]
+    sets += [
+        f"{quoted(c)} = {literal(v)}" for c, v in constants.items() if c not in ("created_at", table.scope)
+    ]
+    differs = " OR ".join(
+        _change(dialect, f"t.{quoted(c)}", _value(dialect, table, c, "s"), keep=c in write.keep_when_null)
+        for c in write.updatable
+    )
+    return (
+        f"UPDATE {quoted(table.name)} AS t SET {', '.join(sets)} FROM {stage_name(dialect, stage)} AS s "  # noqa: S608
+        f"WHERE {_join(table, 't', 's', constants[table.scope])} AND ({differs or 'false'}){returning}"
+    )
 
 
 def existing_rows(result: Any) -> pl.DataFrame:
@@ -291,6 +328,12 @@ def _merged_postgresql(
     )
     steps: list[Step] = [Ingest(stage, write.frame.to_arrow())]
     name = write.table.name
+    if write.update_only:
+        keys = ", ".join(f"t.{quoted(k)}" for k in write.table.key)
+        update = Query(
+            _update(POSTGRESQL, write, stage=stage, returning=f" RETURNING {keys}, false AS inserted")
+        )
+        return returned_outcomes(write, bulk.run([*steps, update], begin=begin)[-1])
     if name not in stored:
         applied = bulk.run([*steps, Attempt(merge.insert)], begin=begin)[-1]
         if frame_of(applied)["ok"][0]:
@@ -312,11 +355,16 @@ def merge_steps(dialect: str, write: TableWrite, *, stage: str, existing: pl.Dat
     merge = _merge(dialect, write, stage=stage)
     steps: list[Step] = []
     changed = int(existing["changed"].sum()) if merge.updates else 0
+    new = write.frame.height - existing.height
+    if write.update_only:
+        if new:
+            # The writer failed the rows that would create; one appeared (deleted meanwhile?).
+            raise Refused(f"{new} row(s) to create lack a mandatory column")
+        return [Execute(_update(dialect, write, stage=stage), expect=changed)] if changed else []
     if changed:
         # Only stored rows (every row stored: no check); the new ones are the plain insert's.
         only = "true" if existing.height == write.frame.height else f"EXISTS ({merge.stored})"
         steps.append(Execute(f"{merge.insert} WHERE {only} {merge.conflict}", expect=changed))
-    new = write.frame.height - existing.height
     if new:
         # Nothing stored: every staged row is new, no existence check per row.
         sql = merge.insert if not existing.height else f"{merge.insert} WHERE NOT EXISTS ({merge.stored})"

@@ -7,7 +7,7 @@ import polars as pl
 from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.columns import Column, Required, boolean
 from loadbay.importing.messages import Finding
-from loadbay.importing.planning import failed_rows, findings, optional_value, stripped
+from loadbay.importing.planning import failed_rows, findings, optional_value, required_on_create, stripped
 from loadbay.importing.registry import ImportType, register
 from loadbay.importing.write import ROW, TableWrite
 from loadbay.models import RosterGroup
@@ -18,7 +18,9 @@ METADATA_PREFIX = "group_metadata_"
 NAME = Column("group_name", Required.ALWAYS, "The group's name; the key, cannot change.")
 DESCRIPTION = Column("group_description", description="Free text.", max_length=4000)
 ACTIVE = Column("group_active", description="TRUE or FALSE; blank means TRUE.", checks=(boolean,))
-ORGANIZATION = Column("group_organizationId", Required.ALWAYS, "An existing organization unit, or root.")
+ORGANIZATION = Column(
+    "group_organizationId", Required.ON_CREATE, "An existing organization unit, or root. Left out: kept."
+)
 COLUMNS = (NAME, DESCRIPTION, ACTIVE, ORGANIZATION)
 
 
@@ -32,20 +34,27 @@ def plan_groups(
     their names are kept for ``known_group_names``, which a dry run, writing nothing, relies on.
     """
     present = context.present
-    checks: list[Finding] = [unknown_org("group_organizationId", context)]
+    checks: list[Finding] = []
+    if "group_organizationId" in present:
+        checks.append(unknown_org("group_organizationId", context))
     if "group_active" in present:
         checks.insert(0, active_warning("group_active"))
-    messages = findings(frame, checks)
-    df = frame.with_columns(stripped("group_name").alias("name")).filter(~failed_rows(messages))
+    named = frame.with_columns(stripped("group_name").alias("name"))
+    messages = findings(named, checks)
+    if "group_organizationId" not in present:
+        # A partial update: the stored groups keep their organization; a new one needs it.
+        lacks = {"group_organizationId": pl.lit(True)}
+        messages = required_on_create(
+            context, named, messages, model=RosterGroup, key="name", lacks=lacks, noun="group"
+        )
+    df = named.filter(~failed_rows(messages))
     if referenced:
         # Only then: a million names kept as a Python set cost 100 MB and a second per import.
         context.cache.setdefault("groups_in_file", set()).update(df["name"].to_list())
     first = df.filter(pl.col("name").is_first_distinct())
-    values: list[pl.Expr] = [
-        pl.col(ROW),
-        pl.col("name"),
-        stripped("group_organizationId").alias("organization_id"),
-    ]
+    values: list[pl.Expr] = [pl.col(ROW), pl.col("name")]
+    if "group_organizationId" in present:
+        values.append(stripped("group_organizationId").alias("organization_id"))
     if "group_description" in present:
         values.append(optional_value("group_description").alias("description"))
     # A file without the column creates active groups and leaves the stored ones as they are.

@@ -24,9 +24,9 @@ PARENT = "hierarchy_parentOrganizationId"
 
 COLUMNS = (
     Column(ID, description="The unit's id; the key, cannot change. Generated when blank."),
-    Column(NAME, Required.ALWAYS, "The unit's name."),
+    Column(NAME, Required.ON_CREATE, "The unit's name."),
     Column(DESCRIPTION, description="Free text.", max_length=4000),
-    Column(PARENT, Required.ALWAYS, "An existing unit, root, or a unit defined earlier in the same file."),
+    Column(PARENT, Required.ON_CREATE, "An existing unit, root, or a unit defined earlier in the same file."),
 )
 FIELDS = ("name", "description", "parent_org_id")
 
@@ -56,12 +56,18 @@ def write_organizations(context: BatchContext, frame: pl.DataFrame) -> Planned:
     messages: list[tuple[int, str, str, str, str]] = []
     planned: dict[str, dict[str, Any]] = {}
     keys: list[tuple[int, str]] = []
+    present = context.present
+    # A partial update: a column the file leaves out keeps the unit's stored value.
+    left_out = [column for column in (NAME, PARENT) if column not in present]
     for record in records:
         row = record[ROW]
         org_id = cell(record, ID) or f"org-{uuid.uuid4().hex[:16]}"
-        parent = cell(record, PARENT)
+        current = existing.get(org_id)
+        parent = cell(record, PARENT) if PARENT in present else (current or {}).get("parent_org_id") or ""
         problem: tuple[str, str, str] | None = None
-        if org_id == ROOT_ORGANIZATION:
+        if left_out and current is None:
+            problem = (left_out[0], "required_on_create", "is required when the unit is created")
+        elif org_id == ROOT_ORGANIZATION:
             problem = (ID, "invalid_hierarchy", "root is built in and cannot be imported")
         elif parent not in parents:
             problem = (
@@ -87,8 +93,9 @@ def write_organizations(context: BatchContext, frame: pl.DataFrame) -> Planned:
         if problem is not None:
             messages.append((row, problem[0], problem[1], ERROR, problem[2]))
             continue
-        new = dict(existing.get(org_id) or dict.fromkeys(FIELDS))
-        new["name"] = cell(record, NAME)
+        new = dict(current or dict.fromkeys(FIELDS))
+        if NAME in present:
+            new["name"] = cell(record, NAME)
         new["parent_org_id"] = parent
         apply_optional(new, record, context.present, {DESCRIPTION: "description"})
         parents[org_id] = parent

@@ -57,7 +57,7 @@ def _list(name: str, description: str) -> Column:
 
 
 NAME = Column("session_name", Required.ALWAYS, "The session's name; the key, cannot change.")
-DELIVERY = Column("session_deliveryId", Required.ALWAYS, "The delivery the session runs.")
+DELIVERY = Column("session_deliveryId", Required.ON_CREATE, "The delivery the session runs.")
 DELIVERY_OR_BATTERY = Column(
     "session_deliveryId", description="The delivery; this or session_batteryId is required."
 )
@@ -152,7 +152,11 @@ def _plan_sessions(context: BatchContext, frame: pl.DataFrame) -> tuple[pl.DataF
             )
         new["group_name"] = group
         if not new["delivery_id"] and not new["battery_id"]:
-            problems.append(("session_deliveryId", "required", "give a delivery id (or a session_batteryId)"))
+            # Left out of a partial update, the stored delivery stays; a new session needs one.
+            code = (
+                "required" if current is not None or "session_deliveryId" in present else "required_on_create"
+            )
+            problems.append(("session_deliveryId", code, "give a delivery id (or a session_batteryId)"))
         if _ordered(new):
             problems.append(("session_endDate", "invalid_value", "must be after session_startDate"))
         if problems:

@@ -18,7 +18,7 @@ from loadbay.importing.columns import (
     pattern,
 )
 from loadbay.importing.messages import Finding, found
-from loadbay.importing.planning import failed_rows, findings, optional_value, stripped
+from loadbay.importing.planning import failed_rows, findings, optional_value, required_on_create, stripped
 from loadbay.importing.registry import ImportType, register
 from loadbay.importing.write import ROW, TableWrite
 from loadbay.models import RosterUser
@@ -45,6 +45,7 @@ PASSWORD = Column(
     "or an $argon2id$/$2b$ hash, stored as given. Blank keeps the stored password.",
     checks=(password_policy,),
     secret=True,
+    blank_keeps=True,
 )
 EMAIL_COLUMN = Column(
     "user_email",
@@ -64,7 +65,9 @@ ROLE = Column(
     description="Pipe-separated: " + ", ".join(ROLES) + ".",
     checks=(one_of(ROLES, separator="|"),),
 )
-ORGANIZATION = Column("user_organizationId", Required.ALWAYS, "An existing organization unit, or root.")
+ORGANIZATION = Column(
+    "user_organizationId", Required.ON_CREATE, "An existing organization unit, or root. Left out: kept."
+)
 EXTERNAL_ID = Column(
     "user_externalId",
     description='A JSON object such as {"google": "user-id"}.',
@@ -89,7 +92,9 @@ def plan_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
     row. Usernames in ``frame`` must be unique.
     """
     present = context.present
-    checks: list[Finding] = [unknown_org("user_organizationId", context)]
+    checks: list[Finding] = []
+    if "user_organizationId" in present:
+        checks.append(unknown_org("user_organizationId", context))
     if "user_active" in present:
         checks.insert(0, active_warning("user_active"))
     df = frame.with_columns(
@@ -105,29 +110,17 @@ def plan_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
                 external, [Finding("user_externalId", "invalid_json", pl.col("problem"))], rows=pl.col(ROW)
             ),
         )
-    # A user the file creates needs a password; one it updates keeps the stored one when blank.
-    unset = df.filter(~failed_rows(messages) & (pl.col("_password") == ""))
-    if unset.height:
-        stored = context.lookup(RosterUser, unset.select(ROW, "username"), [])
-        new = unset.filter(~pl.col(ROW).is_in(stored[ROW].implode()))
-        messages = _with(
-            messages,
-            found(
-                new,
-                [
-                    Finding(
-                        "user_password", "required_on_create", pl.lit("is required when the user is created")
-                    )
-                ],
-                rows=pl.col(ROW),
-            ),
-        )
+    # A user the file creates needs a password and an organization; one it updates keeps them.
+    lacks = {"user_password": pl.col("_password") == ""}
+    if "user_organizationId" not in present:
+        lacks["user_organizationId"] = pl.lit(True)
+    messages = required_on_create(
+        context, df, messages, model=RosterUser, key="username", lacks=lacks, noun="user"
+    )
     df = df.filter(~failed_rows(messages))
-    values: list[pl.Expr] = [
-        pl.col(ROW),
-        pl.col("username"),
-        stripped("user_organizationId").alias("organization_id"),
-    ]
+    values: list[pl.Expr] = [pl.col(ROW), pl.col("username")]
+    if "user_organizationId" in present:
+        values.append(stripped("user_organizationId").alias("organization_id"))
     values += [optional_value(column).alias(name) for column, name in _OPTIONAL.items() if column in present]
     values.append(
         active_value("user_active").alias("active")

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from loadbay.errors import ApiError
 from loadbay.importing.csvtext import FileRejected
 from loadbay.importing.read import open_stored
-from loadbay.importing.registry import ImportType, all_types, detect, get_type
+from loadbay.importing.registry import ImportType, all_types, closest_type, detect, get_type, mismatch
 from loadbay.kit.csvsniff import detect_encoding
 
 router = APIRouter(tags=["templates"])
@@ -66,10 +66,8 @@ async def detect_template(request: Request, scope: str | None = None) -> Any:
     except FileRejected as exc:
         raise ApiError(400, f"The file cannot be read as CSV: {exc}") from None
     found = detect(header.names, scope=scope)
-    candidates = all_types(scope=scope)
-    closest = found or max(
-        candidates, key=lambda t: sum(t.canonical(name) is not None for name in header.names)
-    )
+    closest = found or closest_type(header.names, scope=scope)
+    given = {closest.canonical(name) for name in header.names}
     return {
         "importType": found.name if found else None,
         "header": header.names,
@@ -77,6 +75,15 @@ async def detect_template(request: Request, scope: str | None = None) -> Any:
         "encoding": detect_encoding(head[:4])[0],
         "closest": closest.name,
         "problems": [] if found else [f"{closest.name}: {p}" for p in closest.header_problems(header.names)],
+        "explanation": None if found else mismatch(header.names, scope=scope),
+        # What an update with this file does to a stored record: the key finds it, the columns
+        # present are written (a blank cell clears), the template's other columns are kept.
+        "key": list(closest.key_columns),
+        "changes": [c.name for c in closest.columns if c.name in given and c.name not in closest.key_columns]
+        + sorted(
+            name for name in given if name and closest.extra_prefix and name.startswith(closest.extra_prefix)
+        ),
+        "keeps": [c.name for c in closest.columns if c.name not in given],
     }
 
 

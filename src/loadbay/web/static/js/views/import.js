@@ -12,13 +12,18 @@ const MESSAGE_COLUMNS = [
   { label: "Line", className: "num line" },
   { label: "Column", className: "column" },
   { label: "Message", className: "message" },
+  { label: "Severity", className: "severity" },
 ];
+
+// An error kept the row out; a warning's row was written all the same.
+const SEVERITY_LABELS = { error: "Error: not written", warning: "Warning: written" };
 
 function messageCells(message) {
   return [
     message.line === null ? h("span", { class: "muted" }, "File") : formatNumber(message.line),
     message.column === null ? h("span", { class: "muted" }, "Whole row") : h("code", null, message.column),
     message.message,
+    h("span", { class: `tag tag-${message.severity === "warning" ? "warning" : "error"}` }, SEVERITY_LABELS[message.severity] || message.severity),
   ];
 }
 
@@ -58,6 +63,16 @@ export function importView(page) {
   const messagesHeading = h("h2", null, "Messages");
   const messagesBody = h("div");
   const moreMessages = h("button", { type: "button", class: "button button-secondary", hidden: true }, "Show more messages");
+  // "" shows every message; "error" or "warning" asks the server for that severity only.
+  let severity = "";
+  const severityFilter = h(
+    "select",
+    { id: "message-severity" },
+    h("option", { value: "" }, "All messages"),
+    h("option", { value: "error" }, "Errors (rows not written)"),
+    h("option", { value: "warning" }, "Warnings (rows written)"),
+  );
+  const filterBox = h("div", { class: "message-filter" }, h("label", { for: "message-severity" }, "Show"), severityFilter);
 
   function showImport(item) {
     const title = importTitle(item);
@@ -115,7 +130,10 @@ export function importView(page) {
     const pageOfMessages = item.messagePage || { items: [], nextCursor: null };
     messagesCursor = pageOfMessages.nextCursor;
     messagesHeading.textContent = item.messageCount ? `Messages (${formatNumber(item.messageCount)})` : "Messages";
-    if (pageOfMessages.items.length === 0) {
+    filterBox.hidden = !item.messageCount;
+    if (pageOfMessages.items.length === 0 && severity) {
+      fill(messagesBody, h("p", { class: "muted" }, severity === "warning" ? "No warnings." : "No errors."));
+    } else if (pageOfMessages.items.length === 0) {
       fill(messagesBody, h("p", { class: "muted" }, item.status === "pending" ? "No messages so far." : "No messages: every line was fine."));
     } else {
       fill(
@@ -131,6 +149,9 @@ export function importView(page) {
     moreMessages.disabled = true;
     try {
       const params = new URLSearchParams({ cursor: messagesCursor, limit: String(MESSAGE_PAGE) });
+      if (severity) {
+        params.set("severity", severity);
+      }
       const answer = await api(`/api/v1/imports/${encodeURIComponent(referenceId)}?${params}`, { signal: page.signal });
       messagesExtended = true;
       const body = messagesBody.querySelector("tbody");
@@ -170,8 +191,27 @@ export function importView(page) {
     }
   }
 
+  function importUrl() {
+    const params = new URLSearchParams({ limit: String(MESSAGE_PAGE) });
+    if (severity) {
+      params.set("severity", severity);
+    }
+    return `/api/v1/imports/${encodeURIComponent(referenceId)}?${params}`;
+  }
+
+  async function onSeverity() {
+    severity = severityFilter.value;
+    messagesExtended = false;
+    try {
+      showImport(await api(importUrl(), { signal: page.signal }));
+    } catch (error) {
+      page.showError(error);
+    }
+  }
+
   download.addEventListener("click", onDownload);
   moreMessages.addEventListener("click", loadMoreMessages);
+  severityFilter.addEventListener("change", onSeverity);
 
   fill(
     page.main,
@@ -193,12 +233,12 @@ export function importView(page) {
       ),
     ),
     h("section", { class: "panel" }, h("h2", null, "Details"), details),
-    h("section", { class: "panel", "aria-live": "off" }, messagesHeading, messagesBody, h("div", { class: "actions" }, moreMessages)),
+    h("section", { class: "panel", "aria-live": "off" }, messagesHeading, filterBox, messagesBody, h("div", { class: "actions" }, moreMessages)),
   );
 
   repeat(async () => {
     try {
-      const item = await api(`/api/v1/imports/${encodeURIComponent(referenceId)}?limit=${MESSAGE_PAGE}`, { signal: page.signal });
+      const item = await api(importUrl(), { signal: page.signal });
       showImport(item);
       return item.status === "pending" ? POLL_MS : null;
     } catch (error) {

@@ -210,6 +210,15 @@ export function uploadView(page) {
     submit.disabled = file === null || route === null || uploading !== null || (route === "payments" && noCompanies);
   }
 
+  // A list of column names as code, after a label: what an update with this file changes or keeps.
+  function columnsLine(label, className, names) {
+    const parts = [];
+    names.forEach((name, index) => {
+      parts.push(index ? ", " : "", h("code", null, name));
+    });
+    return h("p", { class: className }, `${label}: `, ...(names.length ? parts : ["none"]));
+  }
+
   function showDetection(answer) {
     const columns = plural(answer.header.length, "column");
     if (answer.importType) {
@@ -219,6 +228,9 @@ export function uploadView(page) {
           "div",
           { class: "callout callout-ok" },
           h("p", null, "Template: ", h("strong", { class: "detected-template" }, answer.importType), ` (${columns})`),
+          columnsLine("Key", "detected-key", answer.key),
+          columnsLine("The file sets", "detected-changes", answer.changes),
+          answer.keeps.length ? columnsLine("A record it updates keeps what is stored in", "detected-keeps", answer.keeps) : null,
           h("p", { class: "muted" }, `Encoding ${answer.encoding}, separated by “${answer.delimiter === "\t" ? "tab" : answer.delimiter}”.`),
         ),
       );
