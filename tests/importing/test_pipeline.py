@@ -175,3 +175,27 @@ def test_a_worker_cut_off_after_assembling_the_result_is_taken_over(rostering: A
     assert final["counts"] == {"created": 7, "updated": 0, "unchanged": 0, "failed": 1}
     assert rostering.result_csv(job_id).count("\n") == 9
     assert _work_files(rostering.runtime, job_id) == []
+
+
+def test_a_partial_update_resumed_after_a_crash_ends_as_an_uninterrupted_one(rostering: ApiUser) -> None:
+    full = HEADER + "".join(f"g{i},G {i},root\n" for i in range(8))
+    # Descriptions only: the stored organizations stay, and new groups cannot be created.
+    partial = "group_name,group_description\n" + "".join(f"g{i},Changed {i}\n" for i in range(10))
+    rostering.import_file(full)
+    reference = rostering.import_file(partial)
+    expected_result = rostering.result_csv(str(reference["referenceId"]))
+    assert reference["counts"] == {"created": 0, "updated": 8, "unchanged": 0, "failed": 2}
+    rostering.import_file(full)
+
+    job_id = _upload_and_crash(rostering, partial, batches=2)
+    _take_over(rostering.runtime, job_id)
+    final = rostering.status(job_id)
+    assert (final["status"], final["counts"], final["messages"]) == (
+        "processed",
+        reference["counts"],
+        reference["messages"],
+    )
+    assert rostering.result_csv(job_id) == expected_result
+    with rostering.runtime.sessions() as session:
+        stored = session.execute(select(RosterGroup.description, RosterGroup.organization_id)).all()
+    assert sorted(stored) == sorted((f"Changed {i}", "root") for i in range(8))
