@@ -84,7 +84,7 @@ def test_list_filters_by_status_and_type(rostering: ApiUser) -> None:
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"status": "done"}, "status must be one of pending, processed, failed, not 'done'."),
+        ({"status": "done"}, "status must be one of pending, processed, failed, cancelled, not 'done'."),
         ({"type": "pets"}, "type 'pets' is no import type; GET /api/v1/templates lists them."),
         ({"limit": "0"}, "limit must be a whole number from 1 to 200, not '0'."),
         ({"limit": "201"}, "limit must be a whole number from 1 to 200, not '201'."),

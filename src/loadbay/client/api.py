@@ -15,7 +15,7 @@ import httpx
 from loadbay import __version__
 from loadbay.client.errors import ApiError, FileRefused, ServerUnreachable, UsageError, server_message
 from loadbay.client.multipart import MultipartFile
-from loadbay.client.schemas import Company, Detection, ImportDetail, ImportPage, Message
+from loadbay.client.schemas import Company, Detection, Import, ImportDetail, ImportPage, Message
 
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 MESSAGE_PAGE = 500
@@ -270,6 +270,13 @@ class LoadbayClient:
         if cursor is not None:
             params["cursor"] = cursor
         return cast(ImportDetail, self._get_json(f"/api/v1/imports/{quote(reference_id, safe='')}", params))
+
+    def cancel(self, reference_id: str) -> Import:
+        """Cancel an import: at once when it has not started, at its next batch when it runs."""
+        response = self._authorized("POST", f"/api/v1/imports/{quote(reference_id, safe='')}/cancel")
+        if response.status_code not in (200, 202):
+            raise self._error(response)
+        return cast(Import, response.json())
 
     def all_messages(self, reference_id: str) -> Iterator[Message]:
         """Every message of an import, in line order, a page at a time."""

@@ -18,7 +18,7 @@ import typer
 
 from loadbay.client.errors import UsageError
 from loadbay.client.outcome import exit_code_of
-from loadbay.client.render import imports_table
+from loadbay.client.render import imports_table, verdict
 from loadbay.client.schemas import Import
 from loadbay.client.terminal import (
     DEFAULT_URL,
@@ -149,7 +149,7 @@ def push(
 
 imports_app = typer.Typer(
     cls=ClientGroup,
-    help="Your tenant's imports: list them, show one with its messages, download a result file.",
+    help="Your tenant's imports: list them, show one with its messages, cancel one, download a result file.",
     no_args_is_help=True,
 )
 
@@ -159,7 +159,9 @@ def imports_list(
     url: Url = DEFAULT_URL,
     client_id: ClientId = None,
     client_secret: ClientSecret = None,
-    status: Annotated[str | None, typer.Option(help="Only pending, processed or failed imports.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="Only pending, processed, failed or cancelled imports.")
+    ] = None,
     import_type: Annotated[str | None, typer.Option("--type", help="Only imports of this template.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="How many imports, newest first.")] = 20,
     as_json: AsJson = False,
@@ -215,6 +217,29 @@ def imports_show(
     else:
         report(detail, messages=messages, result=None)
     raise typer.Exit(exit_code_of(detail))
+
+
+@imports_app.command("cancel", cls=ClientCommand)
+def imports_cancel(
+    reference_id: Reference,
+    url: Url = DEFAULT_URL,
+    client_id: ClientId = None,
+    client_secret: ClientSecret = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until a running import has stopped.")] = False,
+    as_json: AsJson = False,
+    quiet: Quiet = False,
+) -> None:
+    """Cancel a pending import. A running one stops after the batch it is writing and keeps the
+    rows it committed. Exits 2 once cancelled, 0 while it is still stopping."""
+    with open_client(url, client_id, client_secret) as client:
+        item = client.cancel(reference_id)
+        if wait and item["status"] == "pending":
+            item = follow(client, reference_id, quiet=quiet, message_limit=1)
+    if as_json:
+        print_json(item)
+    else:
+        note(quiet, verdict(item))
+    raise typer.Exit(exit_code_of(item))
 
 
 @imports_app.command("download", cls=ClientCommand)

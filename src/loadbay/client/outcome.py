@@ -21,8 +21,8 @@ class ExitCode(IntEnum):
 
 
 def exit_code_of(item: Import) -> ExitCode:
-    """0 processed cleanly (or still pending), 1 processed with failed rows, 2 failed."""
-    if item["status"] == "failed":
+    """0 processed cleanly (or still pending), 1 processed with failed rows, 2 failed or cancelled."""
+    if item["status"] in ("failed", "cancelled"):
         return ExitCode.IMPORT_FAILED
     if item["status"] == "processed" and item["counts"]["failed"]:
         return ExitCode.FAILED_ROWS

@@ -21,7 +21,7 @@ from rich.text import Text
 
 from loadbay.client.schemas import Counts, Import, Message
 
-_STATUS_STYLE = {"pending": "yellow", "processed": "green", "failed": "bold red"}
+_STATUS_STYLE = {"pending": "yellow", "processed": "green", "failed": "bold red", "cancelled": "magenta"}
 
 
 def byte_progress(console: Console, *, disable: bool = False) -> Progress:
@@ -106,7 +106,11 @@ def verdict(item: Import) -> str:
     """What the outcome means for the person who pushed the file, in one sentence."""
     failed, dry = item["counts"]["failed"], item["dryRun"]
     if item["status"] == "pending":
+        if item.get("cancelRequestedAt"):
+            return "The import is stopping: it was cancelled and ends after the batch it is writing."
         return "The import is still running."
+    if item["status"] == "cancelled":
+        return "The import was cancelled; the rows it had committed stay imported (see the counts)."
     if item["status"] == "failed":
         if item["onError"] == "abort":
             return "The import failed and wrote nothing (abort on error): the messages say why."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-Status = Literal["pending", "processed", "failed"]
+Status = Literal["pending", "processed", "failed", "cancelled"]
 
 
 class Counts(TypedDict):
@@ -31,6 +31,7 @@ class Import(TypedDict):
     createdAt: str
     startedAt: str | None
     finishedAt: str | None
+    cancelRequestedAt: str | None
 
 
 class Message(TypedDict):

@@ -1,4 +1,4 @@
-"""How an import run ends: processed, aborted (onError=abort), or rejected as a whole.
+"""How an import run ends: processed, aborted (onError=abort), cancelled, or rejected as a whole.
 
 Each ending assembles the result file from the parts the batches stored, keeps a copy of the
 upload without secrets, and records the ending on the import row in one short transaction,
@@ -17,15 +17,15 @@ from sqlalchemy.orm import Session
 from loadbay.importing.csvtext import FileRejected
 from loadbay.importing.failed_copy import store_failed_copy
 from loadbay.importing.lease import Lease, LeaseLost
-from loadbay.importing.messages import ERROR, clear_messages
+from loadbay.importing.messages import ERROR, cancelled_notice, clear_messages
 from loadbay.importing.objects import RESULT_PARTS, result_key, stored_key, work_prefix
 from loadbay.importing.registry import get_type
 from loadbay.importing.report import Tally
 from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.importing.shape import Shape
 from loadbay.importing.write import FAILED
+from loadbay.models import CANCELLED, PROCESSED, ImportJob, ImportMessage, utcnow
 from loadbay.models import FAILED as STATUS_FAILED
-from loadbay.models import PROCESSED, ImportJob, ImportMessage, utcnow
 from loadbay.runtime import Runtime
 
 log = logging.getLogger("loadbay.importing")
@@ -103,6 +103,16 @@ class Endings:
         self.results(shape).assemble(parts=parts, key=result_key(self.job_id))
         self._store_failed_copy()
         self._finish(STATUS_FAILED, tally, final_key=stored_key(self.job_id, "failed"), messages=[notice])
+
+    def cancelled(self, shape: Shape, tally: Tally, parts: int) -> None:
+        """Stopped on request after ``parts`` batches: their rows stay, the result file lists the
+        lines read so far, and the upload is kept without its secrets, as for a failed import."""
+        self.lease.ensure()
+        tally.message_count += 1
+        self.results(shape).assemble(parts=parts, key=result_key(self.job_id))
+        self._store_failed_copy()
+        notice = cancelled_notice(self.job_id)
+        self._finish(CANCELLED, tally, final_key=stored_key(self.job_id, "failed"), messages=[notice])
 
     def rejected(self, exc: FileRejected, tally: Tally) -> None:
         """The file as a whole cannot be imported: status failed, the reason in messages and result."""

@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "weak_password": "The password does not meet the policy.",
     "duplicate_key": "The row's key already appears on an earlier line.",
     "unknown_reference": "The row names something that does not exist (an organization, group, user).",
+    "cancelled": "The import was cancelled; the batches committed before it stay imported.",
     "required_on_create": "The row creates a record, and a column a new record needs is blank or missing.",
     "immutable": "The row would change a field that cannot change once imported.",
     "invalid_hierarchy": "The organization would be its own ancestor, too deep, or root.",
@@ -177,6 +178,23 @@ def first_messages(session: Session, *, import_id: str, limit: int) -> list[str]
         .limit(limit)
     )
     return [render(line, column, text) for line, column, text in rows]
+
+
+# The words TAO's status endpoint shows for a cancelled import (its status there reads failed).
+CANCELLED_MESSAGE = "Import cancelled"
+
+
+def cancelled_notice(import_id: str) -> ImportMessage:
+    """The message a cancelled import carries first (seq 0, before any row's)."""
+    return ImportMessage(
+        import_id=import_id,
+        seq=0,
+        line=None,
+        column=None,
+        code="cancelled",
+        severity=ERROR,
+        message=CANCELLED_MESSAGE,
+    )
 
 
 def record(message: ImportMessage) -> dict[str, object]:

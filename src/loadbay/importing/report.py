@@ -87,7 +87,8 @@ def checkpoint_steps(
     """Store the batch's messages and move the import's progress on, if this worker still holds it.
 
     The import row is updated only while ``lease_owner`` is this worker; otherwise the step
-    returns no row and the whole transaction is undone (the lease was lost).
+    returns no row and the whole transaction is undone (the lease was lost). The row it returns
+    says whether a cancel was asked for (``cancel``).
     """
     steps: list[Step] = []
     if messages.height:
@@ -99,7 +100,9 @@ def checkpoint_steps(
     steps.append(
         Query(
             f"UPDATE {quoted(ImportJob.__tablename__)} SET {sets} "  # noqa: S608
-            f"WHERE id = {literal(import_id)} AND lease_owner = {literal(worker_id)} RETURNING id",
+            f"WHERE id = {literal(import_id)} AND lease_owner = {literal(worker_id)} "
+            # A cancel is read back with every checkpoint: the run stops after this batch.
+            "RETURNING id, (cancel_requested_at IS NOT NULL) AS cancel",
             expect=1,
         )
     )

@@ -38,6 +38,14 @@ log = logging.getLogger("loadbay.importing")
 ON_ERROR_ABORT = "abort"
 
 
+class _Cancelled(Exception):
+    """A cancel was asked for; the run stops after ``parts`` committed batches."""
+
+    def __init__(self, parts: int) -> None:
+        super().__init__(parts)
+        self.parts = parts
+
+
 def run_import(runtime: Runtime, *, job_id: str, lease: Lease) -> None:
     """Import the job's file. Raises on infrastructure errors so the worker can retry."""
     with runtime.sessions() as session:
@@ -66,6 +74,8 @@ class ImportRun:
         # Tables where this run has met a stored row: the others are loaded by plain inserts first.
         self.stored: set[str] = set()
         self.endings = Endings(runtime, job, lease)
+        # Cancelled while no worker ran it (its worker died): it ends without another batch.
+        self.cancel_requested = job.cancel_requested_at is not None
 
     def execute(self) -> None:
         if not self.resume_batches:
@@ -82,6 +92,8 @@ class ImportRun:
                 forced=str(forced) if forced else None,
             )
             self.endings.name_type(shape.import_type.name)
+            if self.cancel_requested:
+                raise _Cancelled(self.resume_batches)
             with bulk_session(self.runtime) as bulk:
                 if self.abort_on_error and not self.dry_run and not self.resume_batches:
                     # All or nothing: check every row first; write only if none failed.
@@ -93,6 +105,8 @@ class ImportRun:
                     self.endings.clear_messages()
                 parts = self._pass(shape, bulk, write=not self.dry_run, checkpoint=True)
             self.endings.processed(shape, self.tally, parts)
+        except _Cancelled as cancel:
+            self.endings.cancelled(shape, self.tally, cancel.parts)
         except FileRejected as exc:
             self.endings.rejected(exc, self.tally)
 
@@ -199,9 +213,11 @@ class ImportRun:
             batches=part if checkpoint else 0,
         )
         try:
-            bulk.run(steps, begin=not in_transaction, commit=True)
+            progress = bulk.run(steps, begin=not in_transaction, commit=True)[-1]
         except Refused as exc:
             raise LeaseLost(self.job_id) from exc
+        if progress is not None and progress["cancel"][0].as_py():
+            raise _Cancelled(part)
 
 
 def _first_decides(writes: list[TableWrite]) -> Any:

@@ -12,7 +12,7 @@ from loadbay.importing.objects import result_key, work_prefix
 from loadbay.importing.results import ResultWriter
 from loadbay.importing.uploads import ReceivedUpload
 from loadbay.kit.storage import ObjectStorage
-from loadbay.models import PENDING, ImportJob
+from loadbay.models import CANCELLED, FAILED, PENDING, ImportJob
 from loadbay.models.base import iso_utc
 
 # Seed 001's answer for an unknown reference id; also for another tenant's, which is as unknown.
@@ -89,17 +89,24 @@ def import_summary(job: ImportJob) -> dict[str, Any]:
         "createdAt": iso_utc(job.created_at),
         "startedAt": iso_utc(job.started_at),
         "finishedAt": iso_utc(job.finished_at),
+        "cancelRequestedAt": iso_utc(job.cancel_requested_at),
     }
 
 
 def status_payload(session: Session, job: ImportJob) -> dict[str, Any]:
     """Seed 001's ``status``, ``fileLine`` and ``messages``, then fields that help."""
-    return {
-        "status": job.status,
+    summary = import_summary(job)
+    # The seed knows pending, processed and failed: a cancelled import reads failed there, and
+    # its first message says why ("Import cancelled").
+    status = FAILED if job.status == CANCELLED else job.status
+    payload = {
+        "status": status,
         "fileLine": job.file_line,
         "messages": first_messages(session, import_id=job.id, limit=STATUS_MESSAGES),
-        **import_summary(job),
+        **summary,
     }
+    payload["status"] = status
+    return payload
 
 
 def ensure_result_file(session: Session, storage: ObjectStorage, job: ImportJob) -> str:

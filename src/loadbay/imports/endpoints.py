@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from loadbay.auth.deps import AnyClient, AuthClient
@@ -13,7 +14,7 @@ from loadbay.errors import ApiError
 from loadbay.importing.messages import ERROR, WARNING, first_messages, message_page, record
 from loadbay.importing.registry import get_type
 from loadbay.importing.service import REFERENCE_NOT_FOUND, STATUS_MESSAGES, ensure_result_file, import_summary
-from loadbay.imports.service import STATUSES, get_visible_import, list_imports
+from loadbay.imports.service import STATUSES, ImportEnded, cancel_import, get_visible_import, list_imports
 from loadbay.kit.pagination import BadCursor, decode_cursor, encode_cursor
 from loadbay.models import PENDING, ImportJob
 
@@ -125,3 +126,19 @@ def download(reference_id: str, client: AnyClient, session: WriteSession, runtim
         key, ttl_seconds=ttl, filename=f"{stem}-result.csv", content_type="text/csv; charset=utf-8"
     )
     return {"signedUrl": url, "expiresIn": ttl}
+
+
+@router.post("/api/v1/imports/{reference_id}/cancel")
+def cancel(reference_id: str, client: AnyClient, session: WriteSession) -> Any:
+    """Cancel an import: one that has not started never will (200, status ``cancelled``); a
+    running one stops at its next batch boundary and keeps the rows it committed (202, status
+    still ``pending`` until then, with ``cancelRequestedAt``)."""
+    job = _find(session, client, reference_id)
+    try:
+        at_once = cancel_import(session, job=job)
+    except ImportEnded as ended:
+        raise ApiError(
+            409, f"The import has ended ({ended}); only a pending import can be cancelled."
+        ) from None
+    body = import_summary(job)
+    return body if at_once else JSONResponse(body, status_code=202)

@@ -4,15 +4,54 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from loadbay.importing.messages import cancelled_notice
 from loadbay.importing.service import get_tenant_import
 from loadbay.kit.pagination import newest_first
-from loadbay.models import ImportJob
+from loadbay.models import CANCELLED, PENDING, ImportJob, utcnow
 from loadbay.models.imports import DEFAULT_SCOPE
 
-STATUSES = ("pending", "processed", "failed")
+STATUSES = ("pending", "processed", "failed", "cancelled")
+
+
+class ImportEnded(Exception):
+    """The import ended already (processed, failed or cancelled): there is nothing to cancel."""
+
+
+def cancel_import(session: Session, *, job: ImportJob) -> bool:
+    """Cancel ``job``. True: nobody was running it, and it is cancelled now. False: a worker runs
+    it, and stops at its next checkpoint (within a batch), keeping the batches it committed.
+    Raises ImportEnded."""
+    if job.status != PENDING:
+        raise ImportEnded(job.status)
+    now = utcnow()
+    # Only while no worker holds it: a claim in between makes this change nothing.
+    at_once = session.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job.id, ImportJob.status == PENDING, ImportJob.lease_owner.is_(None))
+        .values(
+            status=CANCELLED,
+            cancel_requested_at=now,
+            finished_at=now,
+            message_count=ImportJob.message_count + 1,
+        )
+    )
+    if at_once.rowcount:  # type: ignore[attr-defined]
+        session.add(cancelled_notice(job.id))
+        session.flush()
+        session.refresh(job)
+        return True
+    requested = session.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job.id, ImportJob.status == PENDING)
+        .values(cancel_requested_at=func.coalesce(ImportJob.cancel_requested_at, now))
+    )
+    session.refresh(job)
+    if not requested.rowcount:  # type: ignore[attr-defined]
+        raise ImportEnded(job.status)
+    return False
 
 
 @dataclass(frozen=True)

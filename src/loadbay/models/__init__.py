@@ -2,7 +2,7 @@
 
 from loadbay.models.base import Base, utcnow
 from loadbay.models.files import Account, AccountGrant, StoredFile
-from loadbay.models.imports import FAILED, PENDING, PROCESSED, ImportJob, ImportMessage
+from loadbay.models.imports import CANCELLED, FAILED, PENDING, PROCESSED, ImportJob, ImportMessage
 from loadbay.models.payments import (
     Company,
     CompanyProject,
@@ -23,6 +23,7 @@ from loadbay.models.rostering import (
 from loadbay.models.tenancy import ApiClient, Tenant
 
 __all__ = [
+    "CANCELLED",
     "FAILED",
     "PENDING",
     "PROCESSED",

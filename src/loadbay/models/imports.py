@@ -13,6 +13,8 @@ from loadbay.models.base import Base, utcnow
 PENDING = "pending"
 PROCESSED = "processed"
 FAILED = "failed"
+# Stopped on request: a pending import never started, or a running one at a batch boundary.
+CANCELLED = "cancelled"
 # The scope of an import whose options name none: the seeds' upload endpoint is rostering's.
 DEFAULT_SCOPE = "rostering"
 
@@ -53,6 +55,8 @@ class ImportJob(Base):
     # Epoch seconds: compares the same way on every database, with no time zone to get wrong.
     lease_expires_at: Mapped[float | None] = mapped_column(Float, default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    # Set by a cancel while a worker runs the import; the worker stops at its next checkpoint.
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)

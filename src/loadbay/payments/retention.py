@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from loadbay.db import transaction
-from loadbay.models import FAILED, PROCESSED, Company, ImportBatch, ImportJob, utcnow
+from loadbay.models import CANCELLED, FAILED, PROCESSED, Company, ImportBatch, ImportJob, utcnow
 from loadbay.runtime import Runtime
 
 log = logging.getLogger("loadbay.payments")
@@ -36,7 +36,7 @@ def find_expired(session: Session, *, now: datetime, limit: int = SWEEP_LIMIT) -
             .where(
                 Company.retention_days == days,
                 ImportBatch.files_deleted_at.is_(None),
-                ImportJob.status.in_((PROCESSED, FAILED)),
+                ImportJob.status.in_((PROCESSED, FAILED, CANCELLED)),
                 ImportJob.finished_at <= now - timedelta(days=days),
             )
             .limit(limit - len(found))

@@ -68,6 +68,7 @@ export const STATUSES = {
   pending: "Pending",
   processed: "Processed",
   failed: "Failed",
+  cancelled: "Cancelled",
 };
 
 /** A status badge: the colour helps, the word carries the meaning. */
@@ -78,7 +79,7 @@ export function statusBadge(status) {
 
 /** Lines handled as a fraction of the file, header included; null when the total is unknown. */
 export function progressFraction(item) {
-  if (item.status !== "pending" && item.status !== "failed") {
+  if (item.status !== "pending" && item.status !== "failed" && item.status !== "cancelled") {
     return 1;
   }
   if (!item.totalLines) {

@@ -29,11 +29,17 @@ function messageCells(message) {
 
 function summary(item) {
   const counts = item.counts || {};
-  if (item.status === "pending") {
+  if (item.status === "pending" && !item.cancelRequestedAt) {
     return item.startedAt ? "Importing: the page follows the import as it runs." : "Waiting for a worker to start the import.";
+  }
+  if (item.status === "pending" && item.cancelRequestedAt) {
+    return "Cancelling: the import stops after the batch it is writing.";
   }
   if (item.status === "failed") {
     return "The import failed. Nothing was written; the messages below say why.";
+  }
+  if (item.status === "cancelled") {
+    return "Cancelled. The rows committed before the cancel stay imported; the counts say how many.";
   }
   const verb = item.dryRun ? "Dry run finished: nothing was written." : "Imported.";
   const failed = counts.failed
@@ -60,6 +66,7 @@ export function importView(page) {
   const counts = h("dl", { class: "counts" });
   const details = h("dl", { class: "details" });
   const download = h("button", { type: "button", class: "button", hidden: true }, "Download result");
+  const cancel = h("button", { type: "button", class: "button button-secondary", hidden: true }, "Cancel import");
   const messagesHeading = h("h2", null, "Messages");
   const messagesBody = h("div");
   const moreMessages = h("button", { type: "button", class: "button button-secondary", hidden: true }, "Show more messages");
@@ -101,6 +108,7 @@ export function importView(page) {
       detail("Attempts", formatNumber(item.attempts)),
     );
     download.hidden = item.status === "pending";
+    cancel.hidden = item.status !== "pending" || Boolean(item.cancelRequestedAt);
     if (!messagesExtended) {
       showMessages(item);
     }
@@ -209,7 +217,19 @@ export function importView(page) {
     }
   }
 
+  async function onCancel() {
+    cancel.disabled = true;
+    try {
+      showImport(await api(`/api/v1/imports/${encodeURIComponent(referenceId)}/cancel`, { method: "POST", signal: page.signal }));
+    } catch (error) {
+      page.showError(error);
+    } finally {
+      cancel.disabled = false;
+    }
+  }
+
   download.addEventListener("click", onDownload);
+  cancel.addEventListener("click", onCancel);
   moreMessages.addEventListener("click", loadMoreMessages);
   severityFilter.addEventListener("change", onSeverity);
 
@@ -229,6 +249,7 @@ export function importView(page) {
         "div",
         { class: "actions" },
         download,
+        cancel,
         h("a", { href: "#/upload", class: "button button-secondary" }, "Re-import a fixed file"),
       ),
     ),
