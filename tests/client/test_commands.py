@@ -118,6 +118,16 @@ def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     ]
 
 
+def test_push_twice_imports_once_unless_told_not_to(cli: Cli, tmp_path: Path) -> None:
+    users = write(tmp_path, HEADER + "rhea,Rhea Moon,Str0ng#Pass,rhea@example.org,,root\n", name="rhea.csv")
+    first = cli("push", users).stdout.strip()
+    # The nightly job run twice: the same file and options, the same import.
+    assert cli("push", users).stdout.strip() == first
+    other = cli("push", users, "--no-idempotency-key").stdout.strip()
+    assert REFERENCE.fullmatch(other)
+    assert other != first
+
+
 def test_push_of_a_partial_update_file(cli: Cli, tmp_path: Path) -> None:
     cli.json("push", write(tmp_path, HEADER + "noor,Noor Ali,Str0ng#Pass,noor@example.org,,root\n"), "--wait")
     partial = write(tmp_path, "user_username,user_active\nnoor,0\nnew.one,TRUE\n", name="partial.csv")

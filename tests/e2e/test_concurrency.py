@@ -98,3 +98,30 @@ def test_200_concurrent_uploads_from_10_tenants_are_all_imported_once(
     assert Counter(str(result["status"]) for result in finished) == Counter({"processed": UPLOADS})
     # No attempt lost to a busy database: each import ran once.
     assert Counter(result["attempts"] for result in finished) == Counter({1: UPLOADS})
+
+
+def test_concurrent_uploads_with_one_idempotency_key_make_one_import(
+    server_factory: type[LoadbayServer],
+) -> None:
+    server = server_factory().start()
+    runtime = Runtime.create(make_settings(server.data_dir, server.database_url))
+    client = new_client(runtime, tenant="tenant-retry")
+    runtime.close()
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        data = {"grant_type": "client_credentials", "client_id": client.client_id}
+        data["client_secret"] = client.client_secret
+        token = http.post("/api/v1/oauth2/tokens", data=data).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "nightly-groups-2026-12-03"}
+        start = threading.Barrier(10)
+
+        def upload(_: int) -> httpx.Response:
+            start.wait()
+            return http.post("/api/v1/upload", headers=headers, files={"file": ("g.csv", _groups_csv(0))})
+
+        with ThreadPoolExecutor(10) as pool:
+            answers = list(pool.map(upload, range(10)))
+        assert [a.status_code for a in answers] == [200] * 10
+        assert len({a.json()["result"]["referenceId"] for a in answers}) == 1
+        assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers) == [""] + ["true"] * 9
+        listed = http.get("/api/v1/imports", headers=headers).json()["items"]
+        assert len(listed) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -167,9 +169,12 @@ class LoadbayClient:
         *,
         params: dict[str, str] | None = None,
         on_progress: Callable[[int, int | None], None] | None = None,
+        idempotency_key: str | None = None,
     ) -> httpx.Response:
         """Stream ``body`` with its Content-Length, reporting the file bytes sent."""
         headers = {"Content-Type": body.content_type, "Content-Length": str(body.content_length)}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
         return self._authorized("POST", url, params=params, content=body.chunks(on_progress), headers=headers)
 
     def upload(
@@ -178,14 +183,19 @@ class LoadbayClient:
         *,
         options: dict[str, str],
         on_progress: Callable[[int, int | None], None] | None = None,
+        idempotency_key: str | None = None,
     ) -> str:
         """Stream ``path`` to ``POST /api/v1/upload`` with ``options`` as form fields; the reference id.
 
-        A file over the server's limit is refused before a byte of it is sent.
+        A file over the server's limit is refused before a byte of it is sent. With
+        ``idempotency_key``, a file the server took with that key within 24 hours is not taken
+        again: the answer is the first upload's reference.
         """
         body = MultipartFile(path, fields=options)
         self.refuse_if_too_large(body.size)
-        response = self._post_file("/api/v1/upload", body, on_progress=on_progress)
+        response = self._post_file(
+            "/api/v1/upload", body, on_progress=on_progress, idempotency_key=idempotency_key
+        )
         if response.status_code != 200:
             error = self._error(response)
             if response.status_code == 413 or error.message.startswith(_FILE_REFUSED):
@@ -200,6 +210,17 @@ class LoadbayClient:
                 raise self._error(response, hint=hint)
             raise error
         return str(response.json()["result"]["referenceId"])
+
+    @staticmethod
+    def push_key(path: Path, options: dict[str, str]) -> str:
+        """The Idempotency-Key ``loadbay push`` sends: the file's sha256 with the options, so the
+        same push retried (a nightly job run twice) imports once, and another option a new one."""
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        digest.update(json.dumps(options, sort_keys=True).encode())
+        return f"loadbay-push-{digest.hexdigest()}"
 
     def detect(self, path: Path, *, scope: str | None = None) -> Detection:
         """The template the header of ``path`` fits, among ``scope``'s; a file that cannot be read

@@ -91,6 +91,14 @@ def push(
         ),
     ] = None,
     message_count: MessageCount = 20,
+    idempotent: Annotated[
+        bool,
+        typer.Option(
+            "--idempotency-key/--no-idempotency-key",
+            help="Send a key made of the file's hash and the options, so the same push retried "
+            "within 24 h imports once.",
+        ),
+    ] = True,
     as_json: AsJson = False,
     quiet: Quiet = False,
 ) -> None:
@@ -113,7 +121,10 @@ def push(
         with byte_bar(f"uploading {file.name}", quiet=quiet) as advance:
             try:
                 if company is None:
-                    reference_id = client.upload(file, options=options, on_progress=advance)
+                    key = client.push_key(file, options) if idempotent else None
+                    reference_id = client.upload(
+                        file, options=options, on_progress=advance, idempotency_key=key
+                    )
                 else:
                     batch = push_batch(
                         client,

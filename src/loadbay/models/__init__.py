@@ -2,6 +2,7 @@
 
 from loadbay.models.base import Base, utcnow
 from loadbay.models.files import Account, AccountGrant, StoredFile
+from loadbay.models.idempotency import IdempotencyKey
 from loadbay.models.imports import CANCELLED, FAILED, PENDING, PROCESSED, ImportJob, ImportMessage
 from loadbay.models.payments import (
     Company,
@@ -35,6 +36,7 @@ __all__ = [
     "Company",
     "CompanyProject",
     "GroupMembership",
+    "IdempotencyKey",
     "ImportBatch",
     "ImportJob",
     "ImportMessage",

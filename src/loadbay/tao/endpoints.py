@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from loadbay.auth.deps import RosteringClient
 from loadbay.deps import DbSession, RuntimeDep, WriteSession
 from loadbay.errors import ApiError
+from loadbay.idempotency import service as idempotency
 from loadbay.importing.objects import stored_key
 from loadbay.importing.registry import all_types
 from loadbay.importing.service import (
@@ -35,7 +37,12 @@ _BOOLEAN = {"true": True, "1": True, "yes": True, "false": False, "0": False, "n
 async def upload(
     request: Request, client: RosteringClient, session: WriteSession, runtime: RuntimeDep
 ) -> Any:
-    """Stream a CSV file into storage and queue its import (seed 000)."""
+    """Stream a CSV file into storage and queue its import (seed 000).
+
+    With an ``Idempotency-Key`` header, the same file sent again with the same key answers as
+    the first upload did and starts nothing (see loadbay.idempotency).
+    """
+    idempotency_key = idempotency.request_key(request)
     reference_id = new_reference_id()
     key = stored_key(reference_id, "pending")
     received = await receive_csv_upload(
@@ -66,7 +73,24 @@ async def upload(
             raise ApiError(400, f"importType must be one of {', '.join(names)}, not '{import_type[:64]}'.")
         options["import_type"] = import_type
 
-    def queue() -> None:
+    body = {"result": {"message": f"File uploaded to {key}", "referenceId": reference_id}}
+    payload_print = idempotency.fingerprint(received.sha256, options) if idempotency_key else ""
+
+    def earlier() -> idempotency.Replay | None:
+        if idempotency_key is None:
+            return None
+        return idempotency.replay(
+            session,
+            tenant_id=client.tenant_id,
+            endpoint="rostering",
+            key=idempotency_key,
+            fingerprint=payload_print,
+        )
+
+    def queue() -> idempotency.Replay | None:
+        if (first := earlier()) is not None:
+            session.commit()
+            return first
         create_import(
             session,
             reference_id=reference_id,
@@ -75,18 +99,44 @@ async def upload(
             upload=received,
             options=options,
         )
+        if idempotency_key is not None:
+            idempotency.remember(
+                session,
+                tenant_id=client.tenant_id,
+                endpoint="rostering",
+                key=idempotency_key,
+                fingerprint=payload_print,
+                status_code=200,
+                body=body,
+            )
         # In the same thread: between two threadpool calls the transaction would keep its
         # connection (and SQLite's write lock) while waiting for a thread of its own.
         session.commit()
+        return None
+
+    def twin() -> idempotency.Replay | None:
+        # A concurrent request with the same key committed first: answer as it did.
+        session.rollback()
+        first = earlier()
+        session.commit()
+        return first
 
     try:
-        await run_in_threadpool(queue)
+        first = await run_in_threadpool(queue)
+        if first is None:
+            runtime.wakeup.set()
+            return body
+    except idempotency.IntegrityError:
+        if idempotency_key is None or (first := await run_in_threadpool(twin)) is None:
+            runtime.storage.delete(key)
+            raise
     except Exception:
         # No row, no object: a refused upload leaves nothing behind.
         runtime.storage.delete(key)
         raise
-    runtime.wakeup.set()
-    return {"result": {"message": f"File uploaded to {key}", "referenceId": reference_id}}
+    # A replay: this request's copy of the file is not needed.
+    runtime.storage.delete(key)
+    return JSONResponse(first.body, status_code=first.status_code, headers={"Idempotent-Replayed": "true"})
 
 
 def _find(session: Session, client: RosteringClient, reference_id: str) -> ImportJob:

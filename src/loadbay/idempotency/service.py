@@ -1,0 +1,96 @@
+"""An upload sent again with the same ``Idempotency-Key`` answers as the first one and starts nothing.
+
+Semantics of the IETF httpapi draft "The Idempotency-Key HTTP Header Field": the key is the
+client's; the first answer is kept for 24 hours, per tenant and endpoint; the same key with the
+same file and options replays that answer; the same key with anything else is a 422 naming the
+key. The key is claimed in the transaction that queues the import, so two concurrent requests
+with one key make one import: the second finds the first's row once that commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+
+from loadbay.errors import ApiError
+from loadbay.models import IdempotencyKey, utcnow
+
+HEADER = "Idempotency-Key"
+TTL = timedelta(hours=24)
+MAX_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class Replay:
+    status_code: int
+    body: dict[str, Any]
+
+
+def request_key(request: Request) -> str | None:
+    """The request's key, or None; 400 for one that is not 1-255 visible ASCII characters."""
+    raw = request.headers.get(HEADER)
+    if raw is None:
+        return None
+    key = raw.strip().strip('"')
+    if not 1 <= len(key) <= MAX_LENGTH or not all(33 <= ord(c) <= 126 for c in key):
+        raise ApiError(400, f"{HEADER} must be 1 to {MAX_LENGTH} visible ASCII characters.")
+    return key
+
+
+def fingerprint(sha256: str, options: dict[str, Any]) -> str:
+    """The file's hash and the options it was sent with: a retry sends both again unchanged."""
+    canonical = json.dumps(options, sort_keys=True, default=str)
+    return hashlib.sha256(f"{sha256}\n{canonical}".encode()).hexdigest()
+
+
+def replay(session: Session, *, tenant_id: int, endpoint: str, key: str, fingerprint: str) -> Replay | None:
+    """The first answer for this key, or None when the key is new (or older than 24 h).
+    Raises ApiError 422 when the key came with another file or other options."""
+    stored = session.get(IdempotencyKey, (tenant_id, endpoint, key))
+    if stored is not None and stored.created_at < utcnow() - TTL:
+        session.delete(stored)
+        session.flush()
+        stored = None
+    if stored is None:
+        return None
+    if stored.fingerprint != fingerprint:
+        raise ApiError(
+            422,
+            f"{HEADER} '{key}' was used for another file or other options; send a new key for a new upload.",
+        )
+    return Replay(stored.status_code, dict(stored.body))
+
+
+def remember(
+    session: Session,
+    *,
+    tenant_id: int,
+    endpoint: str,
+    key: str,
+    fingerprint: str,
+    status_code: int,
+    body: dict[str, Any],
+) -> None:
+    """Keep the answer for the key, in the caller's transaction. Raises IntegrityError when a
+    concurrent request with the same key committed first (call ``replay`` after a rollback)."""
+    session.add(
+        IdempotencyKey(
+            tenant_id=tenant_id,
+            endpoint=endpoint,
+            key=key,
+            fingerprint=fingerprint,
+            status_code=status_code,
+            body=body,
+        )
+    )
+    session.flush()
+
+
+__all__ = ["HEADER", "IntegrityError", "Replay", "fingerprint", "remember", "replay", "request_key"]
