@@ -2,6 +2,7 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import func, select
 
 from loadbay.config import Settings
@@ -322,3 +323,21 @@ def test_a_file_over_the_limit_is_a_400(merchant: Merchant) -> None:
     big = TX + "".join(f"t{i},acc-1,Sale,1.00,USD,Completed,2026-11-24T10:00:00Z\n" for i in range(2, 40))
     command(merchant.upload(batch_id, big), 400, 400, "File too large: the limit is 1000 bytes")
     assert _count(merchant.runtime, ImportJob) == 0
+
+
+def test_an_idempotency_key_replays_the_first_upload_and_refuses_another_file(merchant: Merchant) -> None:
+    batch_id = merchant.new_batch()
+
+    def upload(content: str) -> Response:
+        return merchant.http.post(
+            f"/api/adm/import/file?BatchId={batch_id}",
+            headers={**merchant.headers, "Idempotency-Key": "tx-2026-12-03"},
+            files={"file": ("t.csv", content.encode(), "text/csv")},
+        )
+
+    assert upload(TX).headers["loadbay-upload"] == "accepted"
+    again = upload(TX)
+    assert again.json() == {"success": True, "code": 200, "errorMessage": None}
+    assert (again.headers["loadbay-upload"], again.headers["idempotent-replayed"]) == ("duplicate", "true")
+    command(upload(TX.replace("12.50", "13.00")), 422, 400, "Idempotency-Key 'tx-2026-12-03' was used")
+    assert _count(merchant.runtime, ImportJob) == 1

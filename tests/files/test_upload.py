@@ -20,7 +20,7 @@ from tests.files.conftest import (
     row_counts,
     stored_objects,
 )
-from tests.files.formdata import FilePart
+from tests.files.formdata import FilePart, Part, node_form
 
 ACCOUNT_NOT_FOUND = {
     "message": "Account not found, or this client is not authorized for it: check the accountId "
@@ -361,3 +361,32 @@ def test_the_default_limit_is_25_mb() -> None:
     from loadbay.config import Settings
 
     assert Settings.model_fields["files_max_upload_bytes"].default == 25 * 1024 * 1024
+
+
+# -- Idempotency-Key --------------------------------------------------------------------
+
+
+def test_the_same_idempotency_key_and_file_answer_as_the_first_upload(files_user: FilesUser) -> None:
+    def post(content: bytes) -> tuple[int, dict[str, object], str]:
+        parts: list[Part] = [("accountId", files_user.account_id), ("file", FilePart("file.csv", content))]
+        body, content_type = node_form(parts)
+        response = files_user.http.post(
+            f"/files/v1/{files_user.client_id}/upload_files",
+            content=body,
+            headers={
+                "Content-Type": content_type,
+                "Authorization": files_user.token,
+                "Idempotency-Key": "scan-0042",
+            },
+        )
+        return response.status_code, response.json(), response.headers.get("Idempotent-Replayed", "")
+
+    code, first, replayed = post(CSV_BYTES)
+    assert (code, replayed) == (200, "")
+    assert post(CSV_BYTES) == (200, first, "true")
+    assert len(stored_objects(files_user.runtime)) == 1
+    code, refused, _ = post(CSV_BYTES + b"x,y\n")
+    assert code == 422
+    assert "Idempotency-Key 'scan-0042' was used for another file" in str(refused["message"])
+    assert len(stored_objects(files_user.runtime)) == 1
+    assert row_counts(files_user.runtime) == (1, 0)

@@ -18,6 +18,7 @@ from loadbay.batches.entries import read_entries, total_entries
 from loadbay.batches.responses import CommandRoute, command_response, field_value, query_value
 from loadbay.deps import DbSession, RuntimeDep, WriteSession
 from loadbay.errors import ApiError
+from loadbay.idempotency import service as idempotency
 from loadbay.importing.csvtext import FileRejected
 from loadbay.importing.objects import stored_key
 from loadbay.importing.read import open_stored
@@ -236,18 +237,35 @@ async def upload_file(
         session.commit()
         return batch
 
+    idempotency_key = idempotency.request_key(request)
     batch = await run_in_threadpool(find_batch)
     _check_matches(request, batch)
     import_id = new_reference_id()
     key = stored_key(import_id, "pending")
     received = await _receive(request, runtime, key)
     try:
-        if batch.import_id is not None:
+        if batch.import_id is not None and idempotency_key is None:
             runtime.storage.delete(key)
             return _already_has(batch, received)
         problem = await run_in_threadpool(_header_problem, runtime.storage, key, batch.import_type)
         if problem:
             raise ApiError(400, problem)
+
+        # A batch takes one file, so a retry is recognised without a key; a key adds the
+        # draft's rule: the same key with another file is refused by name.
+        payload_print = idempotency.fingerprint(received.sha256, {"BatchId": batch.id})
+
+        def earlier() -> bool:
+            if idempotency_key is None:
+                return False
+            replay = idempotency.replay(
+                session,
+                tenant_id=client.tenant_id,
+                endpoint="batches",
+                key=idempotency_key,
+                fingerprint=payload_print,
+            )
+            return replay is not None
 
         def queue() -> ImportBatch | None:
             create_import(
@@ -259,12 +277,25 @@ async def upload_file(
                 options={"scope": SCOPE, "import_type": batch.import_type, "on_error": "partial"},
             )
             if attach_file(session, batch_id=batch.id, import_id=import_id, upload=received):
+                if idempotency_key is not None:
+                    idempotency.remember(
+                        session,
+                        tenant_id=client.tenant_id,
+                        endpoint="batches",
+                        key=idempotency_key,
+                        fingerprint=payload_print,
+                        status_code=200,
+                        body={"batchId": batch.id},
+                    )
                 session.commit()
                 return None
             # Another upload for this batch won the race: answer as if it had come first.
             session.rollback()
             return get_tenant_batch(session, tenant_id=client.tenant_id, batch_id=batch.id)
 
+        if await run_in_threadpool(earlier):
+            runtime.storage.delete(key)
+            return command_response(headers={"Loadbay-Upload": "duplicate", **idempotency.REPLAYED})
         winner = await run_in_threadpool(queue)
     except BaseException:
         # No row, no object: a refused upload leaves nothing behind.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -31,6 +32,7 @@ from loadbay.files.service import (
     record_file,
 )
 from loadbay.files.uploads import ReceivedDocument, receive_document
+from loadbay.idempotency import service as idempotency
 from loadbay.importing.registry import ImportType
 from loadbay.importing.service import new_reference_id
 from loadbay.kit.pagination import BadCursor
@@ -87,6 +89,7 @@ async def upload_files(
     queues an import of it; the answer's ``referenceId`` works with the status and download
     endpoints of ``/api/v1``.
     """
+    idempotency_key = idempotency.request_key(request)
     file_id = new_file_id()
     key = object_key(tenant_id=client.tenant_id, file_id=file_id)
     accounts: dict[str, Account] = {}
@@ -143,25 +146,43 @@ async def upload_files(
                     "passwords. The import received the file as sent; size and sha256 describe the "
                     "stored document."
                 )
-        row = await run_in_threadpool(
-            _record,
-            session,
-            client=client,
-            file_id=file_id,
-            account_id=account_id,
-            sent=form.document,
-            kept=kept,
-            stored_type=stored_type,
-            reference_id=reference_id,
-            import_type=import_type,
+
+        def write() -> dict[str, Any]:
+            row = _record(
+                session,
+                client=client,
+                file_id=file_id,
+                account_id=account_id,
+                sent=form.document,
+                kept=kept,
+                stored_type=stored_type,
+                reference_id=reference_id,
+                import_type=import_type,
+            )
+            return {**file_payload(row), "warnings": warnings}
+
+        options = {name: form.fields.get(name, "") for name in ("accountId", "documentType", "importType")}
+        body, replayed = await run_in_threadpool(
+            lambda: idempotency.once(
+                session,
+                tenant_id=client.tenant_id,
+                endpoint="files",
+                key=idempotency_key,
+                fingerprint=idempotency.fingerprint(form.document.sha256, options),
+                write=write,
+            )
         )
     except BaseException:
         # No row, no object: a refused upload leaves nothing behind.
         await run_in_threadpool(_discard, runtime, key, reference_id)
         raise
+    if replayed:
+        # The first upload's answer: this request's copies are not needed.
+        await run_in_threadpool(_discard, runtime, key, reference_id)
+        return JSONResponse(body, headers=idempotency.REPLAYED)
     if reference_id is not None:
         runtime.wakeup.set()
-    return {**file_payload(row), "warnings": warnings}
+    return body
 
 
 def _record(
@@ -195,8 +216,8 @@ def _record(
         document_type=stored_type,
         import_id=reference_id,
     )
-    # Committed before answering, so the referenceId can be polled at once.
-    session.commit()
+    # The caller commits before answering, so the referenceId can be polled at once.
+    session.flush()
     return row
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -93,4 +94,48 @@ def remember(
     session.flush()
 
 
-__all__ = ["HEADER", "IntegrityError", "Replay", "fingerprint", "remember", "replay", "request_key"]
+def once(
+    session: Session,
+    *,
+    tenant_id: int,
+    endpoint: str,
+    key: str | None,
+    fingerprint: str,
+    write: Callable[[], dict[str, Any]],
+) -> tuple[dict[str, Any], bool]:
+    """Run ``write`` (it adds the upload's rows and returns the answer) and commit, keeping the
+    answer under ``key``; unless the key answered before: then that answer, and True.
+
+    Without a key: ``write`` and commit. A concurrent request with the same key that commits
+    first makes this one's rows go (rollback) and its answer the first's.
+    """
+    if key is None:
+        body = write()
+        session.commit()
+        return body, False
+    if first := replay(session, tenant_id=tenant_id, endpoint=endpoint, key=key, fingerprint=fingerprint):
+        session.commit()
+        return first.body, True
+    try:
+        body = write()
+        remember(
+            session,
+            tenant_id=tenant_id,
+            endpoint=endpoint,
+            key=key,
+            fingerprint=fingerprint,
+            status_code=200,
+            body=body,
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        first = replay(session, tenant_id=tenant_id, endpoint=endpoint, key=key, fingerprint=fingerprint)
+        if first is None:
+            raise
+        session.commit()
+        return first.body, True
+    return body, False
+
+
+REPLAYED = {"Idempotent-Replayed": "true"}

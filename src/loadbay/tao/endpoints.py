@@ -73,24 +73,7 @@ async def upload(
             raise ApiError(400, f"importType must be one of {', '.join(names)}, not '{import_type[:64]}'.")
         options["import_type"] = import_type
 
-    body = {"result": {"message": f"File uploaded to {key}", "referenceId": reference_id}}
-    payload_print = idempotency.fingerprint(received.sha256, options) if idempotency_key else ""
-
-    def earlier() -> idempotency.Replay | None:
-        if idempotency_key is None:
-            return None
-        return idempotency.replay(
-            session,
-            tenant_id=client.tenant_id,
-            endpoint="rostering",
-            key=idempotency_key,
-            fingerprint=payload_print,
-        )
-
-    def queue() -> idempotency.Replay | None:
-        if (first := earlier()) is not None:
-            session.commit()
-            return first
+    def queue() -> dict[str, Any]:
         create_import(
             session,
             reference_id=reference_id,
@@ -99,44 +82,31 @@ async def upload(
             upload=received,
             options=options,
         )
-        if idempotency_key is not None:
-            idempotency.remember(
+        return {"result": {"message": f"File uploaded to {key}", "referenceId": reference_id}}
+
+    try:
+        # In one thread: between two threadpool calls the transaction would keep its
+        # connection (and SQLite's write lock) while waiting for a thread of its own.
+        body, replayed = await run_in_threadpool(
+            lambda: idempotency.once(
                 session,
                 tenant_id=client.tenant_id,
                 endpoint="rostering",
                 key=idempotency_key,
-                fingerprint=payload_print,
-                status_code=200,
-                body=body,
+                fingerprint=idempotency.fingerprint(received.sha256, options),
+                write=queue,
             )
-        # In the same thread: between two threadpool calls the transaction would keep its
-        # connection (and SQLite's write lock) while waiting for a thread of its own.
-        session.commit()
-        return None
-
-    def twin() -> idempotency.Replay | None:
-        # A concurrent request with the same key committed first: answer as it did.
-        session.rollback()
-        first = earlier()
-        session.commit()
-        return first
-
-    try:
-        first = await run_in_threadpool(queue)
-        if first is None:
-            runtime.wakeup.set()
-            return body
-    except idempotency.IntegrityError:
-        if idempotency_key is None or (first := await run_in_threadpool(twin)) is None:
-            runtime.storage.delete(key)
-            raise
+        )
     except Exception:
         # No row, no object: a refused upload leaves nothing behind.
         runtime.storage.delete(key)
         raise
-    # A replay: this request's copy of the file is not needed.
-    runtime.storage.delete(key)
-    return JSONResponse(first.body, status_code=first.status_code, headers={"Idempotent-Replayed": "true"})
+    if replayed:
+        # The first upload's answer: this request's copy of the file is not needed.
+        runtime.storage.delete(key)
+        return JSONResponse(body, headers=idempotency.REPLAYED)
+    runtime.wakeup.set()
+    return body
 
 
 def _find(session: Session, client: RosteringClient, reference_id: str) -> ImportJob:
