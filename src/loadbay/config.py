@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     poll_seconds: float = Field(default=1.0, gt=0)
     # How often each worker process deletes import-batch files past their company's retention period.
     retention_sweep_seconds: float = Field(default=3600.0, gt=0)
+    # Days after an import ends before its stored upload, result file and messages are deleted
+    # (the imported rows stay); 0 keeps them. Payments batches follow their company's setting.
+    import_retention_days: int = Field(default=0, ge=0)
     # How often each worker process deletes stored upload and work files that no import needs any more
     # (left by a process killed at the wrong moment), once they are this old.
     orphan_sweep_seconds: float = Field(default=3600.0, gt=0)

@@ -128,6 +128,17 @@ def test_push_twice_imports_once_unless_told_not_to(cli: Cli, tmp_path: Path) ->
     assert other != first
 
 
+def test_delete_the_files_of_an_ended_import(cli: Cli, tmp_path: Path) -> None:
+    users = write(tmp_path, HEADER + "ines,Ines Gold,Str0ng#Pass,ines@example.org,,root\n", name="ines.csv")
+    reference = cli.json("push", users, "--wait")["referenceId"]
+    deleted = cli.json("imports", "delete", reference)
+    assert deleted["filesDeletedAt"] is not None
+    assert deleted["counts"]["created"] == 1
+    gone = cli("imports", "download", reference)
+    assert gone.returncode == 3
+    assert "was deleted on" in gone.stderr
+
+
 def test_push_of_a_partial_update_file(cli: Cli, tmp_path: Path) -> None:
     cli.json("push", write(tmp_path, HEADER + "noor,Noor Ali,Str0ng#Pass,noor@example.org,,root\n"), "--wait")
     partial = write(tmp_path, "user_username,user_active\nnoor,0\nnew.one,TRUE\n", name="partial.csv")

@@ -1,4 +1,4 @@
-"""Cancelling an import from its page in the console, in a real browser."""
+"""Cancelling an import from its page in the console, then deleting its files, in a real browser."""
 
 from pathlib import Path
 
@@ -10,7 +10,9 @@ from tests.web.console import csv_file, sign_in, start_server
 pytestmark = pytest.mark.e2e
 
 
-def test_a_pending_import_is_cancelled_from_its_page(page: Page, tmp_path: Path) -> None:
+def test_a_pending_import_is_cancelled_and_its_files_deleted_from_its_page(
+    page: Page, tmp_path: Path
+) -> None:
     # No worker: the import waits, as it would behind a long queue.
     server = start_server(tmp_path, LOADBAY_WORKERS="0")
     try:
@@ -30,6 +32,13 @@ def test_a_pending_import_is_cancelled_from_its_page(page: Page, tmp_path: Path)
         )
         expect(page.get_by_role("button", name="Cancel import")).to_be_hidden()
         expect(page.locator("table.messages tbody tr").first).to_contain_text("Import cancelled")
+
+        # Then its files go; the page says what stays.
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Delete files").click()
+        expect(page.locator(".deleted-note")).to_contain_text("the imported rows and the counts stay")
+        expect(page.get_by_role("button", name="Download result")).to_be_hidden()
+        expect(page.get_by_role("button", name="Delete files")).to_be_hidden()
 
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Imports").click()
         expect(page.locator("table.imports tbody tr").first.locator("td").first).to_have_text("Cancelled")

@@ -299,6 +299,13 @@ class LoadbayClient:
             raise self._error(response)
         return cast(Import, response.json())
 
+    def delete(self, reference_id: str) -> Import:
+        """Delete an ended import's upload, result file and messages; its rows and counts stay."""
+        response = self._authorized("DELETE", f"/api/v1/imports/{quote(reference_id, safe='')}")
+        if response.status_code != 200:
+            raise self._error(response)
+        return cast(Import, response.json())
+
     def all_messages(self, reference_id: str) -> Iterator[Message]:
         """Every message of an import, in line order, a page at a time."""
         cursor: str | None = None

@@ -160,7 +160,7 @@ def push(
 
 imports_app = typer.Typer(
     cls=ClientGroup,
-    help="Your tenant's imports: list them, show one with its messages, cancel one, download a result file.",
+    help="Your tenant's imports: list, show with messages, cancel, delete the files of, download a result.",
     no_args_is_help=True,
 )
 
@@ -251,6 +251,24 @@ def imports_cancel(
     else:
         note(quiet, verdict(item))
     raise typer.Exit(exit_code_of(item))
+
+
+@imports_app.command("delete", cls=ClientCommand)
+def imports_delete(
+    reference_id: Reference,
+    url: Url = DEFAULT_URL,
+    client_id: ClientId = None,
+    client_secret: ClientSecret = None,
+    as_json: AsJson = False,
+    quiet: Quiet = False,
+) -> None:
+    """Delete an ended import's stored upload, result file and messages; the imported rows stay."""
+    with open_client(url, client_id, client_secret) as client:
+        item = client.delete(reference_id)
+    if as_json:
+        print_json(item)
+    else:
+        note(quiet, f"deleted the files of {reference_id}; its rows and counts stay")
 
 
 @imports_app.command("download", cls=ClientCommand)

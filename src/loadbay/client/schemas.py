@@ -32,6 +32,7 @@ class Import(TypedDict):
     startedAt: str | None
     finishedAt: str | None
     cancelRequestedAt: str | None
+    filesDeletedAt: str | None
 
 
 class Message(TypedDict):

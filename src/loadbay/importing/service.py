@@ -90,6 +90,7 @@ def import_summary(job: ImportJob) -> dict[str, Any]:
         "startedAt": iso_utc(job.started_at),
         "finishedAt": iso_utc(job.finished_at),
         "cancelRequestedAt": iso_utc(job.cancel_requested_at),
+        "filesDeletedAt": iso_utc(job.files_deleted_at),
     }
 
 
@@ -109,8 +110,22 @@ def status_payload(session: Session, job: ImportJob) -> dict[str, Any]:
     return payload
 
 
+class FilesDeleted(Exception):
+    """The import's files were deleted (on request, or past retention): nothing to download."""
+
+
+def files_deleted_message(job: ImportJob) -> str:
+    return (
+        f"The result file of this import was deleted on {iso_utc(job.files_deleted_at)} "
+        "(on request or past the retention period); its counts remain."
+    )
+
+
 def ensure_result_file(session: Session, storage: ObjectStorage, job: ImportJob) -> str:
-    """The finished import's result file key; written from its messages if the worker never could."""
+    """The finished import's result file key; written from its messages if the worker never could.
+    Raises FilesDeleted once its files are gone."""
+    if job.files_deleted_at is not None:
+        raise FilesDeleted(job.id)
     if job.result_key is not None:
         return job.result_key
     results = ResultWriter(storage, prefix=work_prefix(job.id, "late-result"), columns=[], secret=frozenset())

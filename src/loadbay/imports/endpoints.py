@@ -13,10 +13,18 @@ from loadbay.deps import DbSession, RuntimeDep, WriteSession
 from loadbay.errors import ApiError
 from loadbay.importing.messages import ERROR, WARNING, first_messages, message_page, record
 from loadbay.importing.registry import get_type
-from loadbay.importing.service import REFERENCE_NOT_FOUND, STATUS_MESSAGES, ensure_result_file, import_summary
+from loadbay.importing.retention import delete_files
+from loadbay.importing.service import (
+    REFERENCE_NOT_FOUND,
+    STATUS_MESSAGES,
+    FilesDeleted,
+    ensure_result_file,
+    files_deleted_message,
+    import_summary,
+)
 from loadbay.imports.service import STATUSES, ImportEnded, cancel_import, get_visible_import, list_imports
 from loadbay.kit.pagination import BadCursor, decode_cursor, encode_cursor
-from loadbay.models import PENDING, ImportJob
+from loadbay.models import PENDING, ImportJob, utcnow
 
 router = APIRouter(tags=["imports"])
 
@@ -119,7 +127,10 @@ def download(reference_id: str, client: AnyClient, session: WriteSession, runtim
             f"The import is still pending: poll GET /api/v1/imports/{job.id} until its status is "
             "processed or failed, then ask for the result again.",
         )
-    key = ensure_result_file(session, runtime.storage, job)
+    try:
+        key = ensure_result_file(session, runtime.storage, job)
+    except FilesDeleted:
+        raise ApiError(410, files_deleted_message(job)) from None
     stem = (job.original_filename or job.id).removesuffix(".csv").removesuffix(".CSV")
     ttl = runtime.settings.signed_url_ttl_seconds
     url = runtime.storage.signed_url(
@@ -142,3 +153,19 @@ def cancel(reference_id: str, client: AnyClient, session: WriteSession) -> Any:
         ) from None
     body = import_summary(job)
     return body if at_once else JSONResponse(body, status_code=202)
+
+
+@router.delete("/api/v1/imports/{reference_id}")
+def delete(reference_id: str, client: AnyClient, session: WriteSession, runtime: RuntimeDep) -> Any:
+    """Delete an ended import's stored upload, result file and messages; the rows it imported
+    and its counts stay. Deleting again changes nothing."""
+    job = _find(session, client, reference_id)
+    if job.status == PENDING:
+        raise ApiError(
+            409,
+            f"The import is still pending: cancel it first (POST /api/v1/imports/{job.id}/cancel), "
+            "then delete it once it has ended.",
+        )
+    if job.files_deleted_at is None:
+        delete_files(session, runtime.storage, job=job, now=utcnow())
+    return import_summary(job)

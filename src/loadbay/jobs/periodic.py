@@ -24,9 +24,15 @@ class PeriodicTask:
 def periodic_tasks() -> list[PeriodicTask]:
     # Imported here, not at the top: the tasks' modules load the features they clean up after.
     from loadbay.importing.orphans import sweep_orphans
+    from loadbay.importing.retention import sweep_import_retention
     from loadbay.payments.retention import sweep_retention
 
     return [
         PeriodicTask("retention sweep", lambda settings: settings.retention_sweep_seconds, sweep_retention),
+        PeriodicTask(
+            "import retention sweep",
+            lambda settings: settings.retention_sweep_seconds,
+            sweep_import_retention,
+        ),
         PeriodicTask("orphan sweep", lambda settings: settings.orphan_sweep_seconds, sweep_orphans),
     ]

@@ -57,6 +57,9 @@ class ImportJob(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     # Set by a cancel while a worker runs the import; the worker stops at its next checkpoint.
     cancel_requested_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # Set once the stored upload, the result file and the messages are deleted (on request or by
+    # the retention sweep); the row keeps its counts, and the imported rows stay.
+    files_deleted_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)

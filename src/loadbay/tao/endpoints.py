@@ -17,8 +17,10 @@ from loadbay.importing.objects import stored_key
 from loadbay.importing.registry import all_types
 from loadbay.importing.service import (
     REFERENCE_NOT_FOUND,
+    FilesDeleted,
     create_import,
     ensure_result_file,
+    files_deleted_message,
     get_tenant_import,
     new_reference_id,
     status_payload,
@@ -134,7 +136,10 @@ def download(reference_id: str, client: RosteringClient, session: WriteSession, 
             "The import is still pending: poll the status endpoint until it reads processed or "
             "failed, then ask for the download again.",
         )
-    key = ensure_result_file(session, runtime.storage, job)
+    try:
+        key = ensure_result_file(session, runtime.storage, job)
+    except FilesDeleted:
+        raise ApiError(410, files_deleted_message(job)) from None
     return {
         "signedUrl": runtime.storage.signed_url(key, ttl_seconds=runtime.settings.signed_url_ttl_seconds),
         "expiresIn": runtime.settings.signed_url_ttl_seconds,

@@ -1,4 +1,5 @@
-"""idempotency keys: the first answer to an upload sent with Idempotency-Key
+"""idempotency keys and deleted files: the first answer to an upload sent with Idempotency-Key;
+imports gain files_deleted_at (DELETE /api/v1/imports/{ref} and the retention sweep)
 
 Revision ID: 2026_12_03_0009
 Revises: 2026_12_03_0008
@@ -28,7 +29,10 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("tenant_id", "endpoint", "key", name=op.f("pk_idempotency_keys")),
     )
+    # Plain ALTER TABLE: a batch rebuild of ``imports`` would cascade-delete its messages.
+    op.add_column("imports", sa.Column("files_deleted_at", sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("imports", "files_deleted_at")
     op.drop_table("idempotency_keys")

@@ -67,6 +67,8 @@ export function importView(page) {
   const details = h("dl", { class: "details" });
   const download = h("button", { type: "button", class: "button", hidden: true }, "Download result");
   const cancel = h("button", { type: "button", class: "button button-secondary", hidden: true }, "Cancel import");
+  const remove = h("button", { type: "button", class: "button button-secondary", hidden: true }, "Delete files");
+  const deletedNote = h("p", { class: "muted deleted-note", hidden: true });
   const messagesHeading = h("h2", null, "Messages");
   const messagesBody = h("div");
   const moreMessages = h("button", { type: "button", class: "button button-secondary", hidden: true }, "Show more messages");
@@ -107,8 +109,13 @@ export function importView(page) {
       detail("Took", formatDuration(item.startedAt, item.finishedAt) || "—"),
       detail("Attempts", formatNumber(item.attempts)),
     );
-    download.hidden = item.status === "pending";
+    download.hidden = item.status === "pending" || Boolean(item.filesDeletedAt);
     cancel.hidden = item.status !== "pending" || Boolean(item.cancelRequestedAt);
+    remove.hidden = item.status === "pending" || Boolean(item.filesDeletedAt);
+    deletedNote.hidden = !item.filesDeletedAt;
+    deletedNote.textContent = item.filesDeletedAt
+      ? `The upload, the result file and the messages were deleted ${when(item.filesDeletedAt)}; the imported rows and the counts stay.`
+      : "";
     if (!messagesExtended) {
       showMessages(item);
     }
@@ -228,8 +235,23 @@ export function importView(page) {
     }
   }
 
+  async function onRemove() {
+    if (!window.confirm("Delete the stored upload, the result file and the messages of this import? The imported rows stay.")) {
+      return;
+    }
+    remove.disabled = true;
+    try {
+      showImport(await api(`/api/v1/imports/${encodeURIComponent(referenceId)}`, { method: "DELETE", signal: page.signal }));
+    } catch (error) {
+      page.showError(error);
+    } finally {
+      remove.disabled = false;
+    }
+  }
+
   download.addEventListener("click", onDownload);
   cancel.addEventListener("click", onCancel);
+  remove.addEventListener("click", onRemove);
   moreMessages.addEventListener("click", loadMoreMessages);
   severityFilter.addEventListener("change", onSeverity);
 
@@ -239,6 +261,7 @@ export function importView(page) {
     h("div", { class: "page-head" }, h("div", { class: "title-row" }, heading, badge)),
     reference,
     summaryLine,
+    deletedNote,
     h(
       "section",
       { class: "panel", "aria-labelledby": "progress-heading" },
@@ -250,6 +273,7 @@ export function importView(page) {
         { class: "actions" },
         download,
         cancel,
+        remove,
         h("a", { href: "#/upload", class: "button button-secondary" }, "Re-import a fixed file"),
       ),
     ),
