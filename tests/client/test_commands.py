@@ -121,8 +121,11 @@ def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
 def test_push_twice_imports_once_unless_told_not_to(cli: Cli, tmp_path: Path) -> None:
     users = write(tmp_path, HEADER + "rhea,Rhea Moon,Str0ng#Pass,rhea@example.org,,root\n", name="rhea.csv")
     first = cli("push", users).stdout.strip()
-    # The nightly job run twice: the same file and options, the same import.
-    assert cli("push", users).stdout.strip() == first
+    # The nightly job run twice: the same file and options, the same import, and it says so.
+    again = cli("push", users)
+    assert again.stdout.strip() == first
+    assert "was pushed with the same options in the last 24 hours" in again.stderr
+    assert "--no-idempotency-key" in again.stderr
     other = cli("push", users, "--no-idempotency-key").stdout.strip()
     assert REFERENCE.fullmatch(other)
     assert other != first

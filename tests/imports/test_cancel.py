@@ -28,6 +28,8 @@ def test_a_pending_import_is_cancelled_and_never_starts(rostering: ApiUser) -> N
     code, body = _cancel(rostering, reference)
     assert (code, body["status"]) == (200, "cancelled")
     assert run_jobs(rostering.runtime) == 0
+    # Never read, never redacted: the upload is not kept.
+    assert list((rostering.runtime.settings.data_dir / "objects").rglob("*.csv")) == []
     with rostering.runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(RosterGroup)) == 0
     detail = rostering.http.get(f"/api/v1/imports/{reference}", headers=rostering.headers).json()
@@ -120,3 +122,48 @@ def test_a_cancel_while_its_worker_is_gone_ends_it_when_the_next_worker_claims_i
     run_jobs(rostering.runtime)
     detail = rostering.http.get(f"/api/v1/imports/{reference}", headers=rostering.headers).json()
     assert (detail["status"], detail["counts"]["created"]) == ("cancelled", 3)
+
+
+def test_a_cancel_after_its_worker_died_ends_it_at_once_with_what_it_committed(rostering: ApiUser) -> None:
+    rostering.runtime.settings.batch_rows = 3
+    content = HEADER + "".join(f"g{i},G {i},root\n" for i in range(12))
+    reference = str(rostering.upload(content)["referenceId"])
+    with transaction(rostering.runtime.write_sessions) as session:
+        claim_next_job(session, worker_id="first", lease_seconds=30, max_attempts=3)
+
+    class Dies:
+        worker_id = "first"
+        left = 1
+
+        def ensure(self) -> None:
+            if self.left == 0:
+                raise LeaseLost("killed")
+            self.left -= 1
+
+    with suppress(LeaseLost):
+        run_import(rostering.runtime, job_id=reference, lease=Dies())
+    # Its lease runs out, as a worker killed with -9 leaves it.
+    with transaction(rostering.runtime.write_sessions) as session:
+        session.execute(
+            update(ImportJob).where(ImportJob.id == reference).values(lease_expires_at=time.time() - 1)
+        )
+    code, body = _cancel(rostering, reference)
+    assert (code, body["status"], body["counts"]["created"]) == (200, "cancelled", 3)
+    assert run_jobs(rostering.runtime) == 0
+
+
+def test_an_all_or_nothing_import_cancelled_while_checking_writes_and_counts_nothing(
+    rostering: ApiUser,
+) -> None:
+    rostering.runtime.settings.batch_rows = 3
+    content = HEADER + "".join(f"g{i},G {i},root\n" for i in range(12))
+    reference = str(rostering.upload(content, onError="abort")["referenceId"])
+    with transaction(rostering.runtime.write_sessions) as session:
+        claim_next_job(session, worker_id="first", lease_seconds=30, max_attempts=3)
+    run_import(rostering.runtime, job_id=reference, lease=CancelledAfter(rostering, reference, 1))
+    detail = rostering.http.get(f"/api/v1/imports/{reference}", headers=rostering.headers).json()
+    assert detail["status"] == "cancelled"
+    assert detail["counts"] == {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+    with rostering.runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(RosterGroup)) == 0
+    assert rostering.result_csv(reference).splitlines()[1:] == []

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from loadbay.db import transaction
+from loadbay.idempotency.service import sweep_expired_keys
 from loadbay.models import IdempotencyKey, ImportJob, utcnow
 from tests.conftest import ApiUser
 
@@ -84,3 +85,17 @@ def test_a_key_that_is_not_visible_ascii_is_a_400_and_nothing_is_stored(rosterin
         )
     assert _imports(rostering) == 0
     assert _objects(rostering) == 0
+
+
+def test_the_sweep_forgets_keys_older_than_24_hours(rostering: ApiUser) -> None:
+    _upload(rostering, GROUPS, "old-key")
+    _upload(rostering, GROUPS, "new-key")
+    with transaction(rostering.runtime.write_sessions) as session:
+        session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == "old-key")
+            .values(created_at=utcnow() - timedelta(hours=25))
+        )
+    assert sweep_expired_keys(rostering.runtime) == 1
+    with rostering.runtime.sessions() as session:
+        assert session.scalars(select(IdempotencyKey.key)).all() == ["new-key"]

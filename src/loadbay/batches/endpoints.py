@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
@@ -255,19 +256,24 @@ async def upload_file(
         # draft's rule: the same key with another file is refused by name.
         payload_print = idempotency.fingerprint(received.sha256, {"BatchId": batch.id})
 
-        def earlier() -> bool:
+        def replayed() -> bool:
             if idempotency_key is None:
                 return False
-            replay = idempotency.replay(
+            first = idempotency.replay(
                 session,
                 tenant_id=client.tenant_id,
                 endpoint="batches",
                 key=idempotency_key,
                 fingerprint=payload_print,
             )
-            return replay is not None
+            return first is not None
 
-        def queue() -> ImportBatch | None:
+        def queue() -> ImportBatch | bool | None:
+            """None: queued. True: the key's first upload answered before. A batch: another
+            upload for it won the race. In one thread call (see the rostering upload)."""
+            if replayed():
+                session.commit()
+                return True
             create_import(
                 session,
                 reference_id=import_id,
@@ -278,30 +284,39 @@ async def upload_file(
             )
             if attach_file(session, batch_id=batch.id, import_id=import_id, upload=received):
                 if idempotency_key is not None:
-                    idempotency.remember(
-                        session,
-                        tenant_id=client.tenant_id,
-                        endpoint="batches",
-                        key=idempotency_key,
-                        fingerprint=payload_print,
-                        status_code=200,
-                        body={"batchId": batch.id},
-                    )
+                    try:
+                        idempotency.remember(
+                            session,
+                            tenant_id=client.tenant_id,
+                            endpoint="batches",
+                            key=idempotency_key,
+                            fingerprint=payload_print,
+                            status_code=200,
+                            body={"batchId": batch.id},
+                        )
+                    except IntegrityError:
+                        # The same key came with another request that committed first: its
+                        # answer (or a 422 when that was another batch or file).
+                        session.rollback()
+                        if replayed():
+                            session.commit()
+                            return True
+                        raise
                 session.commit()
                 return None
             # Another upload for this batch won the race: answer as if it had come first.
             session.rollback()
             return get_tenant_batch(session, tenant_id=client.tenant_id, batch_id=batch.id)
 
-        if await run_in_threadpool(earlier):
+        winner = await run_in_threadpool(queue)
+        if winner is True:
             runtime.storage.delete(key)
             return command_response(headers={"Loadbay-Upload": "duplicate", **idempotency.REPLAYED})
-        winner = await run_in_threadpool(queue)
     except BaseException:
         # No row, no object: a refused upload leaves nothing behind.
         runtime.storage.delete(key)
         raise
-    if winner is not None:
+    if isinstance(winner, ImportBatch):
         runtime.storage.delete(key)
         return _already_has(winner, received)
     runtime.wakeup.set()

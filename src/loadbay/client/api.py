@@ -61,6 +61,8 @@ class LoadbayClient:
         self._renew_at = 0.0
         # The scopes of the last token, as the server granted them; empty before the first.
         self.scopes: frozenset[str] = frozenset()
+        # Whether the last upload was answered from an earlier one (Idempotent-Replayed).
+        self.last_upload_replayed = False
 
     def __enter__(self) -> LoadbayClient:
         return self
@@ -209,6 +211,8 @@ class LoadbayClient:
                     )
                 raise self._error(response, hint=hint)
             raise error
+        # The server answered with an earlier upload of this file (the same key within 24 h).
+        self.last_upload_replayed = response.headers.get("Idempotent-Replayed") == "true"
         return str(response.json()["result"]["referenceId"])
 
     @staticmethod

@@ -137,6 +137,13 @@ def push(
                     reference_id = batch.reference_id
             except OSError as exc:
                 raise UsageError(f"Cannot read {file}: {exc.strerror or exc}") from None
+        if company is None and client.last_upload_replayed:
+            note(
+                quiet,
+                f"{file.name} was pushed with the same options in the last 24 hours: this is that "
+                "import, and nothing was imported again; push with --no-idempotency-key to import "
+                "it once more (after fixing what it refers to, say)",
+            )
         if batch is not None:
             where = f"company {batch.target.company_name}, project {batch.target.project_name}"
             note(quiet, f"{batch.import_type} file for {where}: batch {batch.batch_id}")

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from loadbay.db import transaction
 from loadbay.errors import ApiError
 from loadbay.models import IdempotencyKey, utcnow
+from loadbay.runtime import Runtime
 
 HEADER = "Idempotency-Key"
 TTL = timedelta(hours=24)
@@ -54,11 +57,16 @@ def fingerprint(sha256: str, options: dict[str, Any]) -> str:
 def replay(session: Session, *, tenant_id: int, endpoint: str, key: str, fingerprint: str) -> Replay | None:
     """The first answer for this key, or None when the key is new (or older than 24 h).
     Raises ApiError 422 when the key came with another file or other options."""
-    stored = session.get(IdempotencyKey, (tenant_id, endpoint, key))
-    if stored is not None and stored.created_at < utcnow() - TTL:
-        session.delete(stored)
-        session.flush()
-        stored = None
+    # An expired key is forgotten; conditionally, so two retries of it at once both go on.
+    session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.tenant_id == tenant_id,
+            IdempotencyKey.endpoint == endpoint,
+            IdempotencyKey.key == key,
+            IdempotencyKey.created_at < utcnow() - TTL,
+        )
+    )
+    stored = session.get(IdempotencyKey, (tenant_id, endpoint, key), populate_existing=True)
     if stored is None:
         return None
     if stored.fingerprint != fingerprint:
@@ -139,3 +147,10 @@ def once(
 
 
 REPLAYED = {"Idempotent-Replayed": "true"}
+
+
+def sweep_expired_keys(runtime: Runtime) -> int:
+    """Forget every key older than 24 hours (a key is otherwise only forgotten when reused)."""
+    with transaction(runtime.write_sessions) as session:
+        result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - TTL))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from loadbay.importing.objects import WORK_ROOT, stored_prefix
-from loadbay.models import PENDING, ImportJob
+from loadbay.models import CANCELLED, PENDING, ImportJob
 from loadbay.runtime import Runtime
 
 log = logging.getLogger("loadbay.importing")
@@ -49,7 +49,13 @@ def find_orphans(runtime: Runtime, *, now: datetime | None = None) -> list[str]:
                 )
             )
             jobs.update({job_id: (status, object_key) for job_id, status, object_key in rows})
-    orphans = [key for key, job_id in uploads.items() if job_id not in jobs or jobs[job_id][1] != key]
+    # An import cancelled before it started keeps no upload: its request deleted it, or (had that
+    # process died in between) this sweep does.
+    orphans = [
+        key
+        for key, job_id in uploads.items()
+        if job_id not in jobs or jobs[job_id][1] != key or jobs[job_id][0] == CANCELLED
+    ]
     orphans += [key for key, job_id in work.items() if job_id not in jobs or jobs[job_id][0] != PENDING]
     return sorted(orphans)
 

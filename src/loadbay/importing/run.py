@@ -39,11 +39,13 @@ ON_ERROR_ABORT = "abort"
 
 
 class _Cancelled(Exception):
-    """A cancel was asked for; the run stops after ``parts`` committed batches."""
+    """A cancel was asked for; the run stops after ``parts`` committed batches (``checking``: in
+    the check pass of onError=abort, which writes nothing)."""
 
-    def __init__(self, parts: int) -> None:
+    def __init__(self, parts: int, *, checking: bool = False) -> None:
         super().__init__(parts)
         self.parts = parts
+        self.checking = checking
 
 
 def run_import(runtime: Runtime, *, job_id: str, lease: Lease) -> None:
@@ -106,7 +108,11 @@ class ImportRun:
                 parts = self._pass(shape, bulk, write=not self.dry_run, checkpoint=True)
             self.endings.processed(shape, self.tally, parts)
         except _Cancelled as cancel:
-            self.endings.cancelled(shape, self.tally, cancel.parts)
+            if cancel.checking:
+                # Cancelled while an all-or-nothing import only checked its rows: none is written,
+                # so none is counted, and the result file has no row.
+                self.tally = Tally(file_line=self.tally.file_line, message_count=self.tally.message_count)
+            self.endings.cancelled(shape, self.tally, 0 if cancel.checking else cancel.parts)
         except FileRejected as exc:
             self.endings.rejected(exc, self.tally)
 
@@ -217,7 +223,11 @@ class ImportRun:
         except Refused as exc:
             raise LeaseLost(self.job_id) from exc
         if progress is not None and progress["cancel"][0].as_py():
-            raise _Cancelled(part)
+            if not checkpoint:
+                raise _Cancelled(part, checking=True)
+            # All or nothing, once checked, writes to the end: stopping now would keep half a file.
+            if not (self.abort_on_error and write):
+                raise _Cancelled(part)
 
 
 def _first_decides(writes: list[TableWrite]) -> Any:

@@ -140,11 +140,12 @@ def download(reference_id: str, client: AnyClient, session: WriteSession, runtim
 
 
 @router.post("/api/v1/imports/{reference_id}/cancel")
-def cancel(reference_id: str, client: AnyClient, session: WriteSession) -> Any:
+def cancel(reference_id: str, client: AnyClient, session: WriteSession, runtime: RuntimeDep) -> Any:
     """Cancel an import: one that has not started never will (200, status ``cancelled``); a
     running one stops at its next batch boundary and keeps the rows it committed (202, status
     still ``pending`` until then, with ``cancelRequestedAt``)."""
     job = _find(session, client, reference_id)
+    upload = job.object_key
     try:
         at_once = cancel_import(session, job=job)
     except ImportEnded as ended:
@@ -152,7 +153,13 @@ def cancel(reference_id: str, client: AnyClient, session: WriteSession) -> Any:
             409, f"The import has ended ({ended}); only a pending import can be cancelled."
         ) from None
     body = import_summary(job)
-    return body if at_once else JSONResponse(body, status_code=202)
+    if not at_once:
+        return JSONResponse(body, status_code=202)
+    session.commit()
+    # Never read, and never redacted: an upload nobody will import is not kept (it may hold
+    # clear passwords). A crash before this delete leaves it to the orphan sweep.
+    runtime.storage.delete(upload)
+    return body
 
 
 @router.delete("/api/v1/imports/{reference_id}")

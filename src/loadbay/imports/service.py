@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from loadbay.importing.messages import cancelled_notice
@@ -21,21 +22,25 @@ class ImportEnded(Exception):
 
 
 def cancel_import(session: Session, *, job: ImportJob) -> bool:
-    """Cancel ``job``. True: nobody was running it, and it is cancelled now. False: a worker runs
-    it, and stops at its next checkpoint (within a batch), keeping the batches it committed.
-    Raises ImportEnded."""
+    """Cancel ``job``. True: nobody was running it, and it is cancelled now (the caller deletes
+    the stored upload once this commits). False: a worker runs it, and stops at its next
+    checkpoint (within a batch), keeping the batches it committed. Raises ImportEnded."""
     if job.status != PENDING:
         raise ImportEnded(job.status)
     now = utcnow()
-    # Only while no worker holds it: a claim in between makes this change nothing.
+    # Only while no live worker holds it (none ever did, or its lease ran out: a worker killed
+    # with -9); a claim in between makes this change nothing.
+    unheld = or_(ImportJob.lease_owner.is_(None), ImportJob.lease_expires_at < time.time())
     at_once = session.execute(
         update(ImportJob)
-        .where(ImportJob.id == job.id, ImportJob.status == PENDING, ImportJob.lease_owner.is_(None))
+        .where(ImportJob.id == job.id, ImportJob.status == PENDING, unheld)
         .values(
             status=CANCELLED,
             cancel_requested_at=now,
             finished_at=now,
             message_count=ImportJob.message_count + 1,
+            lease_owner=None,
+            lease_expires_at=None,
         )
     )
     if at_once.rowcount:  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ class PeriodicTask:
 
 def periodic_tasks() -> list[PeriodicTask]:
     # Imported here, not at the top: the tasks' modules load the features they clean up after.
+    from loadbay.idempotency.service import sweep_expired_keys
     from loadbay.importing.orphans import sweep_orphans
     from loadbay.importing.retention import sweep_import_retention
     from loadbay.payments.retention import sweep_retention
@@ -35,4 +36,7 @@ def periodic_tasks() -> list[PeriodicTask]:
             sweep_import_retention,
         ),
         PeriodicTask("orphan sweep", lambda settings: settings.orphan_sweep_seconds, sweep_orphans),
+        PeriodicTask(
+            "idempotency key sweep", lambda settings: settings.retention_sweep_seconds, sweep_expired_keys
+        ),
     ]
