@@ -60,6 +60,20 @@ def test_another_tenants_import_is_not_found(rostering: ApiUser) -> None:
     assert other.status(reference)["status"] == "pending"
 
 
+class DiesAfterOne:
+    """A worker cut off (killed) after one committed batch."""
+
+    worker_id = "first"
+
+    def __init__(self) -> None:
+        self.left = 1
+
+    def ensure(self) -> None:
+        if self.left == 0:
+            raise LeaseLost("cut off")
+        self.left -= 1
+
+
 class CancelledAfter:
     """A lease held by a worker whose import is cancelled by a client after ``batches`` checks."""
 
@@ -103,17 +117,8 @@ def test_a_cancel_while_its_worker_is_gone_ends_it_when_the_next_worker_claims_i
     with transaction(rostering.runtime.write_sessions) as session:
         claim_next_job(session, worker_id="first", lease_seconds=30, max_attempts=3)
 
-    class Dies:
-        worker_id = "first"
-        left = 1
-
-        def ensure(self) -> None:
-            if self.left == 0:
-                raise LeaseLost("cut off")
-            self.left -= 1
-
     with suppress(LeaseLost):
-        run_import(rostering.runtime, job_id=reference, lease=Dies())
+        run_import(rostering.runtime, job_id=reference, lease=DiesAfterOne())
     assert _cancel(rostering, reference)[0] == 202
     with transaction(rostering.runtime.write_sessions) as session:
         session.execute(
@@ -131,17 +136,8 @@ def test_a_cancel_after_its_worker_died_ends_it_at_once_with_what_it_committed(r
     with transaction(rostering.runtime.write_sessions) as session:
         claim_next_job(session, worker_id="first", lease_seconds=30, max_attempts=3)
 
-    class Dies:
-        worker_id = "first"
-        left = 1
-
-        def ensure(self) -> None:
-            if self.left == 0:
-                raise LeaseLost("killed")
-            self.left -= 1
-
     with suppress(LeaseLost):
-        run_import(rostering.runtime, job_id=reference, lease=Dies())
+        run_import(rostering.runtime, job_id=reference, lease=DiesAfterOne())
     # Its lease runs out, as a worker killed with -9 leaves it.
     with transaction(rostering.runtime.write_sessions) as session:
         session.execute(
