@@ -187,6 +187,11 @@ def test_sessions_in_new_groups_partial_update_and_a_new_group_without_organizat
     assert (group.description, group.organization_id) == ("Ninth group", "root")
     session = _stored(rostering, TestSession, name="s1")
     assert (session.delivery_id, session.timezone) == ("d1", "Europe/Paris")
+    # A blank optional cell clears it: the group's description, the session's time zone.
+    cleared = _processed(rostering, "session_name,group_name,group_description,session_timezone\ns1,g9,,\n")
+    assert cleared["counts"]["updated"] == 1
+    assert _stored(rostering, RosterGroup, name="g9").description is None
+    assert _stored(rostering, TestSession, name="s1").timezone is None
 
 
 def test_sessions_in_existing_groups_partial_update_and_a_new_session_without_delivery(
@@ -204,6 +209,9 @@ def test_sessions_in_existing_groups_partial_update_and_a_new_session_without_de
     assert (session.delivery_id, session.timezone) == ("d1", "UTC")
     blank = _processed(rostering, "session_name,group_name,session_timezone\ns1,,UTC\n")
     assert blank["messages"] == ["Line 2: group_name: is required"]
+    cleared = _processed(rostering, "session_name,group_name,session_timezone\ns1,g1,\n")
+    assert cleared["counts"]["updated"] == 1
+    assert _stored(rostering, TestSession, name="s1").timezone is None
 
 
 # --- every path ------------------------------------------------------------------------------
