@@ -74,6 +74,26 @@ class DiesAfterOne:
         self.left -= 1
 
 
+def _claimed_and_cut_off_after_one_batch(api: ApiUser) -> str:
+    """An import of 12 rows in batches of 3 whose worker was cut off after batch 1 committed."""
+    api.runtime.settings.batch_rows = 3
+    content = HEADER + "".join(f"g{i},G {i},root\n" for i in range(12))
+    reference = str(api.upload(content)["referenceId"])
+    with transaction(api.runtime.write_sessions) as session:
+        claim_next_job(session, worker_id="first", lease_seconds=30, max_attempts=3)
+    with suppress(LeaseLost):
+        run_import(api.runtime, job_id=reference, lease=DiesAfterOne())
+    return reference
+
+
+def _expire_lease(api: ApiUser, reference: str) -> None:
+    """The worker's lease runs out, as a worker killed with -9 leaves it."""
+    with transaction(api.runtime.write_sessions) as session:
+        session.execute(
+            update(ImportJob).where(ImportJob.id == reference).values(lease_expires_at=time.time() - 1)
+        )
+
+
 class CancelledAfter:
     """A lease held by a worker whose import is cancelled by a client after ``batches`` checks."""
 
@@ -111,38 +131,17 @@ def test_a_running_import_stops_at_the_next_batch_and_keeps_what_it_committed(ro
 
 
 def test_a_cancel_while_its_worker_is_gone_ends_it_when_the_next_worker_claims_it(rostering: ApiUser) -> None:
-    rostering.runtime.settings.batch_rows = 3
-    content = HEADER + "".join(f"g{i},G {i},root\n" for i in range(12))
-    reference = str(rostering.upload(content)["referenceId"])
-    with transaction(rostering.runtime.write_sessions) as session:
-        claim_next_job(session, worker_id="first", lease_seconds=30, max_attempts=3)
-
-    with suppress(LeaseLost):
-        run_import(rostering.runtime, job_id=reference, lease=DiesAfterOne())
+    reference = _claimed_and_cut_off_after_one_batch(rostering)
     assert _cancel(rostering, reference)[0] == 202
-    with transaction(rostering.runtime.write_sessions) as session:
-        session.execute(
-            update(ImportJob).where(ImportJob.id == reference).values(lease_expires_at=time.time() - 1)
-        )
+    _expire_lease(rostering, reference)
     run_jobs(rostering.runtime)
     detail = rostering.http.get(f"/api/v1/imports/{reference}", headers=rostering.headers).json()
     assert (detail["status"], detail["counts"]["created"]) == ("cancelled", 3)
 
 
 def test_a_cancel_after_its_worker_died_ends_it_at_once_with_what_it_committed(rostering: ApiUser) -> None:
-    rostering.runtime.settings.batch_rows = 3
-    content = HEADER + "".join(f"g{i},G {i},root\n" for i in range(12))
-    reference = str(rostering.upload(content)["referenceId"])
-    with transaction(rostering.runtime.write_sessions) as session:
-        claim_next_job(session, worker_id="first", lease_seconds=30, max_attempts=3)
-
-    with suppress(LeaseLost):
-        run_import(rostering.runtime, job_id=reference, lease=DiesAfterOne())
-    # Its lease runs out, as a worker killed with -9 leaves it.
-    with transaction(rostering.runtime.write_sessions) as session:
-        session.execute(
-            update(ImportJob).where(ImportJob.id == reference).values(lease_expires_at=time.time() - 1)
-        )
+    reference = _claimed_and_cut_off_after_one_batch(rostering)
+    _expire_lease(rostering, reference)
     code, body = _cancel(rostering, reference)
     assert (code, body["status"], body["counts"]["created"]) == (200, "cancelled", 3)
     assert run_jobs(rostering.runtime) == 0

@@ -76,17 +76,22 @@ class ImportType:
             problems.append(f"unknown column(s) {', '.join(unknown)}")
         if missing:
             problems.append(f"missing mandatory column(s) {', '.join(missing)}")
-        elif any(key not in canonical for key in self.key_columns):
-            # A key that may be left out (generated): then every row creates a record.
-            on_create = [
-                c.name for c in self.columns if c.required is Required.ON_CREATE and c.name not in canonical
-            ]
-            if on_create:
-                problems.append(
-                    f"missing column(s) {', '.join(on_create)}: without {self.key_label} every row "
-                    "creates a record, and a new record needs them"
-                )
+        elif keyless := self.keyless_problem(canonical):
+            problems.append(keyless)
         return problems
+
+    def keyless_problem(self, canonical: list[str | None]) -> str | None:
+        """For a key that may be left out (generated): without it every row creates a record, so
+        the header must have what a new record needs. None when it does (or has the key)."""
+        if all(key in canonical for key in self.key_columns):
+            return None
+        on_create = [name for name in self.on_create_columns if name not in canonical]
+        if not on_create:
+            return None
+        return (
+            f"missing column(s) {', '.join(on_create)}: without {self.key_label} every row "
+            "creates a record, and a new record needs them"
+        )
 
     @property
     def on_create_columns(self) -> tuple[str, ...]:
@@ -157,12 +162,12 @@ def mismatch(header: list[str], *, scope: str | None = None) -> str:
             if owners
             else f"{name} is not a column of {closest.name} (nor of any template)"
         )
-    missing = [
-        name for name in closest.required_columns if name not in [closest.canonical(h) for h in header]
-    ]
+    canonical = [closest.canonical(name) for name in header]
+    missing = [name for name in closest.required_columns if name not in canonical]
     if missing:
         parts.append(f"{closest.name} needs its key column(s) {', '.join(missing)}")
-    parts += [p for p in closest.header_problems(header) if p.startswith("missing column(s)")]
+    elif keyless := closest.keyless_problem(canonical):
+        parts.append(keyless)
     return f"it is closest to {closest.name}, but " + "; ".join(parts) if parts else closest.name
 
 
