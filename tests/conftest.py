@@ -4,23 +4,27 @@ real local object storage, the real app, and helpers to act as an API client."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
 
 from loadbay.app import create_app
 from loadbay.auth.service import create_client
 from loadbay.config import Settings, normalize_database_url
 from loadbay.db import transaction
+from loadbay.importing.run import LeaseLost, run_import
+from loadbay.jobs.service import claim_next_job
 from loadbay.jobs.worker import Worker
 from loadbay.migrate import upgrade
-from loadbay.models import Base
+from loadbay.models import Base, ImportJob
 from loadbay.runtime import Runtime
 from tests.scaleout.s3server import S3Server
 
@@ -154,6 +158,45 @@ def run_jobs(runtime: Runtime, *, limit: int = 50) -> int:
     while ran < limit and worker.run_once():
         ran += 1
     return ran
+
+
+def counts(**given: int) -> dict[str, int]:
+    """An import's ``counts`` as the API gives them: every outcome, zero unless given."""
+    outcomes = ("created", "updated", "unchanged", "failed", "deactivated", "removed")
+    unknown = set(given) - set(outcomes)
+    assert not unknown, f"no such outcome: {unknown}"
+    return {outcome: given.get(outcome, 0) for outcome in outcomes}
+
+
+class CutOffLease:
+    """The lease of a worker cut off (killed) after ``checks`` lease checks: one per batch, then
+    one per later step (a sync, the ending)."""
+
+    worker_id = "first"
+
+    def __init__(self, checks: int) -> None:
+        self.left = checks
+
+    def ensure(self) -> None:
+        if self.left == 0:
+            raise LeaseLost("cut off")
+        self.left -= 1
+
+
+def run_cut_off(runtime: Runtime, reference: str, *, checks: int) -> None:
+    """Claim the import as worker "first" and run it until its lease is cut off after ``checks``."""
+    with transaction(runtime.write_sessions) as session:
+        claim_next_job(session, worker_id="first", lease_seconds=30, max_attempts=3)
+    with suppress(LeaseLost):
+        run_import(runtime, job_id=reference, lease=CutOffLease(checks))
+
+
+def expire_lease(api: ApiUser, reference: str) -> None:
+    """The worker's lease runs out, as a worker killed with -9 leaves it."""
+    with transaction(api.runtime.write_sessions) as session:
+        session.execute(
+            update(ImportJob).where(ImportJob.id == reference).values(lease_expires_at=time.time() - 1)
+        )
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.client.conftest import Cli, add_client
+from tests.conftest import counts
 from tests.e2e.server import LoadbayServer, free_port
 
 pytestmark = pytest.mark.e2e
@@ -92,7 +93,7 @@ def test_push_without_wait_prints_the_reference_and_takes_options(
     detail = cli.json("imports", "show", reference, "--wait")
     assert detail["status"] == "processed"
     assert detail["fileName"] == "users.csv"
-    assert detail["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "failed": 0}
+    assert detail["counts"] == counts(created=1)
 
 
 def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
@@ -102,11 +103,11 @@ def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     )
     dry = cli.json("push", users, "--dry-run", code=1)
     assert dry["dryRun"] is True
-    assert dry["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "failed": 1}
+    assert dry["counts"] == counts(created=1, failed=1)
 
     real = cli.json("push", users, "--wait", code=1)
     # ava is still new: the dry run wrote nothing.
-    assert real["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "failed": 1}
+    assert real["counts"] == counts(created=1, failed=1)
     assert real["messagePage"]["items"] == [
         {
             "line": 3,
@@ -142,13 +143,35 @@ def test_delete_the_files_of_an_ended_import(cli: Cli, tmp_path: Path) -> None:
     assert "was deleted on" in gone.stderr
 
 
+def test_push_sync_deactivates_what_the_file_left_out_within_the_threshold(cli: Cli, tmp_path: Path) -> None:
+    groups = "group_name,group_organizationId\n" + "".join(f"sync-{n},root\n" for n in range(10))
+    assert cli("push", write(tmp_path, groups, "groups.csv"), "--wait").returncode == 0
+    # One of ten left out: within the default 10%.
+    done = cli("push", write(tmp_path, groups.replace("sync-0,root\n", ""), "full.csv"), "--sync", "--wait")
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"mode +│ partial, full sync \(change threshold 10%\)", done.stdout)
+    assert re.search(r"deactivated +│ 1 ", done.stdout)
+    # Half left out: refused as a whole, nothing written.
+    half = write(
+        tmp_path, "group_name,group_organizationId\n" + "".join(f"sync-{n},root\n" for n in range(5, 10))
+    )
+    done = cli("push", half, "--sync", "--wait")
+    assert done.returncode == 2, done.stderr
+    assert "mode=sync would deactivate 4 of the tenant's 9 active groups (44.4%)" in done.stdout
+    done = cli("push", half, "--change-threshold", "50", "--wait")
+    assert done.returncode == 3
+    assert "--change-threshold applies to a full sync only" in done.stderr
+    detail = cli.json("push", half, "--sync", "--change-threshold", "50", "--wait")
+    assert (detail["counts"]["deactivated"], detail["changeThreshold"]) == (4, 50.0)
+
+
 def test_push_of_a_partial_update_file(cli: Cli, tmp_path: Path) -> None:
     cli.json("push", write(tmp_path, HEADER + "noor,Noor Ali,Str0ng#Pass,noor@example.org,,root\n"), "--wait")
     partial = write(tmp_path, "user_username,user_active\nnoor,0\nnew.one,TRUE\n", name="partial.csv")
     done = cli.json("push", partial, "--wait", code=1)
     # noor is updated with a warning for the 0; new.one cannot be created without a password.
     assert done["importType"] == "users"
-    assert done["counts"] == {"created": 0, "updated": 1, "unchanged": 0, "failed": 1}
+    assert done["counts"] == counts(updated=1, failed=1)
     assert [(m["line"], m["severity"], m["code"]) for m in done["messagePage"]["items"]] == [
         (2, "warning", "boolean_number"),
         (3, "error", "required_on_create"),

@@ -16,7 +16,7 @@ from loadbay.client.errors import UsageError
 from loadbay.client.payments import BatchTarget, resolve_target
 from loadbay.client.schemas import Company
 from tests.client.conftest import Cli, add_client
-from tests.conftest import Credentials
+from tests.conftest import Credentials, counts
 from tests.e2e.server import LoadbayServer
 
 pytestmark = pytest.mark.e2e
@@ -112,7 +112,7 @@ def test_push_by_ids_prints_the_reference(cli: Cli, shops: dict[str, str], tmp_p
         "payments",
         "processed",
     )
-    assert detail["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 0}
+    assert detail["counts"] == counts(created=2)
 
 
 def test_the_project_may_be_left_out_when_there_is_one(
@@ -120,7 +120,7 @@ def test_the_project_may_be_left_out_when_there_is_one(
 ) -> None:
     path = write(tmp_path, transactions("t-3001"))
     detail = cli.json("push", path, "--company", "Shop B", "--wait")
-    assert detail["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "failed": 0}
+    assert detail["counts"] == counts(created=1)
 
 
 USERS = "user_username,user_name,user_password,user_email,user_role,user_organizationId\n"

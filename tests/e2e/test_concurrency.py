@@ -22,6 +22,7 @@ pytestmark = pytest.mark.e2e
 TENANTS = 10
 UPLOADS = 200
 HEADER = "group_name,group_description,group_organizationId\n"
+STALLED_SECONDS = 120
 
 
 def _groups_csv(upload: int) -> bytes:
@@ -71,14 +72,17 @@ def test_200_concurrent_uploads_from_10_tenants_are_all_imported_once(
         with ThreadPoolExecutor(UPLOADS) as pool:
             accepted = list(pool.map(upload, range(UPLOADS)))
 
+    # Speed is the benchmark's business: on a loaded machine the 200 imports may take minutes. The
+    # test fails when they stall, when no import of any tenant finishes for this long.
+    last_finished = [time.monotonic()]
+
     def finish(tenant: int) -> list[dict[str, object]]:
         # One poller per tenant, all at once while the workers import. Imports are claimed
         # oldest first, so each poller waits on its oldest pending one only.
         pending = [ref for owner, ref in accepted if owner == tenant]
         done: list[dict[str, object]] = []
-        deadline = time.monotonic() + 90
         with httpx.Client(base_url=server.url, timeout=60) as http:
-            while pending and time.monotonic() < deadline:
+            while pending and time.monotonic() - last_finished[0] < STALLED_SECONDS:
                 response = call(http, "GET", f"/api/v1/status/{pending[0]}", headers=headers[tenant])
                 assert response.status_code == 200, response.text
                 result = response.json()["result"]
@@ -87,7 +91,12 @@ def test_200_concurrent_uploads_from_10_tenants_are_all_imported_once(
                 else:
                     done.append(result)
                     pending.pop(0)
-        assert not pending, f"tenant {tenant}: {len(pending)} import(s) still pending"
+                    last_finished[0] = time.monotonic()
+        assert not pending, (
+            f"tenant {tenant}: {len(pending)} import(s) still pending, and no import of any tenant "
+            f"has finished for {STALLED_SECONDS} s; the server's log ends:\n"
+            + "\n".join(server.log_path.read_text(errors="replace").splitlines()[-40:])
+        )
         return done
 
     with ThreadPoolExecutor(TENANTS) as pool:

@@ -1,6 +1,6 @@
 """The file's shape: work a header can force is bounded (columns, metadata keys), said at line 1."""
 
-from tests.conftest import ApiUser, run_jobs
+from tests.conftest import ApiUser, counts, run_jobs
 
 GROUPS = "group_name,group_description,group_organizationId"
 
@@ -10,7 +10,7 @@ def _failed_at_line_1(rostering: ApiUser, header: str) -> tuple[list[object], st
     run_jobs(rostering.runtime)
     status = rostering.status(ref)
     assert status["status"] == "failed"
-    assert status["counts"] == {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+    assert status["counts"] == counts()
     detail = rostering.http.get(f"/api/v1/imports/{ref}", headers=rostering.headers).json()
     (message,) = detail["messagePage"]["items"]
     assert (message["line"], message["severity"]) == (1, "error")

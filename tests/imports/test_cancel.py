@@ -3,17 +3,14 @@ batch boundary keeping what it committed, an ended one cannot be cancelled."""
 
 from __future__ import annotations
 
-import time
-from contextlib import suppress
-
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from loadbay.db import transaction
-from loadbay.importing.run import LeaseLost, run_import
+from loadbay.importing.run import run_import
 from loadbay.importing.service import REFERENCE_NOT_FOUND
 from loadbay.jobs.service import claim_next_job
-from loadbay.models import ImportJob, RosterGroup
-from tests.conftest import ApiUser, run_jobs
+from loadbay.models import RosterGroup
+from tests.conftest import ApiUser, counts, expire_lease, run_cut_off, run_jobs
 
 HEADER = "group_name,group_description,group_organizationId\n"
 
@@ -60,38 +57,13 @@ def test_another_tenants_import_is_not_found(rostering: ApiUser) -> None:
     assert other.status(reference)["status"] == "pending"
 
 
-class DiesAfterOne:
-    """A worker cut off (killed) after one committed batch."""
-
-    worker_id = "first"
-
-    def __init__(self) -> None:
-        self.left = 1
-
-    def ensure(self) -> None:
-        if self.left == 0:
-            raise LeaseLost("cut off")
-        self.left -= 1
-
-
 def _claimed_and_cut_off_after_one_batch(api: ApiUser) -> str:
     """An import of 12 rows in batches of 3 whose worker was cut off after batch 1 committed."""
     api.runtime.settings.batch_rows = 3
     content = HEADER + "".join(f"g{i},G {i},root\n" for i in range(12))
     reference = str(api.upload(content)["referenceId"])
-    with transaction(api.runtime.write_sessions) as session:
-        claim_next_job(session, worker_id="first", lease_seconds=30, max_attempts=3)
-    with suppress(LeaseLost):
-        run_import(api.runtime, job_id=reference, lease=DiesAfterOne())
+    run_cut_off(api.runtime, reference, checks=1)
     return reference
-
-
-def _expire_lease(api: ApiUser, reference: str) -> None:
-    """The worker's lease runs out, as a worker killed with -9 leaves it."""
-    with transaction(api.runtime.write_sessions) as session:
-        session.execute(
-            update(ImportJob).where(ImportJob.id == reference).values(lease_expires_at=time.time() - 1)
-        )
 
 
 class CancelledAfter:
@@ -120,7 +92,7 @@ def test_a_running_import_stops_at_the_next_batch_and_keeps_what_it_committed(ro
     run_import(rostering.runtime, job_id=reference, lease=CancelledAfter(rostering, reference, 2))
     detail = rostering.http.get(f"/api/v1/imports/{reference}", headers=rostering.headers).json()
     assert detail["status"] == "cancelled"
-    assert detail["counts"] == {"created": 9, "updated": 0, "unchanged": 0, "failed": 0}
+    assert detail["counts"] == counts(created=9)
     assert detail["fileLine"] == 10
     assert detail["cancelRequestedAt"] is not None
     with rostering.runtime.sessions() as session:
@@ -133,7 +105,7 @@ def test_a_running_import_stops_at_the_next_batch_and_keeps_what_it_committed(ro
 def test_a_cancel_while_its_worker_is_gone_ends_it_when_the_next_worker_claims_it(rostering: ApiUser) -> None:
     reference = _claimed_and_cut_off_after_one_batch(rostering)
     assert _cancel(rostering, reference)[0] == 202
-    _expire_lease(rostering, reference)
+    expire_lease(rostering, reference)
     run_jobs(rostering.runtime)
     detail = rostering.http.get(f"/api/v1/imports/{reference}", headers=rostering.headers).json()
     assert (detail["status"], detail["counts"]["created"]) == ("cancelled", 3)
@@ -141,7 +113,7 @@ def test_a_cancel_while_its_worker_is_gone_ends_it_when_the_next_worker_claims_i
 
 def test_a_cancel_after_its_worker_died_ends_it_at_once_with_what_it_committed(rostering: ApiUser) -> None:
     reference = _claimed_and_cut_off_after_one_batch(rostering)
-    _expire_lease(rostering, reference)
+    expire_lease(rostering, reference)
     code, body = _cancel(rostering, reference)
     assert (code, body["status"], body["counts"]["created"]) == (200, "cancelled", 3)
     assert run_jobs(rostering.runtime) == 0
@@ -158,7 +130,7 @@ def test_an_all_or_nothing_import_cancelled_while_checking_writes_and_counts_not
     run_import(rostering.runtime, job_id=reference, lease=CancelledAfter(rostering, reference, 1))
     detail = rostering.http.get(f"/api/v1/imports/{reference}", headers=rostering.headers).json()
     assert detail["status"] == "cancelled"
-    assert detail["counts"] == {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+    assert detail["counts"] == counts()
     with rostering.runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(RosterGroup)) == 0
     assert rostering.result_csv(reference).splitlines()[1:] == []

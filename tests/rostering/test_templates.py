@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import select
 
 from loadbay.models import GroupMembership, OrgUnit, RosterGroup, RosterUser, TestSession
-from tests.conftest import ApiUser
+from tests.conftest import ApiUser, counts
 from tests.rostering import samples
 
 
@@ -23,7 +23,7 @@ def _roster(api: ApiUser) -> None:
 def test_organizations_sample(rostering: ApiUser) -> None:
     status = rostering.import_file(samples.ORGANIZATIONS)
     assert status["importType"] == "organizations"
-    assert status["counts"] == {"created": 3, "updated": 0, "unchanged": 0, "failed": 0}
+    assert status["counts"] == counts(created=3)
     units = {unit.name: unit for unit in _all(rostering, OrgUnit)}
     assert units["Lincoln High School"].parent_org_id == "district-north"
     generated = units["Riverside Elementary"].org_id
@@ -36,7 +36,7 @@ def test_users_sample(rostering: ApiUser) -> None:
     rostering.import_file(samples.ORGANIZATIONS)
     status = rostering.import_file(samples.USERS)
     assert status["importType"] == "users"
-    assert status["counts"] == {"created": 3, "updated": 0, "unchanged": 0, "failed": 0}
+    assert status["counts"] == counts(created=3)
     by_name = {user.username: user for user in _all(rostering, RosterUser)}
     assert by_name["teacher.jones"].roles == "GROUP_CREATOR|SUPPORT"
     assert by_name["student.ortiz"].active is False
@@ -57,9 +57,9 @@ def test_link_existing_users_sample(rostering: ApiUser) -> None:
     _roster(rostering)
     status = rostering.import_file(samples.LINK_EXISTING)
     assert status["importType"] == "link-existing-user-to-groups"
-    assert status["counts"] == {"created": 3, "updated": 0, "unchanged": 0, "failed": 0}
+    assert status["counts"] == counts(created=3)
     again = rostering.import_file(samples.LINK_EXISTING)
-    assert again["counts"] == {"created": 0, "updated": 0, "unchanged": 3, "failed": 0}
+    assert again["counts"] == counts(unchanged=3)
     links = {(m.username, m.group_name, m.role) for m in _all(rostering, GroupMembership)}
     assert ("teacher.jones", "class-7a", "GRADER") in links
 
@@ -82,7 +82,7 @@ def test_link_new_users_sample(rostering: ApiUser) -> None:
     status = rostering.import_file(samples.LINK_NEW)
     assert status["importType"] == "link-new-user-to-groups"
     # student.lee is new; student.kim exists, unchanged, and gains a link: updated.
-    assert status["counts"] == {"created": 1, "updated": 1, "unchanged": 0, "failed": 0}
+    assert status["counts"] == counts(created=1, updated=1)
     links = {(m.username, m.group_name, m.role) for m in _all(rostering, GroupMembership)}
     assert links == {("student.lee", "class-7a", "TEST_TAKER"), ("student.kim", "class-8b", "TEST_TAKER")}
     assert {u.username for u in _all(rostering, RosterUser)} >= {"student.lee", "student.kim"}
@@ -101,7 +101,7 @@ def test_sessions_in_new_groups_sample(rostering: ApiUser) -> None:
     rostering.import_file(samples.ORGANIZATIONS)
     status = rostering.import_file(samples.SESSIONS_NEW_GROUPS)
     assert status["importType"] == "sessions-with-delivery-in-new-groups"
-    assert status["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "failed": 0}
+    assert status["counts"] == counts(created=1)
     (session,) = _all(rostering, TestSession)
     assert (session.delivery_id, session.group_name, session.timezone) == (
         "delivery-math-7",
@@ -117,7 +117,7 @@ def test_sessions_in_existing_groups_sample(rostering: ApiUser) -> None:
     _roster(rostering)
     status = rostering.import_file(samples.SESSIONS_EXISTING_GROUPS)
     assert status["importType"] == "sessions-with-delivery-in-existing-groups"
-    assert status["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 0}
+    assert status["counts"] == counts(created=2)
     sessions = {s.name: s for s in _all(rostering, TestSession)}
     assert sessions["Science 8B"].battery_id == "battery-science"
     assert sessions["Science 8B"].delivery_id is None
@@ -175,7 +175,7 @@ def test_organizations_at_most_15_levels(rostering: ApiUser) -> None:
     status = rostering.import_file(
         "hierarchy_organizationId,hierarchy_organizationName,hierarchy_parentOrganizationId\n" + rows
     )
-    assert status["counts"] == {"created": 15, "updated": 0, "unchanged": 0, "failed": 1}
+    assert status["counts"] == counts(created=15, failed=1)
     assert status["messages"] == [
         "Line 17: hierarchy_parentOrganizationId: the unit would be 16 levels below root; at most 15 are allowed"
     ]

@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from loadbay.models import RosterUser
-from tests.conftest import ApiUser
+from tests.conftest import ApiUser, counts
 
 HEADER = (
     "user_username,user_name,user_password,user_email,user_language,user_active,user_role,user_organizationId"
@@ -30,7 +30,7 @@ def test_creates_users_with_every_column(rostering: ApiUser) -> None:
         'alice,Alice,Wonder#land1,alice@example.org,en-US,TRUE,ADMIN|SUPPORT,root,"{""google"": ""a-1""}",7\n'
     )
     assert status["status"] == "processed"
-    assert status["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "failed": 0}
+    assert status["counts"] == counts(created=1)
     alice = _user(rostering, "alice")
     assert alice is not None
     assert (alice.name, alice.email, alice.language, alice.active, alice.roles, alice.organization_id) == (
@@ -53,7 +53,7 @@ def test_identical_row_is_unchanged_and_the_hash_is_kept(rostering: ApiUser) -> 
     rostering.import_file(HEADER + "\n" + row)
     first_hash = _user(rostering, "alice").password_hash  # type: ignore[union-attr]
     status = rostering.import_file(HEADER + "\n" + row)
-    assert status["counts"] == {"created": 0, "updated": 0, "unchanged": 1, "failed": 0}
+    assert status["counts"] == counts(unchanged=1)
     assert _user(rostering, "alice").password_hash == first_hash  # type: ignore[union-attr]
 
 
@@ -110,7 +110,7 @@ def test_invalid_rows_are_reported_by_line_and_valid_rows_written(rostering: Api
         "ok2,Two,Good#pass1,,,,,root\n"
     )
     assert status["status"] == "processed"
-    assert status["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 2}
+    assert status["counts"] == counts(created=2, failed=2)
     messages = status["messages"]
     assert (
         "Line 3: user_password: must be at least 8 characters with an upper-case letter, a lower-case letter and a special character"
@@ -140,7 +140,7 @@ def test_same_key_twice_fails_the_second_row_naming_the_first(rostering: ApiUser
         HEADER
         + "\nalice,A,Wonder#land1,,,,,root\nbob,B,Wonder#land1,,,,,root\nalice,A2,Wonder#land1,,,,,root\n"
     )
-    assert status["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 1}
+    assert status["counts"] == counts(created=2, failed=1)
     assert status["messages"] == ["Line 4: user_username: 'alice' already appears on line 2"]
     assert _user(rostering, "alice").name == "A"  # type: ignore[union-attr]
 
@@ -226,4 +226,4 @@ def test_large_file_spans_batches_with_exact_counts(rostering: ApiUser) -> None:
         "user_username,user_name,user_organizationId\n"
         + "".join(f"user{i:04d},User {i}{'!' if i % 2 else ''},root\n" for i in range(1050))
     )
-    assert again["counts"] == {"created": 0, "updated": 525, "unchanged": 525, "failed": 0}
+    assert again["counts"] == counts(updated=525, unchanged=525)

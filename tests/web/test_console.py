@@ -375,3 +375,28 @@ def test_a_partial_update_shows_what_it_sets_and_warnings_apart_from_errors(
     expect(rows.nth(0).locator("td").nth(0)).to_have_text("3")
     severity.select_option("")
     expect(rows).to_have_count(2)
+
+
+def test_a_full_sync_deactivates_what_the_file_left_out_and_says_so(
+    page: Page, server: LoadbayServer
+) -> None:
+    # A tenant of its own: the sync sees only its groups.
+    sign_in(page, server, server.create_client("district-sync"))
+    groups = "group_name,group_organizationId\n" + "".join(f"g{n},root\n" for n in range(10))
+    page.goto(server.url + "/#/upload")
+    page.get_by_label("Choose a file…").set_input_files(csv_file(groups, "groups.csv"))
+    page.get_by_role("button", name="Upload and import").click()
+    expect(page.locator(".badge")).to_have_text("Processed")
+
+    page.goto(server.url + "/#/upload")
+    # g0 and g1 left out: 20%, over the default threshold until it is raised.
+    page.get_by_label("Choose a file…").set_input_files(
+        csv_file(groups.replace("g0,root\ng1,root\n", ""), "all.csv")
+    )
+    expect(page.get_by_label("Change threshold (%)")).to_be_disabled()
+    page.get_by_label("Full sync").check()
+    page.get_by_label("Change threshold (%)").fill("25")
+    page.get_by_role("button", name="Upload and import").click()
+    expect(page.locator(".badge")).to_have_text("Processed")
+    expect(page.locator(".counts .count", has_text="Deactivated").locator("dd")).to_have_text("2")
+    expect(page.locator(".details div", has_text="Mode")).to_contain_text("Full sync (change threshold 25%)")

@@ -81,6 +81,27 @@ def push(
     abort_on_error: Annotated[
         bool, typer.Option("--abort-on-error", help="All or nothing: if any row fails, write none.")
     ] = False,
+    sync: Annotated[
+        bool,
+        typer.Option(
+            "--sync",
+            help="Full sync: the file is the complete list, so the tenant's rows of its template "
+            "that it leaves out are deactivated (users, groups, organizations) or removed (links, "
+            "sessions).",
+        ),
+    ] = False,
+    change_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--change-threshold",
+            metavar="PERCENT",
+            min=0,
+            max=100,
+            help="With --sync: fail and write nothing if more than this share of the tenant's rows "
+            "would go. Default on the server: 10.",
+            show_default=False,
+        ),
+    ] = None,
     wait: Annotated[
         bool, typer.Option("--wait", help="Follow the import to its end, then summarise it.")
     ] = False,
@@ -105,7 +126,11 @@ def push(
     """Upload a CSV file for import; with --wait, follow it and exit 0, 1 (failed rows) or 2 (failed)."""
     from loadbay.client.payments import check_batch_options, push_batch
 
-    check_batch_options(company=company, project=project, dry_run=dry_run, abort_on_error=abort_on_error)
+    check_batch_options(
+        company=company, project=project, dry_run=dry_run, abort_on_error=abort_on_error, sync=sync
+    )
+    if change_threshold is not None and not sync:
+        raise UsageError("--change-threshold applies to a full sync only: add --sync, or leave it out.")
     if not file.is_file():
         raise UsageError(f"{file} is not a file." if file.exists() else f"{file}: no such file.")
     if result is not None and not result.resolve().parent.is_dir():
@@ -116,6 +141,10 @@ def push(
         options["dryRun"] = "true"
     if abort_on_error:
         options["onError"] = "abort"
+    if sync:
+        options["mode"] = "sync"
+    if change_threshold is not None:
+        options["changeThreshold"] = f"{change_threshold:g}"
     batch: PushedBatch | None = None
     with open_client(url, client_id, client_secret) as client:
         with byte_bar(f"uploading {file.name}", quiet=quiet) as advance:

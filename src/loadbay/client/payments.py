@@ -19,7 +19,7 @@ CREATE_PROJECT = "an administrator creates one with: loadbay projects create --c
 
 
 def check_batch_options(
-    *, company: str | None, project: str | None, dry_run: bool, abort_on_error: bool
+    *, company: str | None, project: str | None, dry_run: bool, abort_on_error: bool, sync: bool = False
 ) -> None:
     """Refuse, before any request, the options the batches API cannot honour."""
     if company is None:
@@ -29,6 +29,7 @@ def check_batch_options(
     for given, option, what in (
         (dry_run, "--dry-run", "dry-run"),
         (abort_on_error, "--abort-on-error", "abort-on-error"),
+        (sync, "--sync", "sync"),
     ):
         if given:
             raise UsageError(

@@ -65,6 +65,8 @@ def _duration(seconds: float | None) -> str:
 def mode(item: Import) -> str:
     """The import's options as a person reads them."""
     on_error = "abort on error (all or nothing)" if item["onError"] == "abort" else "partial"
+    if item.get("mode") == "sync":
+        on_error += f", full sync (change threshold {item.get('changeThreshold'):g}%)"
     return f"dry run (nothing written), {on_error}" if item["dryRun"] else on_error
 
 
@@ -94,6 +96,7 @@ def summary_table(item: Import) -> Table:
         ("updated", str(counts["updated"])),
         ("unchanged", str(counts["unchanged"])),
         ("failed", Text(str(counts["failed"]), style="red" if counts["failed"] else "")),
+        *[(name, str(counts.get(name, 0))) for name in ("deactivated", "removed") if counts.get(name)],
         ("messages", str(item["messageCount"])),
         ("duration", _duration(_seconds_between(item["startedAt"], item["finishedAt"]))),
     ]
@@ -138,6 +141,8 @@ def rows_text(counts: Counts) -> str:
         (counts["updated"], "updated"),
         (counts["unchanged"], "unchanged"),
         (counts["failed"], "failed"),
+        (counts.get("deactivated", 0), "deactivated"),
+        (counts.get("removed", 0), "removed"),
     ]
     return ", ".join(f"{number} {name}" for number, name in done if number) or "-"
 

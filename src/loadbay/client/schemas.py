@@ -12,6 +12,8 @@ class Counts(TypedDict):
     updated: int
     unchanged: int
     failed: int
+    deactivated: int
+    removed: int
 
 
 class Import(TypedDict):
@@ -26,6 +28,8 @@ class Import(TypedDict):
     messageCount: int
     dryRun: bool
     onError: str
+    mode: str
+    changeThreshold: float | None
     scope: str
     attempts: int
     createdAt: str

@@ -28,6 +28,9 @@ class BatchContext:
     # The batch's timestamp: created_at / updated_at of every row it writes.
     now: datetime
     dry_run: bool = False
+    # mode=sync: the file is the tenant's full list, so a row it names is active unless it says
+    # otherwise (a row an earlier sync deactivated comes back).
+    sync: bool = False
     # Per-import memo a writer may fill (e.g. the tenant's organization ids), kept across batches.
     cache: dict[str, Any] = field(default_factory=dict)
 

@@ -37,6 +37,8 @@ CODES: dict[str, str] = {
     "aborted": "onError=abort and some rows failed: nothing was written.",
     "given_up": "Every attempt to run the import died; it was given up.",
     "storage": "The stored upload could not be read.",
+    "sync_threshold": "mode=sync would take away more than changeThreshold percent: nothing was written.",
+    "sync_unsupported": "mode=sync is not available for the file's import type.",
     # One row (the row is not written when the severity is error).
     "ragged_row": "The row has more or fewer fields than the header.",
     "required": "A mandatory cell is blank.",

@@ -12,10 +12,27 @@ from loadbay.importing.columns import Column, Required
 
 if TYPE_CHECKING:
     from loadbay.importing.batch import BatchContext, Planned
+    from loadbay.models import Base
 
 
 # Given the batch's valid rows (with ``_row``, their index in the batch), plans their writes.
 Writer = Callable[["BatchContext", "pl.DataFrame"], "Planned"]
+
+
+@dataclass(frozen=True)
+class SyncRule:
+    """What ``mode=sync`` does to the tenant's rows of a type that a full file left out.
+
+    ``model``'s unique key, after its tenant column, is the type's ``key_columns`` in order.
+    """
+
+    model: type[Base]
+    # True: set active = false (users, groups, organizations); False: delete the rows (links).
+    deactivate: bool
+    # The rows, as a person counts them ("users", "group links").
+    noun: str
+    # Keys a sync never touches (the built-in root organization).
+    keep: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,8 @@ class ImportType:
     # Applied to a batch's cells before they are echoed anywhere (result file, stored copy):
     # e.g. masking what looks like a card number. The writer still sees the cells as sent.
     mask: Callable[[pl.DataFrame], pl.DataFrame] | None = None
+    # mode=sync: the rows a full file of this type owns; None when the type cannot sync.
+    sync: SyncRule | None = None
     _by_lower: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

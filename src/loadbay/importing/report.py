@@ -9,6 +9,7 @@ messages and counts of the batches it does not redo.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -17,10 +18,11 @@ import pyarrow as pa
 from loadbay.importing.bulk import Ingest, Query, Step
 from loadbay.importing.messages import row_texts
 from loadbay.importing.read import Batch
+from loadbay.importing.sync import DEACTIVATED, REMOVED
 from loadbay.importing.write import CREATED, FAILED, UNCHANGED, UPDATED, literal, quoted
 from loadbay.models import ImportJob, ImportMessage
 
-OUTCOMES = (CREATED, UPDATED, UNCHANGED, FAILED)
+OUTCOMES = (CREATED, UPDATED, UNCHANGED, FAILED, DEACTIVATED, REMOVED)
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Tally:
                 UPDATED: job.updated_count,
                 UNCHANGED: job.unchanged_count,
                 FAILED: job.failed_count,
+                DEACTIVATED: job.deactivated_count,
+                REMOVED: job.removed_count,
             },
             message_count=job.message_count,
         )
@@ -54,6 +58,8 @@ class Tally:
             "updated_count": self.counts[UPDATED],
             "unchanged_count": self.counts[UNCHANGED],
             "failed_count": self.counts[FAILED],
+            "deactivated_count": self.counts[DEACTIVATED],
+            "removed_count": self.counts[REMOVED],
             "message_count": self.message_count,
         }
 
@@ -82,7 +88,13 @@ def message_table(import_id: str, messages: pl.DataFrame, *, first_seq: int) -> 
 
 
 def checkpoint_steps(
-    *, import_id: str, worker_id: str, tally: Tally, messages: pl.DataFrame, batches: int
+    *,
+    import_id: str,
+    worker_id: str,
+    tally: Tally,
+    messages: pl.DataFrame,
+    batches: int,
+    synced_at: datetime | None = None,
 ) -> list[Step]:
     """Store the batch's messages and move the import's progress on, if this worker still holds it.
 
@@ -96,6 +108,8 @@ def checkpoint_steps(
         steps.append(Ingest(ImportMessage.__tablename__, table, temporary=False))
         tally.message_count += messages.height
     values = {**tally.progress(), "checkpoint_batches": batches}
+    if synced_at is not None:
+        values["synced_at"] = synced_at
     sets = ", ".join(f"{quoted(name)} = {literal(value)}" for name, value in values.items())
     steps.append(
         Query(

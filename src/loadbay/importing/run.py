@@ -11,6 +11,7 @@ to the same rows, counts and result file.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -26,6 +27,15 @@ from loadbay.importing.read import ahead, open_stored
 from loadbay.importing.report import Tally, checkpoint_steps, placed, row_messages
 from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.importing.shape import Shape, file_shape
+from loadbay.importing.sync import (
+    DEFAULT_THRESHOLD,
+    SYNC,
+    changed_keys,
+    file_keys,
+    plan_sync,
+    result_rows,
+    sync_steps,
+)
 from loadbay.importing.validate import Checked, Validator
 from loadbay.importing.write import FAILED, ROW, UNCHANGED, UPDATED, TableWrite, written
 from loadbay.models import PENDING, ImportJob, utcnow
@@ -78,6 +88,9 @@ class ImportRun:
         self.endings = Endings(runtime, job, lease)
         # Cancelled while no worker ran it (its worker died): it ends without another batch.
         self.cancel_requested = job.cancel_requested_at is not None
+        # mode=sync: after the last batch the rows the file left out go (importing/sync.py).
+        self.sync = self.options.get("mode") == SYNC
+        self.synced = job.synced_at is not None
 
     def execute(self) -> None:
         if not self.resume_batches:
@@ -97,6 +110,7 @@ class ImportRun:
             if self.cancel_requested:
                 raise _Cancelled(self.resume_batches)
             with bulk_session(self.runtime) as bulk:
+                keys = self._sync_keys(shape, bulk) if self.sync and not self.synced else None
                 if self.abort_on_error and not self.dry_run and not self.resume_batches:
                     # All or nothing: check every row first; write only if none failed.
                     parts = self._pass(shape, bulk, write=False, checkpoint=False)
@@ -106,6 +120,8 @@ class ImportRun:
                     self.tally = Tally()
                     self.endings.clear_messages()
                 parts = self._pass(shape, bulk, write=not self.dry_run, checkpoint=True)
+                if keys is not None:
+                    parts = self._sync(shape, bulk, keys, part=parts + 1, write=not self.dry_run)
             self.endings.processed(shape, self.tally, parts)
         except _Cancelled as cancel:
             if cancel.checking:
@@ -115,6 +131,76 @@ class ImportRun:
             self.endings.cancelled(shape, self.tally, 0 if cancel.checking else cancel.parts)
         except FileRejected as exc:
             self.endings.rejected(exc, self.tally)
+
+    def _sync_keys(self, shape: Shape, bulk: BulkSession) -> pl.DataFrame:
+        """The keys the file names; before anything is written, refuse a sync that would take away
+        more than changeThreshold percent of the tenant's rows of the template."""
+        rule = shape.import_type.sync
+        if rule is None:
+            raise FileRejected(
+                f"mode=sync is not available for {shape.import_type.name} files; upload it with mode=merge.",
+                line=None,
+                code="sync_unsupported",
+            )
+        keys = file_keys(self.storage, key=self.source_key, shape=shape, settings=self.runtime.settings)
+        if not self.resume_batches:
+            plan = plan_sync(bulk, rule=rule, tenant_id=self.tenant_id, import_id=self.job_id, keys=keys)
+            threshold = float(self.options.get("change_threshold", DEFAULT_THRESHOLD))
+            if (refusal := plan.refusal(threshold)) is not None:
+                raise refusal
+        return keys
+
+    def _sync(self, shape: Shape, bulk: BulkSession, keys: pl.DataFrame, *, part: int, write: bool) -> int:
+        """Deactivate or remove what the file left out, as one more part; returns the part count.
+
+        The rows it changes, their result part and the checkpoint that names it done
+        (``synced_at``) commit together; a dry run lists what it would change and writes nothing.
+        """
+        self.lease.ensure()
+        rule = shape.import_type.sync
+        assert rule is not None
+        plan = plan_sync(bulk, rule=rule, tenant_id=self.tenant_id, import_id=self.job_id, keys=keys)
+        now = utcnow()
+        in_transaction = write and bool(plan.missing.height)
+        if in_transaction:
+            steps = sync_steps(bulk.dialect, plan, tenant_id=self.tenant_id, import_id=self.job_id, now=now)
+            changed = changed_keys(plan, bulk.run(steps, begin=True)[-1])
+        else:
+            changed = plan.missing
+        rows = result_rows(plan, changed, shape)
+        self.tally.add(rows["outcomes"])
+        results, redacted = self.endings.results(shape), self.endings.redacted_copy(shape)
+        results.write_batch(**rows)
+        results.flush(part)
+        if redacted is not None:
+            # Every part number has its copy part; the sync's has no line of the upload.
+            redacted.flush(part)
+        self._checkpoint(bulk, messages=pl.DataFrame(), batches=part, begin=not in_transaction, synced_at=now)
+        return part
+
+    def _checkpoint(
+        self,
+        bulk: BulkSession,
+        *,
+        messages: pl.DataFrame,
+        batches: int,
+        begin: bool,
+        synced_at: datetime | None = None,
+    ) -> bool:
+        """Commit the progress (and the open transaction's rows); whether a cancel was asked for."""
+        steps = checkpoint_steps(
+            import_id=self.job_id,
+            worker_id=self.lease.worker_id,
+            tally=self.tally,
+            messages=messages,
+            batches=batches,
+            synced_at=synced_at,
+        )
+        try:
+            progress = bulk.run(steps, begin=begin, commit=True)[-1]
+        except Refused as exc:
+            raise LeaseLost(self.job_id) from exc
+        return progress is not None and bool(progress["cancel"][0].as_py())
 
     def _pass(self, shape: Shape, bulk: BulkSession, *, write: bool, checkpoint: bool) -> int:
         """One pass over the file; returns how many batches it stored result parts for."""
@@ -128,6 +214,7 @@ class ImportRun:
             present=shape.present,
             now=utcnow(),
             dry_run=not write,
+            sync=self.sync,
         )
         validator = Validator(shape.import_type, shape.present)
         resume_line = self.tally.file_line if (checkpoint and self.resume_batches) else 0
@@ -211,18 +298,13 @@ class ImportRun:
         results.flush(part)
         if redacted is not None:
             redacted.flush(part)
-        steps = checkpoint_steps(
-            import_id=self.job_id,
-            worker_id=self.lease.worker_id,
-            tally=self.tally,
+        cancel = self._checkpoint(
+            bulk,
             messages=placed(messages, batch),
             batches=part if checkpoint else 0,
+            begin=not in_transaction,
         )
-        try:
-            progress = bulk.run(steps, begin=not in_transaction, commit=True)[-1]
-        except Refused as exc:
-            raise LeaseLost(self.job_id) from exc
-        if progress is not None and progress["cancel"][0].as_py():
+        if cancel:
             if not checkpoint:
                 raise _Cancelled(part, checking=True)
             # All or nothing, once checked, writes to the end: stopping now would keep half a file.

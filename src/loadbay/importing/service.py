@@ -80,10 +80,14 @@ def import_summary(job: ImportJob) -> dict[str, Any]:
             "updated": job.updated_count,
             "unchanged": job.unchanged_count,
             "failed": job.failed_count,
+            "deactivated": job.deactivated_count,
+            "removed": job.removed_count,
         },
         "messageCount": job.message_count,
         "dryRun": bool(options.get("dry_run")),
         "onError": options.get("on_error") or "partial",
+        "mode": options.get("mode") or "merge",
+        "changeThreshold": options.get("change_threshold"),
         "scope": job.scope,
         "attempts": job.attempts,
         "createdAt": iso_utc(job.created_at),
@@ -137,3 +141,11 @@ def ensure_result_file(session: Session, storage: ObjectStorage, job: ImportJob)
     job.result_key = result_key(job.id)
     session.flush()
     return job.result_key
+
+
+def signed_result_url(storage: ObjectStorage, job: ImportJob, *, key: str, ttl_seconds: int) -> str:
+    """A time-limited link to the result file, downloading as ``<uploaded name>-result.csv``."""
+    stem = (job.original_filename or job.id).removesuffix(".csv").removesuffix(".CSV")
+    return storage.signed_url(
+        key, ttl_seconds=ttl_seconds, filename=f"{stem}-result.csv", content_type="text/csv; charset=utf-8"
+    )

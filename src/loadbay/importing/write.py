@@ -154,7 +154,7 @@ def _value(dialect: str, table: Table, column: str, alias: str) -> str:
     return f"CAST({ref} AS {table.sql[column]})" if dialect == POSTGRESQL else ref
 
 
-def _differs(dialect: str) -> str:
+def distinct_from(dialect: str) -> str:
     return "IS NOT" if dialect == SQLITE else "IS DISTINCT FROM"
 
 
@@ -166,7 +166,7 @@ def _set(target: str, column: str, *, keep: bool) -> str:
 
 def _change(dialect: str, stored: str, new: str, *, keep: bool) -> str:
     """Whether ``new`` changes ``stored`` (null-aware; with ``keep``, a null changes nothing)."""
-    differs = f"{stored} {_differs(dialect)} {new}"
+    differs = f"{stored} {distinct_from(dialect)} {new}"
     return f"({new} IS NOT NULL AND {differs})" if keep else differs
 
 

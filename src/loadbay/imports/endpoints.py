@@ -21,6 +21,7 @@ from loadbay.importing.service import (
     ensure_result_file,
     files_deleted_message,
     import_summary,
+    signed_result_url,
 )
 from loadbay.imports.service import STATUSES, ImportEnded, cancel_import, get_visible_import, list_imports
 from loadbay.kit.pagination import BadCursor, decode_cursor, encode_cursor
@@ -131,11 +132,8 @@ def download(reference_id: str, client: AnyClient, session: WriteSession, runtim
         key = ensure_result_file(session, runtime.storage, job)
     except FilesDeleted:
         raise ApiError(410, files_deleted_message(job)) from None
-    stem = (job.original_filename or job.id).removesuffix(".csv").removesuffix(".CSV")
     ttl = runtime.settings.signed_url_ttl_seconds
-    url = runtime.storage.signed_url(
-        key, ttl_seconds=ttl, filename=f"{stem}-result.csv", content_type="text/csv; charset=utf-8"
-    )
+    url = signed_result_url(runtime.storage, job, key=key, ttl_seconds=ttl)
     return {"signedUrl": url, "expiresIn": ttl}
 
 

@@ -46,6 +46,10 @@ class ImportJob(Base):
     updated_count: Mapped[int] = mapped_column(Integer, default=0)
     unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    # mode=sync: the tenant's rows of the template the file did not mention, deactivated
+    # (users, groups, organizations) or removed (links, sessions).
+    deactivated_count: Mapped[int] = mapped_column(Integer, default=0)
+    removed_count: Mapped[int] = mapped_column(Integer, default=0)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     # Batches committed so far; a worker that takes the job over resumes after them.
     checkpoint_batches: Mapped[int] = mapped_column(Integer, default=0)
@@ -57,6 +61,8 @@ class ImportJob(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     # Set by a cancel while a worker runs the import; the worker stops at its next checkpoint.
     cancel_requested_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # mode=sync: when the sync step committed, so a run taken over after a crash does not redo it.
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     # Set once the stored upload, the result file and the messages are deleted (on request or by
     # the retention sweep); the row keeps its counts, and the imported rows stay.
     files_deleted_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)

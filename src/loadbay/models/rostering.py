@@ -26,6 +26,9 @@ class OrgUnit(Base):
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text, default=None)
     parent_org_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    # False once a mode=sync organizations file left the unit out; the template has no column
+    # for it, so any later organizations file that names the unit turns it back on.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_import_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -8,7 +8,7 @@ from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.columns import Column, Required, boolean
 from loadbay.importing.messages import Finding
 from loadbay.importing.planning import failed_rows, findings, optional_value, required_on_create, stripped
-from loadbay.importing.registry import ImportType, register
+from loadbay.importing.registry import ImportType, SyncRule, register
 from loadbay.importing.write import ROW, TableWrite
 from loadbay.models import RosterGroup
 from loadbay.rostering.common import active_value, active_warning, merged_metadata, unknown_org
@@ -72,7 +72,7 @@ def plan_groups(
         RosterGroup,
         rows,
         context.constants(),
-        insert_only=() if "group_active" in present else ("active",),
+        insert_only=() if "group_active" in present or context.sync else ("active",),
         decides_outcome=decides_outcome,
     )
     return Planned(messages=messages, writes=[write])
@@ -88,6 +88,7 @@ GROUPS = register(
         description="Create or update groups of users.",
         columns=COLUMNS,
         key_columns=("group_name",),
+        sync=SyncRule(RosterGroup, deactivate=True, noun="groups"),
         writer=write_groups,
         extra_prefix=METADATA_PREFIX,
     )

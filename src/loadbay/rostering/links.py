@@ -12,7 +12,7 @@ from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.columns import Column, Required, one_of
 from loadbay.importing.messages import Finding
 from loadbay.importing.planning import failed_rows, findings, stripped
-from loadbay.importing.registry import ImportType, register
+from loadbay.importing.registry import ImportType, SyncRule, register
 from loadbay.importing.write import CREATED, FAILED, ROW, UNCHANGED, UPDATED, TableWrite
 from loadbay.models import GroupMembership, RosterUser
 from loadbay.rostering import users
@@ -25,6 +25,8 @@ GROUP_ROLE = Column(
     "group_role", Required.ALWAYS, "One of " + ", ".join(GROUP_ROLES) + ".", checks=(one_of(GROUP_ROLES),)
 )
 LINK_KEY = ("user_username", "group_name", "group_role")
+# mode=sync removes the links a full file leaves out (the users stay).
+LINK_SYNC = SyncRule(GroupMembership, deactivate=False, noun="group memberships")
 
 
 def _links(frame: pl.DataFrame) -> pl.DataFrame:
@@ -123,6 +125,7 @@ LINK_EXISTING = register(
         description="Give existing users a role in existing groups.",
         columns=(users.USERNAME, GROUP_NAME, GROUP_ROLE),
         key_columns=LINK_KEY,
+        sync=LINK_SYNC,
         writer=write_existing_user_links,
     )
 )
@@ -143,6 +146,7 @@ LINK_NEW = register(
             users.ORGANIZATION,
         ),
         key_columns=LINK_KEY,
+        sync=LINK_SYNC,
         writer=write_new_user_links,
     )
 )

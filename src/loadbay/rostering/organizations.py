@@ -10,7 +10,7 @@ import polars as pl
 from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.columns import Column, Required
 from loadbay.importing.messages import ERROR, MESSAGE_SCHEMA
-from loadbay.importing.registry import ImportType, register
+from loadbay.importing.registry import ImportType, SyncRule, register
 from loadbay.importing.write import ROW, TableWrite
 from loadbay.models import ROOT_ORGANIZATION, OrgUnit
 from loadbay.rostering.common import apply_optional, cell, known_org_ids
@@ -100,8 +100,10 @@ def write_organizations(context: BatchContext, frame: pl.DataFrame) -> Planned:
         apply_optional(new, record, context.present, {DESCRIPTION: "description"})
         parents[org_id] = parent
         existing[org_id] = new
-        planned[org_id] = {ROW: row, "org_id": org_id, **new}
-    schema = {ROW: pl.Int64, "org_id": pl.Utf8, **dict.fromkeys(FIELDS, pl.Utf8)}
+        # Named by a file, a unit is active: the template has no column to say otherwise, so this
+        # is how a unit an earlier mode=sync deactivated comes back.
+        planned[org_id] = {ROW: row, "org_id": org_id, **new, "active": True}
+    schema = {ROW: pl.Int64, "org_id": pl.Utf8, **dict.fromkeys(FIELDS, pl.Utf8), "active": pl.Boolean}
     rows = pl.DataFrame(list(planned.values()), schema=schema) if planned else pl.DataFrame(schema=schema)
     return Planned(
         messages=pl.DataFrame(messages, schema=MESSAGE_SCHEMA, orient="row"),
@@ -116,6 +118,7 @@ ORGANIZATIONS = register(
         description="Create or update organization units (the hierarchy users and groups belong to).",
         columns=COLUMNS,
         key_columns=(ID,),
+        sync=SyncRule(OrgUnit, deactivate=True, noun="organization units", keep=(ROOT_ORGANIZATION,)),
         writer=write_organizations,
     )
 )

@@ -28,6 +28,7 @@ def organization_view(unit: OrgUnit) -> dict[str, Any]:
         "name": unit.name,
         "description": unit.description,
         "parentOrganizationId": unit.parent_org_id,
+        "active": unit.active,
         "createdAt": iso_utc(unit.created_at),
         "updatedAt": iso_utc(unit.updated_at),
     }

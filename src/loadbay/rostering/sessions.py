@@ -18,7 +18,7 @@ from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.columns import Check, Column, Required, pattern
 from loadbay.importing.messages import ERROR, MESSAGE_SCHEMA, Finding
 from loadbay.importing.planning import failed_rows, findings, stripped
-from loadbay.importing.registry import ImportType, register
+from loadbay.importing.registry import ImportType, SyncRule, register
 from loadbay.importing.write import ROW, TableWrite
 from loadbay.models import TestSession
 from loadbay.rostering import groups
@@ -208,6 +208,9 @@ def write_sessions_in_new_groups(context: BatchContext, frame: pl.DataFrame) -> 
     )
 
 
+# mode=sync removes the sessions a full file leaves out (their groups stay).
+SESSION_SYNC = SyncRule(TestSession, deactivate=False, noun="sessions")
+
 SESSIONS_IN_NEW_GROUPS = register(
     ImportType(
         name="sessions-with-delivery-in-new-groups",
@@ -222,6 +225,7 @@ SESSIONS_IN_NEW_GROUPS = register(
             groups.ORGANIZATION,
         ),
         key_columns=("session_name",),
+        sync=SESSION_SYNC,
         writer=write_sessions_in_new_groups,
     )
 )
@@ -232,6 +236,7 @@ SESSIONS_IN_EXISTING_GROUPS = register(
         description="Create test sessions for groups that already exist.",
         columns=(DELIVERY_OR_BATTERY, BATTERY, GROUP, NAME, *SESSION_COLUMNS),
         key_columns=("session_name",),
+        sync=SESSION_SYNC,
         writer=write_sessions_in_existing_groups,
     )
 )

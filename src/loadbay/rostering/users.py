@@ -19,7 +19,7 @@ from loadbay.importing.columns import (
 )
 from loadbay.importing.messages import Finding, found
 from loadbay.importing.planning import failed_rows, findings, optional_value, required_on_create, stripped
-from loadbay.importing.registry import ImportType, register
+from loadbay.importing.registry import ImportType, SyncRule, register
 from loadbay.importing.write import ROW, TableWrite
 from loadbay.models import RosterUser
 from loadbay.rostering.common import active_value, active_warning, list_value, merged_metadata, unknown_org
@@ -142,7 +142,7 @@ def plan_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
         RosterUser,
         rows,
         context.constants(),
-        insert_only=() if "user_active" in present else ("active",),
+        insert_only=() if "user_active" in present or context.sync else ("active",),
         keep_when_null=("password_hash",),
     )
     return Planned(messages=messages, writes=[write])
@@ -210,6 +210,7 @@ USERS = register(
         description="Create or update user accounts.",
         columns=COLUMNS,
         key_columns=("user_username",),
+        sync=SyncRule(RosterUser, deactivate=True, noun="users"),
         writer=write_users,
         extra_prefix=METADATA_PREFIX,
     )

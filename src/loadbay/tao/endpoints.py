@@ -25,6 +25,7 @@ from loadbay.importing.service import (
     new_reference_id,
     status_payload,
 )
+from loadbay.importing.sync import sync_options
 from loadbay.importing.uploads import receive_csv_upload
 from loadbay.models import PENDING, ImportJob
 
@@ -67,6 +68,11 @@ async def upload(
             f"dryRun must be one of true, false, 1, 0, yes, no (any case), not '{option('dryRun')[:32]}'.",
         )
     options: dict[str, object] = {"scope": "rostering", "dry_run": dry_run, "on_error": on_error}
+    try:
+        options |= sync_options(mode=option("mode"), change_threshold=option("changeThreshold"))
+    except ValueError as exc:
+        runtime.storage.delete(key)
+        raise ApiError(400, str(exc)) from None
     if import_type := option("importType"):
         # The header must then fit this template; without it the header picks one.
         names = [t.name for t in all_types(scope="rostering")]

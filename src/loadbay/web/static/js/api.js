@@ -128,11 +128,15 @@ export async function requestToken(clientId, clientSecret) {
  * Uploads a CSV file to the rostering API (`POST /api/v1/upload`) with a progress callback.
  * Resolves to the reference id of its import.
  */
-export async function uploadCsv(file, { dryRun, abortOnError }, { onProgress, signal }) {
+export async function uploadCsv(file, { dryRun, abortOnError, sync, changeThreshold }, { onProgress, signal }) {
   const form = new FormData();
   form.append("file", file, file.name);
   form.append("dryRun", dryRun ? "true" : "false");
   form.append("onError", abortOnError ? "abort" : "partial");
+  if (sync) {
+    form.append("mode", "sync");
+    form.append("changeThreshold", String(changeThreshold));
+  }
   const payload = await sendFile("/api/v1/upload", form, file, { onProgress, signal });
   if (!payload.result) {
     throw new ApiError("Loadbay accepted the file but sent no reference ID: look for the import on the Imports page.");

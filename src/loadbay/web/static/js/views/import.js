@@ -97,12 +97,18 @@ export function importView(page) {
       countCard("Updated", c.updated),
       countCard("Unchanged", c.unchanged),
       countCard("Failed", c.failed, c.failed ? "count-failed" : ""),
+      item.mode === "sync" ? countCard("Deactivated", c.deactivated) : null,
+      item.mode === "sync" ? countCard("Removed", c.removed) : null,
     );
     fill(
       details,
       detail("Template", item.importType || (item.status === "pending" ? "Not read yet" : "None detected")),
       detail("Size", formatBytes(item.sizeBytes)),
       detail("On error", item.onError === "abort" ? "Abort the whole file" : "Import the good rows"),
+      detail(
+        "Mode",
+        item.mode === "sync" ? `Full sync (change threshold ${item.changeThreshold}%)` : "Merge (nothing is removed)",
+      ),
       detail("Uploaded", when(item.createdAt)),
       detail("Started", when(item.startedAt)),
       detail("Finished", when(item.finishedAt)),

@@ -65,6 +65,19 @@ export function uploadView(page) {
   const noCompany = noCompanyCallout();
   const dryRun = h("input", { id: "dry-run", type: "checkbox", "aria-describedby": "dry-run-hint" });
   const abortOnError = h("input", { id: "abort-on-error", type: "checkbox", "aria-describedby": "abort-hint" });
+  const sync = h("input", { id: "sync", type: "checkbox", "aria-describedby": "sync-hint" });
+  const changeThreshold = h("input", {
+    id: "change-threshold",
+    type: "number",
+    min: "0",
+    max: "100",
+    step: "any",
+    value: "10",
+    disabled: true,
+  });
+  sync.addEventListener("change", () => {
+    changeThreshold.disabled = !sync.checked;
+  });
   const optionsNote = h(
     "p",
     { class: "hint options-note", id: "options-note" },
@@ -88,6 +101,25 @@ export function uploadView(page) {
       abortOnError,
       h("label", { for: "abort-on-error" }, "Abort on any error"),
       h("p", { class: "hint", id: "abort-hint" }, "Import nothing if a single row is wrong. Otherwise the good rows are imported."),
+    ),
+    h(
+      "div",
+      { class: "check" },
+      sync,
+      h("label", { for: "sync" }, "Full sync"),
+      h(
+        "p",
+        { class: "hint", id: "sync-hint" },
+        "The file is the complete list: your users, groups or organizations it leaves out are deactivated, " +
+          "links and sessions it leaves out are removed.",
+      ),
+      h(
+        "div",
+        { class: "threshold" },
+        h("label", { for: "change-threshold" }, "Change threshold (%)"),
+        changeThreshold,
+      ),
+      h("p", { class: "hint" }, "If more than this share would go, nothing is written and the import fails."),
     ),
   );
   const submit = h("button", { type: "submit", class: "button", disabled: true }, "Upload and import");
@@ -206,6 +238,8 @@ export function uploadView(page) {
     if (route === "payments") {
       dryRun.checked = false;
       abortOnError.checked = false;
+      sync.checked = false;
+      changeThreshold.disabled = true;
     }
     submit.disabled = file === null || route === null || uploading !== null || (route === "payments" && noCompanies);
   }
@@ -274,7 +308,12 @@ export function uploadView(page) {
         destination === null
           ? await uploadCsv(
               file,
-              { dryRun: dryRun.checked, abortOnError: abortOnError.checked },
+              {
+                dryRun: dryRun.checked,
+                abortOnError: abortOnError.checked,
+                sync: sync.checked,
+                changeThreshold: changeThreshold.value || "10",
+              },
               { onProgress: showProgress, signal: uploading.signal },
             )
           : await uploadToBatch(destination);
