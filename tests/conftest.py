@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +26,9 @@ from loadbay.jobs.worker import Worker
 from loadbay.migrate import upgrade
 from loadbay.models import Base, ImportJob
 from loadbay.runtime import Runtime
+from tests.e2e.server import free_port
 from tests.scaleout.s3server import S3Server
+from tests.webhooks.receiver import Receiver
 
 PG_ENV = "LOADBAY_TEST_DATABASE_URL"
 PG_SKIP_REASON = f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)"
@@ -258,3 +260,18 @@ class ApiUser:
         download = self.http.get(path)
         assert download.status_code == 200, download.text
         return download.text
+
+
+@pytest.fixture
+def receiver_factory(tmp_path: Path) -> Iterator[Callable[..., Receiver]]:
+    """Start webhook receiver processes (tests/webhooks/receiver.py); stopped after the test."""
+    started: list[Receiver] = []
+
+    def start(fail_first: int = 0) -> Receiver:
+        receiver = Receiver(tmp_path / f"receiver-{len(started)}", free_port(), fail_first).start()
+        started.append(receiver)
+        return receiver
+
+    yield start
+    for receiver in started:
+        receiver.stop()

@@ -28,6 +28,7 @@ from loadbay.runtime import Runtime
 from loadbay.tao.endpoints import router as tao_router
 from loadbay.templates.endpoints import router as templates_router
 from loadbay.web.endpoints import router as console_router
+from loadbay.webhooks.endpoints import router as webhooks_router
 
 log = logging.getLogger("loadbay")
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
     app.include_router(files_router)
     app.include_router(batches_router)
     app.include_router(downloads_router)
+    app.include_router(webhooks_router)
     app.include_router(console_router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     # Work a file can force on the server is bounded: its columns, and its metadata columns.
     max_columns: int = Field(default=1000, gt=0)
     max_metadata_keys: int = Field(default=100, ge=0)
+    # Completion webhooks (webhooks/): a private or loopback target is refused unless allowed (an
+    # internal receiver; the tests); each attempt may take this long; failed attempts are retried
+    # with exponential back-off from this first step, for this many hours after the event.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
+    webhook_retry_hours: float = Field(default=24.0, gt=0)
+    webhook_max_endpoints: int = Field(default=20, ge=1)
     # argon2id cost for passwords in imported files: OWASP's recommendation (m=19 MiB, t=2, p=1),
     # a deliberate balance for bulk imports of many accounts at once.
     password_time_cost: int = Field(default=2, ge=1)

@@ -27,6 +27,7 @@ from loadbay.importing.write import FAILED
 from loadbay.models import CANCELLED, PROCESSED, ImportJob, ImportMessage, utcnow
 from loadbay.models import FAILED as STATUS_FAILED
 from loadbay.runtime import Runtime
+from loadbay.webhooks.service import enqueue_import_event
 
 log = logging.getLogger("loadbay.importing")
 
@@ -40,6 +41,7 @@ class Endings:
         self.total_lines = job.total_lines
         self.options: dict[str, Any] = dict(job.options or {})
         self.scope = job.scope
+        self.tenant_id = job.tenant_id
         self.lease = lease
 
     def clear_messages(self) -> None:
@@ -149,6 +151,10 @@ class Endings:
         with self.runtime.write_sessions() as session:
             self._record(session, status=status, tally=tally, final_key=final_key, total=total)
             session.add_all(messages or [])
+            # In the same commit as the ending: the event is queued if and only if the import ended.
+            enqueue_import_event(
+                session, import_id=self.job_id, tenant_id=self.tenant_id, scope=self.scope, status=status
+            )
             session.commit()
         if final_key != self.source_key:
             self.storage.delete(self.source_key)

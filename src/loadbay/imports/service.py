@@ -13,6 +13,7 @@ from loadbay.importing.service import get_tenant_import
 from loadbay.kit.pagination import newest_first
 from loadbay.models import CANCELLED, PENDING, ImportJob, utcnow
 from loadbay.models.imports import DEFAULT_SCOPE
+from loadbay.webhooks.service import enqueue_import_event
 
 STATUSES = ("pending", "processed", "failed", "cancelled")
 
@@ -45,6 +46,9 @@ def cancel_import(session: Session, *, job: ImportJob) -> bool:
     )
     if at_once.rowcount:  # type: ignore[attr-defined]
         session.add(cancelled_notice(job.id))
+        enqueue_import_event(
+            session, import_id=job.id, tenant_id=job.tenant_id, scope=job.scope, status=CANCELLED
+        )
         session.flush()
         session.refresh(job)
         return True

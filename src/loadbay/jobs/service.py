@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapper, Session
 
 from loadbay.db import is_postgresql
 from loadbay.models import FAILED, PENDING, ImportJob, ImportMessage, utcnow
+from loadbay.webhooks.service import enqueue_import_event
 
 NOTIFY_CHANNEL = "loadbay_jobs"
 # First key of the transaction-level advisory lock that makes one tenant's claims take turns.
@@ -191,6 +192,7 @@ def _fail(session: Session, job: ImportJob, message: str) -> None:
     job.finished_at = utcnow()
     job.lease_owner = None
     job.lease_expires_at = None
+    enqueue_import_event(session, import_id=job.id, tenant_id=job.tenant_id, scope=job.scope, status=FAILED)
 
 
 def notify_job_available(connection: Connection) -> None:

@@ -25,6 +25,7 @@ from loadbay.jobs.service import (
     renew_lease,
 )
 from loadbay.runtime import Runtime
+from loadbay.webhooks.dispatch import Dispatcher
 
 log = logging.getLogger("loadbay.jobs")
 
@@ -270,12 +271,16 @@ class WorkerPool:
             for i, w in enumerate(self.workers)
         ]
         self.listener = JobListener(runtime) if size and is_postgresql(runtime.engine) else None
+        # Webhook deliveries go out from every process that runs imports, one at a time each.
+        self.dispatcher = Dispatcher(runtime) if size else None
 
     def start(self) -> None:
         if self.listener is not None:
             self.listener.start()
         for thread in self.threads:
             thread.start()
+        if self.dispatcher is not None:
+            self.dispatcher.start()
 
     def stop(self, grace_seconds: float | None = None) -> bool:
         """Stop claiming, let running imports finish for the grace period, then hand back the rest.
@@ -298,4 +303,7 @@ class WorkerPool:
             thread.join(max(0.0, deadline - time.monotonic()))
         if self.listener is not None:
             self.listener.stop()
+        if self.dispatcher is not None:
+            # An attempt under way ends within its time limit; one cut short is retried.
+            self.dispatcher.close(timeout=1.0)
         return not any(thread.is_alive() for thread in self.threads)

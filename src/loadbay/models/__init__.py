@@ -22,6 +22,7 @@ from loadbay.models.rostering import (
     TestSession,
 )
 from loadbay.models.tenancy import ApiClient, Tenant
+from loadbay.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "CANCELLED",
@@ -50,5 +51,8 @@ __all__ = [
     "TestSession",
     "TransferPaymentInfo",
     "TransferTransaction",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]
