@@ -390,3 +390,23 @@ def test_the_same_idempotency_key_and_file_answer_as_the_first_upload(files_user
     assert "Idempotency-Key 'scan-0042' was used for another file" in str(refused["message"])
     assert len(stored_objects(files_user.runtime)) == 1
     assert row_counts(files_user.runtime) == (1, 0)
+
+
+def test_a_boundary_the_parser_cannot_take_is_a_400_and_nothing_is_stored(files_user: FilesUser) -> None:
+    boundary = "b" * 300
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'.encode()
+        + CSV_BYTES
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = files_user.http.post(
+        f"{files_user.base}/upload_files",
+        content=body,
+        headers={
+            "Authorization": files_user.token,
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("The multipart boundary must be 1 to 256 characters long")
+    assert_nothing_stored(files_user.runtime)

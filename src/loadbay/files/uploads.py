@@ -68,8 +68,8 @@ async def receive_document(
         reader = streaming.open_multipart(request, max_bytes=max_bytes)
     except streaming.TooLarge:
         raise too_large(max_bytes) from None
-    except streaming.NotMultipart:
-        raise ApiError(400, MISSING_FILE) from None
+    except streaming.NotMultipart as exc:
+        raise ApiError(400, exc.reason or MISSING_FILE) from None
 
     document: ReceivedDocument | None = None
     fields: dict[str, str] = {}

@@ -42,8 +42,8 @@ async def receive_csv_upload(
         reader = open_multipart(request, max_bytes=max_bytes)
     except TooLarge:
         raise too_large(max_bytes) from None
-    except NotMultipart:
-        raise ApiError(400, missing_file) from None
+    except NotMultipart as exc:
+        raise ApiError(400, exc.reason or missing_file) from None
 
     received: ReceivedUpload | None = None
     fields: dict[str, str] = {}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from loadbay.kit.multipart import MultipartError, MultipartReader
+from loadbay.kit.multipart import BadBoundary, MultipartError, MultipartReader
 from loadbay.kit.storage import ObjectStorage
 
 # Room for multipart boundaries and small form fields on top of the file itself.
@@ -23,7 +23,11 @@ class TooLarge(Exception):
 
 
 class NotMultipart(Exception):
-    """The request body is not multipart/form-data."""
+    """The request body is not multipart/form-data; ``reason`` says more when it is known."""
+
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ def open_multipart(request: Request, *, max_bytes: int) -> MultipartReader:
         raise TooLarge()
     try:
         return MultipartReader(request)
+    except BadBoundary as exc:
+        raise NotMultipart(str(exc)) from None
     except MultipartError:
         raise NotMultipart() from None
 
