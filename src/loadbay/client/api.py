@@ -310,6 +310,25 @@ class LoadbayClient:
             raise self._error(response)
         return cast(Import, response.json())
 
+    def create_webhook(self, url: str) -> dict[str, Any]:
+        """Register a webhook endpoint; the answer holds its signing secret, shown this once."""
+        response = self._authorized("POST", "/api/v1/webhooks", json={"url": url})
+        if response.status_code != 201:
+            raise self._error(response)
+        return cast(dict[str, Any], response.json())
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        return cast(list[dict[str, Any]], self._get_json("/api/v1/webhooks")["items"])
+
+    def delete_webhook(self, endpoint_id: str) -> None:
+        response = self._authorized("DELETE", f"/api/v1/webhooks/{quote(endpoint_id, safe='')}")
+        if response.status_code != 204:
+            raise self._error(response)
+
+    def webhook_deliveries(self, endpoint_id: str, *, limit: int) -> list[dict[str, Any]]:
+        path = f"/api/v1/webhooks/{quote(endpoint_id, safe='')}/deliveries"
+        return cast(list[dict[str, Any]], self._get_json(path, {"limit": limit})["items"])
+
     def all_messages(self, reference_id: str) -> Iterator[Message]:
         """Every message of an import, in line order, a page at a time."""
         cursor: str | None = None

@@ -41,6 +41,7 @@ from loadbay.client.terminal import (
     report,
     save_result,
 )
+from loadbay.client.webhooks import webhooks_app
 
 if TYPE_CHECKING:
     from loadbay.client.payments import PushedBatch
@@ -329,6 +330,7 @@ def imports_download(
 
 
 def add_client_commands(app: typer.Typer) -> None:
-    """Register ``push`` and ``imports`` on the ``loadbay`` command."""
+    """Register ``push``, ``imports`` and ``webhooks`` on the ``loadbay`` command."""
     app.command("push", cls=ClientCommand)(push)
     app.add_typer(imports_app, name="imports")
+    app.add_typer(webhooks_app, name="webhooks")

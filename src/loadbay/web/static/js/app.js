@@ -9,6 +9,7 @@ import { importsView } from "./views/imports.js";
 import { signInView } from "./views/signin.js";
 import { templatesView } from "./views/templates.js";
 import { uploadView } from "./views/upload.js";
+import { webhookView, webhooksView } from "./views/webhooks.js";
 
 const ROUTES = [
   { pattern: /^\/signin$/, view: signInView, title: "Sign in", public: true, signedOutOnly: true },
@@ -16,11 +17,14 @@ const ROUTES = [
   { pattern: /^\/imports\/([0-9A-Za-z-]+)$/, view: importView, title: "Import", nav: "/imports" },
   { pattern: /^\/upload$/, view: uploadView, title: "Upload", nav: "/upload" },
   { pattern: /^\/templates$/, view: templatesView, title: "Templates", public: true, nav: "/templates" },
+  { pattern: /^\/webhooks$/, view: webhooksView, title: "Webhooks", nav: "/webhooks" },
+  { pattern: /^\/webhooks\/([0-9A-Za-z-]+)$/, view: webhookView, title: "Webhook", nav: "/webhooks" },
 ];
 
 const NAV_SIGNED_IN = [
   ["/imports", "Imports"],
   ["/upload", "Upload"],
+  ["/webhooks", "Webhooks"],
   ["/templates", "Templates"],
 ];
 const NAV_SIGNED_OUT = [
