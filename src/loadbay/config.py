@@ -81,6 +81,16 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
     webhook_retry_hours: float = Field(default=24.0, gt=0)
     webhook_max_endpoints: int = Field(default=20, ge=1)
+    # Rate limits and quotas (limiting/): counters in memory, or in Redis when set, shared by
+    # every API process. Token requests per source address and per client id (the client's
+    # count starts again after a success), checked before any secret is hashed; uploads per
+    # client; a tenant's pending imports and the bytes of uploads it keeps stored (0: no quota).
+    redis_url: str | None = None
+    token_attempts_per_minute: int = Field(default=10, ge=1)
+    token_address_attempts_per_minute: int = Field(default=300, ge=1)
+    uploads_per_minute: int = Field(default=120, ge=1)
+    tenant_max_pending_imports: int = Field(default=500, ge=1)
+    tenant_max_stored_bytes: int = Field(default=50 * 1024 * MiB, ge=0)
     # argon2id cost for passwords in imported files: OWASP's recommendation (m=19 MiB, t=2, p=1),
     # a deliberate balance for bulk imports of many accounts at once.
     password_time_cost: int = Field(default=2, ge=1)

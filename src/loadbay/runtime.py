@@ -13,6 +13,7 @@ from loadbay.auth.tokens import TokenSigner
 from loadbay.config import Settings
 from loadbay.db import create_db_engine, make_session_factory, writing
 from loadbay.kit.storage import ObjectStorage
+from loadbay.limiting.service import Limiter
 
 
 @dataclass
@@ -26,6 +27,8 @@ class Runtime:
     write_sessions: sessionmaker[Session]
     storage: ObjectStorage
     signer: TokenSigner
+    # Rate-limit counters (limiting/): this process's, or Redis's shared by every process.
+    limiter: Limiter
     # Set when an upload is accepted, so in-process workers start at once instead of at the next poll.
     wakeup: threading.Event = field(default_factory=threading.Event)
 
@@ -46,6 +49,7 @@ class Runtime:
             write_sessions=make_session_factory(write_engine),
             storage=ObjectStorage(settings),
             signer=TokenSigner(settings.resolved_secret_key),
+            limiter=Limiter(settings),
         )
 
     # Run by close(): parts that hold processes or connections of their own (the engine's SQLite

@@ -341,3 +341,12 @@ def test_an_idempotency_key_replays_the_first_upload_and_refuses_another_file(me
     assert (again.headers["loadbay-upload"], again.headers["idempotent-replayed"]) == ("duplicate", "true")
     command(upload(TX.replace("12.50", "13.00")), 422, 400, "Idempotency-Key 'tx-2026-12-03' was used")
     assert _count(merchant.runtime, ImportJob) == 1
+
+
+def test_too_many_uploads_is_a_429_command_response_with_retry_after(merchant: Merchant) -> None:
+    merchant.runtime.settings.uploads_per_minute = 1
+    first = merchant.new_batch()
+    assert merchant.upload(first, TX).status_code == 200
+    response = merchant.upload(merchant.new_batch(), TX)
+    command(response, 429, 400, "Too many uploads: this client may send 1 a minute; retry in ")
+    assert int(response.headers["Retry-After"]) >= 1

@@ -410,3 +410,17 @@ def test_a_boundary_the_parser_cannot_take_is_a_400_and_nothing_is_stored(files_
     assert response.status_code == 400
     assert response.json()["message"].startswith("The multipart boundary must be 1 to 256 characters long")
     assert_nothing_stored(files_user.runtime)
+
+
+def test_too_many_uploads_is_a_429_with_retry_after_and_nothing_stored(files_user: FilesUser) -> None:
+    files_user.runtime.settings.uploads_per_minute = 1
+    assert (
+        files_user.post(
+            [("accountId", files_user.account_id), ("file", FilePart("a.csv", CSV_BYTES))]
+        ).status_code
+        == 200
+    )
+    response = files_user.post([("accountId", files_user.account_id), ("file", FilePart("b.csv", CSV_BYTES))])
+    assert response.status_code == 429
+    assert response.json()["message"].startswith("Too many uploads: this client may send 1 a minute")
+    assert int(response.headers["Retry-After"]) >= 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Request
@@ -12,8 +13,10 @@ from starlette.responses import JSONResponse
 
 from loadbay.auth.service import authenticate_client
 from loadbay.deps import DbSession, RuntimeDep
+from loadbay.limiting.service import per_minute
 
 router = APIRouter(tags=["auth"])
+log = logging.getLogger("loadbay.auth")
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -90,9 +93,31 @@ async def issue_token(request: Request, session: DbSession, runtime: RuntimeDep)
             "invalid_client", "client_id and client_secret are required.", 401, challenge=basic is not None
         )
 
+    # Before any hash: every attempt counts against its address and its client id (a success
+    # starts the client's count again), so a flood of wrong secrets costs no argon2 work.
+    limiter, settings = runtime.limiter, runtime.settings
+    address = request.client.host if request.client else "unknown"
+    address_rule = per_minute(settings.token_address_attempts_per_minute)
+    client_rule = per_minute(settings.token_attempts_per_minute)
+    limited = limiter.hit(address_rule, "token-address", address) or limiter.hit(
+        client_rule, "token-client", client_id[:128]
+    )
+    if limited is not None:
+        log.info("token request for client %r from %s refused: rate limit", client_id[:64], address)
+        response = _oauth_error(
+            "temporarily_unavailable",
+            "Too many token requests for this client or from this address; "
+            f"retry in {limited.retry_after} s. A token is valid for its expires_in: ask for a new "
+            "one only when it has run out.",
+            429,
+        )
+        response.headers["Retry-After"] = str(limited.retry_after)
+        return response
     client = await run_in_threadpool(
         authenticate_client, session, client_id=client_id, client_secret=client_secret
     )
+    if client is not None:
+        limiter.clear(client_rule, "token-client", client_id[:128])
     if client is None:
         return _oauth_error(
             "invalid_client", "Unknown client or wrong secret.", 401, challenge=basic is not None

@@ -27,6 +27,7 @@ from loadbay.importing.registry import describe_types, get_type
 from loadbay.importing.service import create_import, ensure_result_file, new_reference_id
 from loadbay.importing.uploads import ReceivedUpload, receive_csv_upload
 from loadbay.kit.storage import ObjectStorage, StorageError
+from loadbay.limiting.uploads import admit_upload
 from loadbay.models import PENDING, Company, ImportBatch, ImportJob
 from loadbay.payments.batches import (
     FINAL_STATES,
@@ -239,6 +240,7 @@ async def upload_file(
         return batch
 
     idempotency_key = idempotency.request_key(request)
+    await run_in_threadpool(admit_upload, runtime, tenant_id=client.tenant_id, client_id=client.id)
     batch = await run_in_threadpool(find_batch)
     _check_matches(request, batch)
     import_id = new_reference_id()

@@ -27,6 +27,7 @@ from loadbay.importing.service import (
 )
 from loadbay.importing.sync import sync_options
 from loadbay.importing.uploads import receive_csv_upload
+from loadbay.limiting.uploads import admit_upload
 from loadbay.models import PENDING, ImportJob
 
 router = APIRouter(tags=["rostering"])
@@ -46,6 +47,7 @@ async def upload(
     the first upload did and starts nothing (see loadbay.idempotency).
     """
     idempotency_key = idempotency.request_key(request)
+    await run_in_threadpool(admit_upload, runtime, tenant_id=client.tenant_id, client_id=client.id)
     reference_id = new_reference_id()
     key = stored_key(reference_id, "pending")
     received = await receive_csv_upload(

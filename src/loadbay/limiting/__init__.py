@@ -1,0 +1,1 @@
+"""Rate limits and quotas: what one client or tenant may make the server do."""
