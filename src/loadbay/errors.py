@@ -46,17 +46,43 @@ def upload_error(exc: Exception) -> ApiError:
 
 
 class AccessDenied(Exception):
-    """Missing, malformed, expired, forged or revoked token."""
+    """Missing, malformed, expired, forged or revoked token; ``presented`` when there was one."""
+
+    def __init__(self, *, presented: bool = False) -> None:
+        super().__init__()
+        self.presented = presented
 
 
 class InsufficientScope(Exception):
     """A valid token without the scope the endpoint needs."""
 
+    def __init__(self, scope: str | None = None) -> None:
+        super().__init__(scope)
+        self.scope = scope
 
-def access_denied_response() -> Response:
-    return PlainTextResponse(
-        "Access Denied", status_code=401, headers={"WWW-Authenticate": 'Bearer realm="loadbay"'}
-    )
+
+def bearer_challenge(*, error: str | None = None, scope: str | None = None) -> str:
+    """RFC 6750 §3: the challenge, with an error code only when a token was presented (a request
+    without one is told only that a bearer token is wanted)."""
+    challenge = 'Bearer realm="loadbay"'
+    if error:
+        challenge += f', error="{error}"'
+    if scope:
+        challenge += f', scope="{scope}"'
+    return challenge
+
+
+def access_denied_challenge(exc: AccessDenied) -> str:
+    return bearer_challenge(error="invalid_token" if exc.presented else None)
+
+
+def insufficient_scope_challenge(exc: InsufficientScope) -> str:
+    return bearer_challenge(error="insufficient_scope", scope=exc.scope)
+
+
+def access_denied_response(exc: AccessDenied | None = None) -> Response:
+    challenge = access_denied_challenge(exc) if exc is not None else bearer_challenge()
+    return PlainTextResponse("Access Denied", status_code=401, headers={"WWW-Authenticate": challenge})
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -65,12 +91,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"message": exc.message}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(AccessDenied)
-    async def _access_denied(_request: Request, _exc: AccessDenied) -> Response:
-        return access_denied_response()
+    async def _access_denied(_request: Request, exc: AccessDenied) -> Response:
+        return access_denied_response(exc)
 
     @app.exception_handler(InsufficientScope)
-    async def _insufficient_scope(_request: Request, _exc: InsufficientScope) -> Response:
-        return JSONResponse({"message": "Insufficient scope"}, status_code=403)
+    async def _insufficient_scope(_request: Request, exc: InsufficientScope) -> Response:
+        return JSONResponse(
+            {"message": "Insufficient scope"},
+            status_code=403,
+            headers={"WWW-Authenticate": insufficient_scope_challenge(exc)},
+        )
 
     @app.exception_handler(StorageError)
     async def _storage_error(_request: Request, exc: StorageError) -> Response:

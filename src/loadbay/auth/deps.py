@@ -41,16 +41,16 @@ def require_scope(scope: str | None, *, allow_bare: bool = False) -> Callable[..
         token = bearer_token(request, allow_bare=allow_bare)
         claims = runtime.signer.verify(token) if token else None
         if claims is None:
-            raise AccessDenied()
+            raise AccessDenied(presented=token is not None)
         # Looked up on every request so that revoking a client stops its tokens at once.
         client = get_active_client(session, client_id=claims.client_id, tenant_id=claims.tenant_id)
         # End the read now: an open transaction keeps its pooled connection checked out, and an
         # upload's endpoint would keep it through the whole body stream, before it even writes.
         session.commit()
         if client is None:
-            raise AccessDenied()
+            raise AccessDenied(presented=True)
         if scope is not None and (scope not in claims.scopes or scope not in client.scope_set):
-            raise InsufficientScope()
+            raise InsufficientScope(scope)
         return AuthClient(
             id=client.id,
             client_id=client.client_id,

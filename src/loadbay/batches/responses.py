@@ -24,7 +24,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from loadbay.errors import BUSY_MESSAGE, BUSY_RETRY_AFTER, AccessDenied, ApiError, InsufficientScope
+from loadbay.errors import (
+    BUSY_MESSAGE,
+    BUSY_RETRY_AFTER,
+    AccessDenied,
+    ApiError,
+    InsufficientScope,
+    access_denied_challenge,
+    insufficient_scope_challenge,
+)
 from loadbay.kit.storage import StorageError
 
 log = logging.getLogger("loadbay")
@@ -69,15 +77,17 @@ class CommandRoute(APIRoute):
                 return await handler(request)
             except ApiError as exc:
                 return command_response(exc.status_code, exc.message, headers=exc.headers)
-            except AccessDenied:
+            except AccessDenied as exc:
                 return command_response(
                     401,
                     "Access Denied: send a valid bearer token from /api/v1/oauth2/tokens.",
-                    headers={"WWW-Authenticate": 'Bearer realm="loadbay"'},
+                    headers={"WWW-Authenticate": access_denied_challenge(exc)},
                 )
-            except InsufficientScope:
+            except InsufficientScope as exc:
                 return command_response(
-                    403, "Insufficient scope: this API needs a token with scope payments."
+                    403,
+                    "Insufficient scope: this API needs a token with scope payments.",
+                    headers={"WWW-Authenticate": insufficient_scope_challenge(exc)},
                 )
             except RequestValidationError as exc:
                 problems = "; ".join(
