@@ -23,6 +23,7 @@ from loadbay.files.endpoints import router as files_router
 from loadbay.imports.endpoints import router as imports_router
 from loadbay.jobs.worker import WorkerPool
 from loadbay.kit.storage import StorageError
+from loadbay.logs import install_redaction
 from loadbay.rostering.endpoints import router as rostering_router
 from loadbay.runtime import Runtime
 from loadbay.tao.endpoints import router as tao_router
@@ -41,6 +42,8 @@ def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Now: uvicorn has configured its loggers by the time the app starts.
+        install_redaction()
         pool = WorkerPool(runtime, size=pool_size)
         pool.start()
         try:
