@@ -96,26 +96,49 @@ def test_rerunning_a_half_done_import_converges(rostering: ApiUser) -> None:
         assert session.scalar(select(func.count()).select_from(RosterUser)) == 5
 
 
-def test_a_file_that_keeps_crashing_the_importer_ends_failed(rostering: ApiUser) -> None:
+def test_an_upload_gone_from_storage_fails_at_once_in_the_clients_words(rostering: ApiUser) -> None:
     runtime = rostering.runtime
     job_id = str(rostering.upload(CSV)["referenceId"])
-    # The stored object vanishes: every attempt raises, as a poisoned file would.
+    # The stored object vanishes (deleted by hand, a lost bucket): no retry brings it back.
     runtime.storage.delete(f"import-csv/pending/{job_id}.csv")
-    for attempt in range(1, 4):
-        assert Worker(runtime, name=f"w{attempt}").run_once()
-        job = _job(runtime, job_id)
-        assert job.attempts == attempt
-        assert job.last_error
-        if attempt < 3:
-            assert job.status == "pending"
-            _expire_lease(runtime, job_id)
-    assert job.status == "failed"
-    assert rostering.status(job_id)["messages"][-1].startswith(
-        "The import stopped with an error 3 times and was given up"
+    assert Worker(runtime).run_once()
+    job = _job(runtime, job_id)
+    assert (job.status, job.attempts) == ("failed", 1)
+    message = rostering.status(job_id)["messages"][-1]
+    assert message == (
+        "The uploaded file is no longer in object storage, so it cannot be imported; upload it again."
     )
+    # Neither the server's path nor an exception's name reaches the client.
+    assert str(runtime.settings.data_dir) not in message
+    assert "Error" not in message
     assert not Worker(runtime).run_once()
     # A failed import still has a result file to download, holding the reason.
-    assert "given up" in rostering.result_csv(job_id)
+    assert "no longer in object storage" in rostering.result_csv(job_id)
+
+
+def test_an_import_that_keeps_failing_is_given_up_without_the_servers_words(rostering: ApiUser) -> None:
+    runtime = rostering.runtime
+    job_id = str(rostering.upload(CSV)["referenceId"])
+    internal = "OSError: [Errno 5] Input/output error: '/srv/loadbay/objects/import-csv/pending/x.csv'"
+    for attempt in range(1, 4):
+        assert _claim(runtime, f"w{attempt}") == job_id
+        with transaction(runtime.write_sessions) as session:
+            release_job(
+                session,
+                job_id=job_id,
+                worker_id=f"w{attempt}",
+                error=internal,
+                max_attempts=3,
+                reason="an object storage error",
+            )
+        _expire_lease(runtime, job_id)
+    job = _job(runtime, job_id)
+    assert (job.status, job.last_error) == ("failed", internal)
+    message = rostering.status(job_id)["messages"][-1]
+    assert message == (
+        "The import stopped with an object storage error 3 times and was given up; the server's "
+        f"log has the details (import {job_id})."
+    )
 
 
 def test_jobs_whose_workers_all_died_are_failed(rostering: ApiUser) -> None:

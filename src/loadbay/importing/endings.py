@@ -183,6 +183,8 @@ class Endings:
 
     def _store_failed_copy(self) -> None:
         forced = self.options.get("import_type")
+        if not self.storage.exists(self.source_key):
+            return  # nothing left to keep
         store_failed_copy(
             self.storage,
             source_key=self.source_key,

@@ -38,6 +38,7 @@ from loadbay.importing.sync import (
 )
 from loadbay.importing.validate import Checked, Validator
 from loadbay.importing.write import FAILED, ROW, UNCHANGED, UPDATED, TableWrite, written
+from loadbay.kit.storage import ObjectMissing
 from loadbay.models import PENDING, ImportJob, utcnow
 from loadbay.runtime import Runtime
 
@@ -131,6 +132,23 @@ class ImportRun:
             self.endings.cancelled(shape, self.tally, 0 if cancel.checking else cancel.parts)
         except FileRejected as exc:
             self.endings.rejected(exc, self.tally)
+        except ObjectMissing:
+            if self.storage.exists(self.source_key):
+                raise  # a work file: the retry rebuilds it
+            # The upload itself is gone (deleted from the store by hand, a lost bucket): no retry
+            # brings it back, so the import ends now, in the client's words; the log has the key.
+            log.warning(
+                "import %s: its upload %s is missing from object storage", self.job_id, self.source_key
+            )
+            self.endings.rejected(
+                FileRejected(
+                    "The uploaded file is no longer in object storage, so it cannot be imported; "
+                    "upload it again.",
+                    line=None,
+                    code="storage",
+                ),
+                self.tally,
+            )
 
     def _sync_keys(self, shape: Shape, bulk: BulkSession) -> pl.DataFrame:
         """The keys the file names; before anything is written, refuse a sync that would take away

@@ -121,8 +121,12 @@ def release_job(
     error: str,
     max_attempts: int,
     count_attempt: bool = True,
+    reason: str = "an internal error",
 ) -> None:
     """Give a job back after an error: retried later, or failed once its attempts are spent.
+
+    ``error`` (the exception, which may name paths and hosts of the server) is kept on the row
+    and in the log; the client's message says ``reason``, in its words.
 
     ``count_attempt=False`` when the database or object store was unreachable: the outage,
     not the file, stopped the import, so it must not use up the import's attempts.
@@ -138,7 +142,10 @@ def release_job(
     job.lease_expires_at = time.time() + min(60, 2 ** max(1, job.attempts))
     if job.attempts >= max_attempts:
         _fail(
-            session, job, f"The import stopped with an error {job.attempts} times and was given up: {error}"
+            session,
+            job,
+            f"The import stopped with {reason} {job.attempts} times and was given up; the server's "
+            f"log has the details (import {job.id}).",
         )
 
 
@@ -170,8 +177,13 @@ def fail_exhausted_jobs(session: Session, *, max_attempts: int) -> int:
         )
     ).all()
     for job in jobs:
-        reason = job.last_error or "the worker running it stopped before finishing"
-        _fail(session, job, f"The import was attempted {job.attempts} times and given up: {reason}")
+        # Not last_error: it is the server's own words (paths, hosts); the log has it.
+        _fail(
+            session,
+            job,
+            f"The import was attempted {job.attempts} times and given up: each time the worker "
+            "running it stopped before finishing.",
+        )
     return len(jobs)
 
 

@@ -10,10 +10,11 @@ import time
 import uuid
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from loadbay.db import is_postgresql, is_transient_db_error, transaction
 from loadbay.importing import bulk
-from loadbay.importing.bulk import Busy
+from loadbay.importing.bulk import BulkError, Busy, Conflict
 from loadbay.importing.run import LeaseLost, run_import
 from loadbay.jobs.periodic import PeriodicTask, periodic_tasks
 from loadbay.jobs.service import (
@@ -24,10 +25,23 @@ from loadbay.jobs.service import (
     release_job,
     renew_lease,
 )
+from loadbay.kit.storage import StorageError
 from loadbay.runtime import Runtime
 from loadbay.webhooks.dispatch import Dispatcher
 
 log = logging.getLogger("loadbay.jobs")
+
+
+def public_reason(exc: Exception) -> str:
+    """What went wrong, as a client may read it: never the exception's text, which can name the
+    server's paths and hosts."""
+    if isinstance(exc, Conflict):
+        return "a conflict with another import writing the same rows"
+    if isinstance(exc, StorageError):
+        return "an object storage error"
+    if isinstance(exc, BulkError | DBAPIError):
+        return "a database error"
+    return "an internal error"
 
 
 class JobLease:
@@ -145,6 +159,7 @@ class Worker:
                         error=error,
                         max_attempts=settings.max_attempts,
                         count_attempt=not (self._outage or busy),
+                        reason=public_reason(exc),
                     )
             finally:
                 self.lease = None

@@ -32,6 +32,10 @@ class StorageError(Exception):
     """The object store could not be reached or refused an operation."""
 
 
+class ObjectMissing(StorageError):
+    """No object at that key: permanent, so it is not worth retrying."""
+
+
 @dataclass(frozen=True)
 class SignedUrlCheck:
     ok: bool
@@ -45,8 +49,10 @@ def _storage_errors() -> Iterator[None]:
         yield
     except (OSError, obstore.exceptions.BaseError) as exc:
         # obstore's messages go on with a multi-line debug dump; the first line says what failed.
-        message = str(exc).strip() or repr(exc)
-        raise StorageError(message.splitlines()[0]) from exc
+        message = (str(exc).strip() or repr(exc)).splitlines()[0]
+        if isinstance(exc, FileNotFoundError | obstore.exceptions.NotFoundError):
+            raise ObjectMissing(message) from exc
+        raise StorageError(message) from exc
 
 
 class ObjectStorage:
