@@ -22,6 +22,7 @@ def serve(
 
     from loadbay.app import create_app
     from loadbay.config import Settings
+    from loadbay.kit.httpserver import CappedHttpToolsProtocol
     from loadbay.migrate import upgrade
     from loadbay.runtime import Runtime
 
@@ -36,7 +37,13 @@ def serve(
         f"with {settings.workers} worker(s); database {settings.resolved_database_url.split('://')[0]}, "
         f"storage {settings.resolved_storage_url}"
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        http=CappedHttpToolsProtocol,
+    )
 
 
 def api(
@@ -47,9 +54,18 @@ def api(
     """The HTTP API only; imports are left to ``loadbay worker`` processes."""
     import uvicorn
 
+    from loadbay.kit.httpserver import CappedHttpToolsProtocol
+
     setup_logging()
     open_runtime().close()
-    uvicorn.run("loadbay.app:api_from_env", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "loadbay.app:api_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http=CappedHttpToolsProtocol,
+    )
 
 
 def worker(
