@@ -267,8 +267,8 @@ def receiver_factory(tmp_path: Path) -> Iterator[Callable[..., Receiver]]:
     """Start webhook receiver processes (tests/webhooks/receiver.py); stopped after the test."""
     started: list[Receiver] = []
 
-    def start(fail_first: int = 0) -> Receiver:
-        receiver = Receiver(tmp_path / f"receiver-{len(started)}", free_port(), fail_first).start()
+    def start(fail_first: int = 0, *, trickle: bool = False) -> Receiver:
+        receiver = Receiver(tmp_path / f"receiver-{len(started)}", free_port(), fail_first, trickle).start()
         started.append(receiver)
         return receiver
 

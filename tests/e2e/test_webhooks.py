@@ -81,6 +81,12 @@ def test_a_receiver_that_fails_three_times_gets_the_event_once_after_retries(
     # Delivered: nothing more is sent.
     server.stop()
     assert len(receiver.received()) == 4
+    # The server's log names the receiver's host, never its path (which may hold a token of its
+    # own), nor the signing secret.
+    log = server.log_path.read_text()
+    assert "127.0.0.1" in log
+    assert "/hooks/loadbay" not in log
+    assert (receiver.folder / "secret").read_text() not in log
 
 
 def test_a_delivery_survives_the_server_killed_between_attempts(

@@ -125,8 +125,8 @@ def test_a_file_that_fails_as_a_whole_deactivates_nothing(rostering: ApiUser) ->
     status = _sync(rostering, content, onError="abort")
     assert status["status"] == "failed"
     assert status["counts"]["deactivated"] == 0
-    # A file that cannot be read at all.
-    status = _sync(rostering, GROUPS_HEADER + 'g1,"unclosed,root\n')
+    # A file that cannot be read at all, with a threshold that would let any sync through.
+    status = _sync(rostering, GROUPS_HEADER + 'g1,"unclosed,root\n', changeThreshold="100")
     assert status["status"] == "failed"
     assert all(_active(rostering, RosterGroup, "name").values())
 
@@ -178,6 +178,34 @@ def test_sync_of_organizations_keeps_root_and_the_units_it_creates(rostering: Ap
     status = rostering.import_file(header + units[0] + "\n")
     assert status["counts"]["updated"] == 1
     assert _active(rostering, OrgUnit, "org_id")["u0"] is True
+
+
+def test_an_organizations_sync_without_ids_is_refused_and_takes_nothing_away(rostering: ApiUser) -> None:
+    header = "hierarchy_organizationId,hierarchy_organizationName,hierarchy_parentOrganizationId\n"
+    assert rostering.import_file(header + "u1,Unit 1,root\n")["status"] == "processed"
+    status = _sync(
+        rostering,
+        "hierarchy_organizationName,hierarchy_parentOrganizationId\nFresh,root\n",
+        changeThreshold="100",
+    )
+    assert status["status"] == "failed", status
+    assert status["messages"] == [
+        "mode=sync compares the file's keys with the stored ones, and the file has no "
+        "hierarchy_organizationId column; add it, or upload the file with mode=merge."
+    ]
+    assert all(_active(rostering, OrgUnit, "org_id").values())
+
+
+def test_a_sync_of_links_does_not_turn_back_on_users_an_earlier_sync_deactivated(rostering: ApiUser) -> None:
+    assert rostering.import_file(_users(["ann", "bob"]))["status"] == "processed"
+    assert rostering.import_file(_groups(range(1)))["status"] == "processed"
+    assert _sync(rostering, _users(["ann"]), changeThreshold="50")["counts"]["deactivated"] == 1
+    # A full list of links naming bob: the links are the file's full list, the users are not.
+    header = "user_username,user_name,user_password,user_email,user_organizationId,group_name,group_role\n"
+    rows = "ann,Ann,Wonder#land1,ann@example.org,root,g0,TEST_TAKER\nbob,Bob,Wonder#land1,bob@example.org,root,g0,TEST_TAKER\n"
+    status = _sync(rostering, header + rows)
+    assert status["status"] == "processed", status
+    assert _active(rostering, RosterUser, "username") == {"ann": True, "bob": False}
 
 
 # 12 rows in batches of 3: four batch checks, then the sync's, then the ending's.

@@ -22,7 +22,7 @@ from typing import Any
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
-def serve(port: int, secret_file: Path, log: Path, fail_first: int) -> None:
+def serve(port: int, secret_file: Path, log: Path, fail_first: int, trickle: bool = False) -> None:
     lock = threading.Lock()
     failures = [fail_first]
 
@@ -30,7 +30,11 @@ def serve(port: int, secret_file: Path, log: Path, fail_first: int) -> None:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
-            entry: dict[str, Any] = {"id": headers.get("webhook-id"), "path": self.path}
+            entry: dict[str, Any] = {
+                "id": headers.get("webhook-id"),
+                "path": self.path,
+                "cookie": headers.get("cookie"),
+            }
             try:
                 entry["event"] = Webhook(secret_file.read_text().strip()).verify(body, headers)
                 entry["verified"] = True
@@ -48,6 +52,20 @@ def serve(port: int, secret_file: Path, log: Path, fail_first: int) -> None:
                 with log.open("a") as handle:
                     handle.write(json.dumps(entry) + "\n")
             self.send_response(status)
+            # A cookie Loadbay must not send back, to this receiver or any other.
+            self.send_header("set-cookie", "session=receiver-secret; Path=/")
+            if trickle:
+                # An answer that never ends: a byte every 0.2 s.
+                self.send_header("content-length", "100000")
+                self.end_headers()
+                try:
+                    for _ in range(100000):
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                except OSError:
+                    return
+                return
             self.send_header("content-length", "2")
             self.end_headers()
             self.wfile.write(b"ok" if status == 200 else b"no")
@@ -67,6 +85,7 @@ class Receiver:
     folder: Path
     port: int
     fail_first: int = 0
+    trickle: bool = False
     process: subprocess.Popen[str] | None = field(default=None, init=False)
 
     @property
@@ -81,7 +100,7 @@ class Receiver:
         self.folder.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "tests.webhooks.receiver", "--port", str(self.port)]
         command += ["--secret-file", str(self.folder / "secret"), "--log", str(self.log)]
-        command += ["--fail-first", str(self.fail_first)]
+        command += ["--fail-first", str(self.fail_first)] + (["--trickle"] if self.trickle else [])
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         assert self.process.stdout.readline().strip() == "ready"
@@ -120,8 +139,9 @@ def main() -> None:
     parser.add_argument("--secret-file", type=Path, required=True)
     parser.add_argument("--log", type=Path, required=True)
     parser.add_argument("--fail-first", type=int, default=0)
+    parser.add_argument("--trickle", action="store_true")
     args = parser.parse_args()
-    serve(args.port, args.secret_file, args.log, args.fail_first)
+    serve(args.port, args.secret_file, args.log, args.fail_first, args.trickle)
 
 
 if __name__ == "__main__":

@@ -169,3 +169,40 @@ def test_cancelled_and_failed_imports_are_events_and_scopes_decide_who_hears(
     assert other.received() == []
     with rostering.runtime.sessions() as session:
         assert len(session.scalars(select(WebhookDelivery)).all()) == len(types)
+
+
+def test_no_cookie_a_receiver_sets_is_sent_back(
+    rostering: ApiUser, receiver_factory: Callable[..., Receiver]
+) -> None:
+    receiver = receiver_factory(fail_first=1)
+    _hooked(rostering, receiver)
+    rostering.import_file(GROUPS)
+    dispatcher = Dispatcher(rostering.runtime)
+    try:
+        assert dispatcher.run_once() is True
+        _due_now(rostering)
+        assert dispatcher.run_once() is True
+    finally:
+        dispatcher.close()
+    assert [(r["status"], r["cookie"]) for r in receiver.received()] == [(500, None), (200, None)]
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline(
+    rostering: ApiUser, receiver_factory: Callable[..., Receiver]
+) -> None:
+    receiver = receiver_factory(fail_first=100, trickle=True)
+    endpoint_id = _hooked(rostering, receiver)
+    rostering.runtime.settings.webhook_timeout_seconds = 0.5
+    rostering.import_file(GROUPS)
+    dispatcher = Dispatcher(rostering.runtime)
+    started = time.monotonic()
+    try:
+        assert dispatcher.run_once() is True
+    finally:
+        dispatcher.close()
+    # Each byte came within the read timeout; the attempt as a whole still ended at 2 x 0.5 s.
+    assert time.monotonic() - started < 5
+    [delivery] = _log(rostering, endpoint_id)
+    [attempt] = delivery["attemptLog"]
+    assert (attempt["statusCode"], attempt["error"]) == (None, "no complete answer within 1 s")
+    assert delivery["status"] == "pending"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 
-from loadbay.models import WebhookEndpoint
+from loadbay.auth.service import revoke_client
+from loadbay.db import transaction
+from loadbay.models import WebhookDelivery, WebhookEndpoint
 from loadbay.webhooks.service import signing_secret
 from tests.conftest import ApiUser
 
@@ -80,7 +82,8 @@ def test_private_and_loopback_targets_are_refused_by_default(rostering: ApiUser)
 
 def test_bad_bodies_are_refused_with_what_to_send(rostering: ApiUser) -> None:
     expected = 'Send the endpoint as JSON: {"url": "https://example.org/hooks/loadbay"}.'
-    for content in (b"", b"not json", b"[]", b'{"url": 5}', b'{"url": "  "}', b'{"href": "x"}'):
+    bodies = (b"", b"not json", b"[]", b'{"url": 5}', b'{"url": "  "}', b'{"href": "x"}', b"[" * 5000)
+    for content in (*bodies, b'{"url": "' + b"x" * 9000 + b'"}'):
         response = rostering.http.post("/api/v1/webhooks", headers=rostering.headers, content=content)
         assert (response.status_code, response.json()) == (400, {"message": expected}), content
     assert _register(rostering, "mailto:ops@example.org")[0] == 422
@@ -109,3 +112,28 @@ def test_the_secret_is_made_again_from_the_server_key_and_the_salt(rostering: Ap
 def test_webhooks_need_a_token(rostering: ApiUser) -> None:
     response = rostering.http.get("/api/v1/webhooks")
     assert response.status_code == 401
+
+
+def test_odd_queries_and_urls_are_400s_not_500s(rostering: ApiUser) -> None:
+    rostering.runtime.settings.webhook_allow_private = True
+    endpoint = _register(rostering)[1]["id"]
+    deliveries = f"/api/v1/webhooks/{endpoint}/deliveries"
+    for query in ("limit=²", "limit=0", "limit=abc", "cursor=" + "W" * 40, "cursor=" + "WwW" * 2000):
+        response = rostering.http.get(f"{deliveries}?{query}", headers=rostering.headers)
+        assert response.status_code == 400, (query, response.text)
+    code, body = _register(rostering, "http://[::1/hook")
+    assert (code, body["message"]) == (
+        422,
+        "The webhook URL cannot be read (check its brackets and its port, 1 to 65535).",
+    )
+
+
+def test_a_revoked_clients_endpoint_hears_of_nothing(rostering: ApiUser) -> None:
+    rostering.runtime.settings.webhook_allow_private = True
+    assert _register(rostering)[0] == 201
+    colleague = ApiUser.create(rostering.http, rostering.runtime)
+    with transaction(rostering.runtime.write_sessions) as session:
+        assert revoke_client(session, client_id=rostering.credentials.client_id)
+    colleague.import_file("group_name,group_organizationId\ng1,root\n")
+    with rostering.runtime.sessions() as session:
+        assert session.query(WebhookDelivery).count() == 0

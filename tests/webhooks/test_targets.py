@@ -19,7 +19,12 @@ from loadbay.webhooks.targets import TargetRefused, check_target
         ("ftp://example.org/hook", "must be an absolute http:// or https:// URL"),
         ("/hooks/relative", "must be an absolute http:// or https:// URL"),
         ("https://user:secret@example.org/hook", "must not hold a user name or password"),
-        ("https://example.org:99999/hook", "port is not a number from 1 to 65535"),
+        ("https://example.org:99999/hook", "check its brackets and its port, 1 to 65535"),
+        ("http://[::1/hook", "check its brackets and its port, 1 to 65535"),
+        # IPv6 forms that carry a private IPv4 address: NAT64, 6to4, IPv4-compatible.
+        ("http://[64:ff9b::7f00:1]/", "resolves to 127.0.0.1"),
+        ("http://[2002:a00:1::]/", "resolves to 10.0.0.1"),
+        ("http://[::a00:1]/", "resolves to 10.0.0.1"),
         ("https://no-such-host.invalid/hook", "does not resolve"),
         ("https://example.org/" + "x" * 2048, "longer than 2048 characters"),
     ],

@@ -26,6 +26,7 @@ from loadbay.importing.read import open_stored
 from loadbay.importing.registry import describe_types, get_type
 from loadbay.importing.service import create_import, ensure_result_file, new_reference_id
 from loadbay.importing.uploads import ReceivedUpload, receive_csv_upload
+from loadbay.kit.pagination import is_whole_number
 from loadbay.kit.storage import ObjectStorage, StorageError
 from loadbay.limiting.uploads import admit_upload
 from loadbay.models import PENDING, Company, ImportBatch, ImportJob
@@ -332,7 +333,7 @@ def _positive(request: Request, names: tuple[str, ...], default: int, maximum: i
     for name in names:
         raw = query_value(request, name)
         if raw:
-            if not raw.isdigit() or int(raw) < 1:
+            if not is_whole_number(raw) or int(raw) < 1:
                 raise ApiError(400, f"{name} must be a whole number of 1 or more, not '{raw[:32]}'.")
             value = int(raw)
             if maximum is not None and value > maximum:

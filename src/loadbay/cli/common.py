@@ -24,6 +24,8 @@ console = Console()
 
 def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request's whole URL at INFO: a webhook receiver's path may hold its token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def open_runtime() -> Runtime:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from loadbay.client.terminal import (
@@ -73,7 +74,7 @@ def webhooks_list(
     elif items:
         table = Table("id", "url", "scopes", "created")
         for item in items:
-            table.add_row(item["id"], item["url"], " ".join(item["scopes"]), item["createdAt"])
+            table.add_row(item["id"], escape(item["url"]), " ".join(item["scopes"]), item["createdAt"])
         out.print(table)
     else:
         note(False, "no webhook endpoints")

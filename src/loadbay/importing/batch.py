@@ -28,11 +28,16 @@ class BatchContext:
     # The batch's timestamp: created_at / updated_at of every row it writes.
     now: datetime
     dry_run: bool = False
-    # mode=sync: the file is the tenant's full list, so a row it names is active unless it says
-    # otherwise (a row an earlier sync deactivated comes back).
-    sync: bool = False
+    # mode=sync: the table the file is the tenant's full list of (its template's SyncRule model).
+    # A row of it the file names is active unless the file says otherwise (a row an earlier sync
+    # deactivated comes back); rows of other tables it writes (a link file's users) are not.
+    synced_model: type[Base] | None = None
     # Per-import memo a writer may fill (e.g. the tenant's organization ids), kept across batches.
     cache: dict[str, Any] = field(default_factory=dict)
+
+    def full_list_of(self, model: type[Base]) -> bool:
+        """Whether this import is a full sync of ``model``'s rows."""
+        return self.synced_model is model
 
     def constants(self) -> dict[str, Any]:
         """The columns every row written by this batch shares."""

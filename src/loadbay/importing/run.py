@@ -160,6 +160,15 @@ class ImportRun:
                 line=None,
                 code="sync_unsupported",
             )
+        if missing := [c for c in shape.import_type.key_columns if c not in shape.header]:
+            # An organizations file may leave its ids out (they are generated): then it names no
+            # stored unit, and a sync would take them all away.
+            raise FileRejected(
+                f"mode=sync compares the file's keys with the stored ones, and the file has no "
+                f"{', '.join(missing)} column; add it, or upload the file with mode=merge.",
+                line=None,
+                code="sync_unsupported",
+            )
         keys = file_keys(self.storage, key=self.source_key, shape=shape, settings=self.runtime.settings)
         if not self.resume_batches:
             plan = plan_sync(bulk, rule=rule, tenant_id=self.tenant_id, import_id=self.job_id, keys=keys)
@@ -177,11 +186,19 @@ class ImportRun:
         self.lease.ensure()
         rule = shape.import_type.sync
         assert rule is not None
+        planned_at = utcnow()
         plan = plan_sync(bulk, rule=rule, tenant_id=self.tenant_id, import_id=self.job_id, keys=keys)
         now = utcnow()
         in_transaction = write and bool(plan.missing.height)
         if in_transaction:
-            steps = sync_steps(bulk.dialect, plan, tenant_id=self.tenant_id, import_id=self.job_id, now=now)
+            steps = sync_steps(
+                bulk.dialect,
+                plan,
+                tenant_id=self.tenant_id,
+                import_id=self.job_id,
+                now=now,
+                planned_at=planned_at,
+            )
             changed = changed_keys(plan, bulk.run(steps, begin=True)[-1])
         else:
             changed = plan.missing
@@ -232,7 +249,7 @@ class ImportRun:
             present=shape.present,
             now=utcnow(),
             dry_run=not write,
-            sync=self.sync,
+            synced_model=shape.import_type.sync.model if self.sync and shape.import_type.sync else None,
         )
         validator = Validator(shape.import_type, shape.present)
         resume_line = self.tally.file_line if (checkpoint and self.resume_batches) else 0

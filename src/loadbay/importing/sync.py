@@ -135,15 +135,19 @@ def plan_sync(
     return SyncPlan(rule=rule, missing=missing.sort(list(table.key)), total=stored.height)
 
 
-def sync_steps(dialect: str, plan: SyncPlan, *, tenant_id: int, import_id: str, now: datetime) -> list[Step]:
-    """Deactivate or remove the missing rows; the last step returns the key of each row it changed
-    (a row another import changed meanwhile is left as it is)."""
+def sync_steps(
+    dialect: str, plan: SyncPlan, *, tenant_id: int, import_id: str, now: datetime, planned_at: datetime
+) -> list[Step]:
+    """Deactivate or remove the missing rows; the last step returns the key of each row it changed.
+
+    A row another import wrote since ``planned_at`` (two full lists at once) is left as it is.
+    """
     table = table_of(plan.rule.model)
     staged = stage_name(dialect, _STAGE)
     # Unqualified: SQLite's RETURNING names no table alias.
     keys = ", ".join(quoted(c) for c in table.key)
     match = " AND ".join(f"k.{quoted(c)} = t.{quoted(c)}" for c in table.key)
-    scope = f"t.{quoted(table.scope)} = {literal(tenant_id)}"
+    scope = f"t.{quoted(table.scope)} = {literal(tenant_id)} AND t.updated_at <= {literal(planned_at)}"
     exists = f"EXISTS (SELECT 1 FROM {staged} AS k WHERE {match})"  # noqa: S608
     if plan.rule.deactivate:
         sql = (

@@ -24,7 +24,7 @@ from loadbay.importing.service import (
     signed_result_url,
 )
 from loadbay.imports.service import STATUSES, ImportEnded, cancel_import, get_visible_import, list_imports
-from loadbay.kit.pagination import BadCursor, decode_cursor, encode_cursor
+from loadbay.kit.pagination import BadCursor, decode_cursor, encode_cursor, is_whole_number
 from loadbay.models import PENDING, ImportJob, utcnow
 
 router = APIRouter(tags=["imports"])
@@ -36,7 +36,7 @@ def _limit(request: Request, *, default: int, maximum: int) -> int:
     raw = request.query_params.get("limit", "")
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not is_whole_number(raw) or not 1 <= int(raw) <= maximum:
         raise ApiError(400, f"limit must be a whole number from 1 to {maximum}, not '{raw[:32]}'.")
     return int(raw)
 

@@ -23,6 +23,11 @@ def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
 
 
+def is_whole_number(raw: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes "²" and "٣", which ``int`` then refuses."""
+    return raw.isascii() and raw.isdigit()
+
+
 def decode_cursor(cursor: str | None) -> int:
     """The id after which the next page starts (0 for the first page)."""
     if not cursor:
@@ -30,7 +35,7 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = text.partition(":")
-        if prefix != "id" or not value.isdigit():
+        if prefix != "id" or not is_whole_number(value):
             raise BadCursor(cursor)
         return int(value)
     except (binascii.Error, UnicodeDecodeError) as exc:
@@ -48,7 +53,7 @@ def decode_time_cursor(cursor: str) -> tuple[datetime, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at, row_id = json.loads(raw)
         return datetime.fromisoformat(created_at), str(row_id)
-    except (binascii.Error, ValueError, TypeError) as exc:
+    except (binascii.Error, ValueError, TypeError, RecursionError) as exc:  # RecursionError: [[[[…
         raise BadCursor(cursor) from exc
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from loadbay.kit.multipart import BadBoundary, MultipartError, MultipartReader
+from loadbay.kit.pagination import is_whole_number
 from loadbay.kit.storage import ObjectStorage
 
 # Room for multipart boundaries and small form fields on top of the file itself.
@@ -73,7 +74,7 @@ def open_multipart(request: Request, *, max_bytes: int) -> MultipartReader:
     """The request's multipart reader: TooLarge at once when the declared length cannot fit the
     file, NotMultipart when the body is not multipart/form-data."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes + ENVELOPE_BYTES:
+    if declared and is_whole_number(declared) and int(declared) > max_bytes + ENVELOPE_BYTES:
         raise TooLarge()
     try:
         return MultipartReader(request)

@@ -72,7 +72,7 @@ def plan_groups(
         RosterGroup,
         rows,
         context.constants(),
-        insert_only=() if "group_active" in present or context.sync else ("active",),
+        insert_only=() if "group_active" in present or context.full_list_of(RosterGroup) else ("active",),
         decides_outcome=decides_outcome,
     )
     return Planned(messages=messages, writes=[write])

@@ -142,7 +142,7 @@ def plan_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
         RosterUser,
         rows,
         context.constants(),
-        insert_only=() if "user_active" in present or context.sync else ("active",),
+        insert_only=() if "user_active" in present or context.full_list_of(RosterUser) else ("active",),
         keep_when_null=("password_hash",),
     )
     return Planned(messages=messages, writes=[write])

@@ -69,12 +69,6 @@ class Dispatcher:
         self.runtime = runtime
         self.worker_id = name or f"{socket.gethostname()}:{os.getpid()}:webhooks:{uuid.uuid4().hex[:8]}"
         self.stop = threading.Event()
-        settings = runtime.settings
-        self._http = httpx.Client(
-            timeout=settings.webhook_timeout_seconds,
-            follow_redirects=False,
-            headers={"User-Agent": "Loadbay-Webhooks/1"},
-        )
         self._thread = threading.Thread(target=self.run_forever, name="loadbay-webhooks", daemon=True)
 
     def start(self) -> None:
@@ -84,7 +78,6 @@ class Dispatcher:
         self.stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
-        self._http.close()
 
     def run_forever(self) -> None:
         while not self.stop.is_set():
@@ -105,8 +98,17 @@ class Dispatcher:
             delivery_id = claim_due_delivery(session, worker_id=self.worker_id, lease_seconds=lease)
         if delivery_id is None:
             return False
-        url, body, secret = self._prepare(delivery_id)
-        status_code, error, latency_ms = self._send(delivery_id, url, body, secret)
+        status_code: int | None
+        error: str | None
+        try:
+            url, body, secret = self._prepare(delivery_id)
+        except Exception as exc:
+            # Counted as an attempt, so that back-off and the retry period apply to it too.
+            log.exception("webhook %s: the event could not be built", delivery_id)
+            url = ""
+            status_code, error, latency_ms = None, f"the event could not be built ({type(exc).__name__})", 0
+        else:
+            status_code, error, latency_ms = self._send(delivery_id, url, body, secret)
         with transaction(self.runtime.write_sessions) as session:
             outcome = record_attempt(
                 session,
@@ -118,7 +120,7 @@ class Dispatcher:
                 error=error,
             )
         # The URL's host only: its path or query may carry a token of the receiver's.
-        host = httpx.URL(url).host
+        host = httpx.URL(url).host if url else "-"
         log.info("webhook %s to %s: %s (%s)", delivery_id, host, outcome, status_code or error)
         return True
 
@@ -149,34 +151,61 @@ class Dispatcher:
     def _send(
         self, delivery_id: str, url: str, body: bytes, secret: str
     ) -> tuple[int | None, str | None, int]:
-        """POST the signed event; (status code or None, error or None, milliseconds taken)."""
+        """POST the signed event; (status code or None, error or None, milliseconds taken).
+
+        A client of its own per attempt: no cookie a receiver sets is sent anywhere later, and no
+        proxy from the environment is used. The connection goes to the address check_target
+        vetted (the Host header and TLS name stay the URL's). The whole attempt is cut off at
+        twice the timeout, however slowly the receiver trickles its answer, and at most
+        ``_ANSWER_CHARS`` bytes of the answer are read.
+        """
         settings = self.runtime.settings
+        timeout = settings.webhook_timeout_seconds
         started = time.monotonic()
         try:
-            check_target(url, allow_private=settings.webhook_allow_private)
-            now = datetime.now(UTC)
-            headers = {
-                "content-type": "application/json",
-                "webhook-id": delivery_id,
-                "webhook-timestamp": str(int(now.timestamp())),
-                "webhook-signature": Webhook(secret).sign(delivery_id, now, body),
-            }
-            response = self._http.post(url, content=body, headers=headers)
+            address = check_target(url, allow_private=settings.webhook_allow_private)
         except TargetRefused as exc:
             return None, str(exc), _since(started)
+        target = httpx.URL(url)
+        headers = {"content-type": "application/json", "user-agent": "Loadbay-Webhooks/1"}
+        extensions: dict[str, Any] = {}
+        if address is not None:
+            headers["host"] = target.netloc.decode("ascii")
+            if target.scheme == "https":
+                extensions["sni_hostname"] = target.host
+            target = target.copy_with(host=address)
+        now = datetime.now(UTC)
+        headers |= {
+            "webhook-id": delivery_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(secret).sign(delivery_id, now, body),
+        }
+        client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+        deadline = threading.Timer(timeout * 2, client.close)
+        deadline.start()
+        answer = b""
+        try:
+            with client.stream(
+                "POST", target, content=body, headers=headers, extensions=extensions
+            ) as response:
+                for chunk in response.iter_bytes():
+                    answer += chunk
+                    if len(answer) >= _ANSWER_CHARS:
+                        break
         except httpx.TimeoutException:
-            return None, f"no answer within {settings.webhook_timeout_seconds:g} s", _since(started)
-        except httpx.HTTPError as exc:
+            return None, f"no answer within {timeout:g} s", _since(started)
+        except Exception as exc:
+            if not deadline.is_alive():
+                return None, f"no complete answer within {timeout * 2:g} s", _since(started)
             return None, f"{type(exc).__name__}: {str(exc)[:_ANSWER_CHARS]}", _since(started)
+        finally:
+            deadline.cancel()
+            client.close()
         latency = _since(started)
         if 200 <= response.status_code < 300:
             return response.status_code, None, latency
-        answer = response.text[:_ANSWER_CHARS].strip()
-        return (
-            response.status_code,
-            f"HTTP {response.status_code}" + (f": {answer}" if answer else ""),
-            latency,
-        )
+        text = answer[:_ANSWER_CHARS].decode("utf-8", "replace").strip()
+        return response.status_code, f"HTTP {response.status_code}" + (f": {text}" if text else ""), latency
 
 
 def _since(started: float) -> int:

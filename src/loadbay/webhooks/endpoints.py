@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from loadbay.auth.deps import AnyClient, AuthClient
 from loadbay.deps import DbSession, RuntimeDep, WriteSession
 from loadbay.errors import ApiError
-from loadbay.kit.pagination import BadCursor
+from loadbay.kit.pagination import BadCursor, is_whole_number
 from loadbay.models.base import iso_utc
 from loadbay.models.webhooks import DELIVERY_PENDING, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from loadbay.webhooks.service import (
@@ -73,13 +73,16 @@ def delivery_view(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> 
 
 
 async def _url_from_body(request: Request) -> str:
-    raw = await request.body()
     problem = 'Send the endpoint as JSON: {"url": "https://example.org/hooks/loadbay"}.'
-    if len(raw) > _MAX_BODY:
-        raise ApiError(400, problem)
+    raw = b""
+    # Read no more than a URL can need, however much the client sends.
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > _MAX_BODY:
+            raise ApiError(400, problem)
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[…
         raise ApiError(400, problem) from None
     url = body.get("url") if isinstance(body, dict) else None
     if not isinstance(url, str) or not url.strip():
@@ -142,7 +145,7 @@ def deliveries(endpoint_id: str, request: Request, client: AnyClient, session: D
     """The endpoint's deliveries, newest first, each with every attempt: when, the answer, how long."""
     endpoint = _find(session, client, endpoint_id)
     raw = request.query_params.get("limit", "")
-    if raw and (not raw.isdigit() or not 1 <= int(raw) <= 200):
+    if raw and (not is_whole_number(raw) or not 1 <= int(raw) <= 200):
         raise ApiError(400, f"limit must be a whole number from 1 to 200, not '{raw[:32]}'.")
     try:
         found, attempts, next_cursor = endpoint_deliveries(

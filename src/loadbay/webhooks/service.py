@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from loadbay.config import Settings
 from loadbay.db import is_postgresql
 from loadbay.kit.pagination import newest_first
-from loadbay.models import CANCELLED, FAILED, PROCESSED, utcnow
+from loadbay.models import CANCELLED, FAILED, PROCESSED, ApiClient, utcnow
 from loadbay.models.webhooks import (
     DELIVERED,
     DELIVERY_FAILED,
@@ -109,7 +109,12 @@ def enqueue_import_event(session: Session, *, import_id: str, tenant_id: int, sc
     event_type = EVENT_TYPES.get(status)
     if event_type is None:
         return 0
-    endpoints = session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.tenant_id == tenant_id))
+    # Not for an endpoint whose client was revoked since: its events carry signed result URLs.
+    endpoints = session.scalars(
+        select(WebhookEndpoint)
+        .join(ApiClient, ApiClient.id == WebhookEndpoint.client_id)
+        .where(WebhookEndpoint.tenant_id == tenant_id, ApiClient.revoked_at.is_(None))
+    )
     now = time.time()
     queued = [
         WebhookDelivery(
