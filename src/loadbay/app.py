@@ -24,6 +24,8 @@ from loadbay.imports.endpoints import router as imports_router
 from loadbay.jobs.worker import WorkerPool
 from loadbay.kit.storage import StorageError
 from loadbay.logs import install_redaction
+from loadbay.metrics.endpoints import router as metrics_router
+from loadbay.metrics.http import RequestMetrics
 from loadbay.rostering.endpoints import router as rostering_router
 from loadbay.runtime import Runtime
 from loadbay.tao.endpoints import router as tao_router
@@ -60,6 +62,7 @@ def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_middleware(RequestMetrics)
     app.include_router(auth_router)
     app.include_router(tao_router)
     app.include_router(imports_router)
@@ -69,6 +72,7 @@ def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
     app.include_router(batches_router)
     app.include_router(downloads_router)
     app.include_router(webhooks_router)
+    app.include_router(metrics_router)
     app.include_router(console_router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     uploads_per_minute: int = Field(default=120, ge=1)
     tenant_max_pending_imports: int = Field(default=500, ge=1)
     tenant_max_stored_bytes: int = Field(default=50 * 1024 * MiB, ge=0)
+    # GET /metrics answers only with ``Authorization: Bearer <this>`` when set.
+    metrics_token: str | None = None
     # argon2id cost for passwords in imported files: OWASP's recommendation (m=19 MiB, t=2, p=1),
     # a deliberate balance for bulk imports of many accounts at once.
     password_time_cost: int = Field(default=2, ge=1)

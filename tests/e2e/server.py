@@ -33,6 +33,8 @@ class LoadbayServer:
     process: subprocess.Popen[bytes] | None = None
     # "serve" (API and workers in one process) or "api" (the HTTP API only).
     command: str = "serve"
+    # More arguments for the command (``--workers 2``).
+    args: list[str] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -58,7 +60,7 @@ class LoadbayServer:
         self.log_path = self.data_dir.parent / f"server-{self.port}.log"
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [LOADBAY, self.command, "--host", "127.0.0.1", "--port", str(self.port)],
+                [LOADBAY, self.command, "--host", "127.0.0.1", "--port", str(self.port), *self.args],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -29,6 +29,7 @@ from loadbay.importing.uploads import ReceivedUpload, receive_csv_upload
 from loadbay.kit.pagination import is_whole_number
 from loadbay.kit.storage import ObjectStorage, StorageError
 from loadbay.limiting.uploads import admit_upload
+from loadbay.metrics.families import UPLOAD_BYTES
 from loadbay.models import PENDING, Company, ImportBatch, ImportJob
 from loadbay.payments.batches import (
     FINAL_STATES,
@@ -322,6 +323,7 @@ async def upload_file(
     if isinstance(winner, ImportBatch):
         runtime.storage.delete(key)
         return _already_has(winner, received)
+    UPLOAD_BYTES.labels("batches").inc(received.size)
     runtime.wakeup.set()
     return command_response(headers={"Loadbay-Upload": "accepted"})
 

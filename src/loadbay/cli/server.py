@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import tempfile
 import threading
 from types import FrameType
 from typing import Annotated
@@ -57,6 +59,10 @@ def api(
     from loadbay.kit.httpserver import CappedHttpToolsProtocol
 
     setup_logging()
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Several processes answer /metrics in turn: each writes its counters here, and whichever
+        # is scraped sums them all (prometheus-client's multiprocess mode).
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="loadbay-metrics-")
     open_runtime().close()
     uvicorn.run(
         "loadbay.app:api_from_env",
@@ -70,6 +76,17 @@ def api(
 
 def worker(
     concurrency: Annotated[int, typer.Option(help="Imports this process runs at once.")] = 1,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            envvar="LOADBAY_WORKER_METRICS_PORT",
+            help="Serve this worker's Prometheus metrics on this port (/metrics).",
+            show_default=False,
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str, typer.Option(envvar="LOADBAY_WORKER_METRICS_HOST", help="Address for --metrics-port.")
+    ] = "127.0.0.1",
 ) -> None:
     """A standalone worker: claims pending imports and runs them until SIGTERM."""
     from loadbay.catalog import load_import_types
@@ -87,6 +104,11 @@ def worker(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     pool.start()
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=metrics_host)
+        console.print(f"worker metrics on http://{metrics_host}:{metrics_port}/metrics")
     console.print(f"worker running {concurrency} import(s) at a time; SIGTERM stops it")
     stopping.wait()
     grace = runtime.settings.worker_grace_seconds

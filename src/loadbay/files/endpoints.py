@@ -37,6 +37,7 @@ from loadbay.importing.registry import ImportType
 from loadbay.importing.service import new_reference_id
 from loadbay.kit.pagination import BadCursor
 from loadbay.limiting.uploads import admit_upload
+from loadbay.metrics.families import UPLOAD_BYTES
 from loadbay.models import Account, StoredFile
 from loadbay.runtime import Runtime
 
@@ -182,6 +183,7 @@ async def upload_files(
         # The first upload's answer: this request's copies are not needed.
         await run_in_threadpool(_discard, runtime, key, reference_id)
         return JSONResponse(body, headers=idempotency.REPLAYED)
+    UPLOAD_BYTES.labels("files").inc(form.document.size)
     if reference_id is not None:
         runtime.wakeup.set()
     return body

@@ -24,6 +24,7 @@ from loadbay.importing.report import Tally
 from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.importing.shape import Shape
 from loadbay.importing.write import FAILED
+from loadbay.metrics.families import count_ended
 from loadbay.models import CANCELLED, PROCESSED, ImportJob, ImportMessage, utcnow
 from loadbay.models import FAILED as STATUS_FAILED
 from loadbay.runtime import Runtime
@@ -42,6 +43,7 @@ class Endings:
         self.options: dict[str, Any] = dict(job.options or {})
         self.scope = job.scope
         self.tenant_id = job.tenant_id
+        self.import_type = job.import_type
         self.lease = lease
 
     def clear_messages(self) -> None:
@@ -50,6 +52,7 @@ class Endings:
             session.commit()
 
     def name_type(self, name: str) -> None:
+        self.import_type = name
         with self.runtime.write_sessions() as session:
             session.execute(update(ImportJob).where(ImportJob.id == self.job_id).values(import_type=name))
             session.commit()
@@ -158,6 +161,7 @@ class Endings:
             session.commit()
         if final_key != self.source_key:
             self.storage.delete(self.source_key)
+        count_ended(self.import_type, status, tally.counts)
         # Only now: until the commit above, readers of the running import still need the parts.
         self.storage.delete_prefix(work_prefix(self.job_id))
         log.info("import %s %s: %s", self.job_id, status, tally.counts)

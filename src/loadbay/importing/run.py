@@ -59,14 +59,16 @@ class _Cancelled(Exception):
         self.checking = checking
 
 
-def run_import(runtime: Runtime, *, job_id: str, lease: Lease) -> None:
-    """Import the job's file. Raises on infrastructure errors so the worker can retry."""
+def run_import(runtime: Runtime, *, job_id: str, lease: Lease) -> str | None:
+    """Import the job's file; the import type its header fitted (None before it was known).
+    Raises on infrastructure errors so the worker can retry."""
     with runtime.sessions() as session:
         job = session.get(ImportJob, job_id)
         if job is None or job.status != PENDING:
-            return
+            return None
         run = ImportRun(runtime, job, lease)
     run.execute()
+    return run.endings.import_type
 
 
 class ImportRun:

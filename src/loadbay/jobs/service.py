@@ -14,6 +14,7 @@ from sqlalchemy import Connection, and_, event, func, or_, select, text, update
 from sqlalchemy.orm import Mapper, Session
 
 from loadbay.db import is_postgresql
+from loadbay.metrics.families import LEASE_TAKEOVERS, count_ended
 from loadbay.models import FAILED, PENDING, ImportJob, ImportMessage, utcnow
 from loadbay.webhooks.service import enqueue_import_event
 
@@ -61,7 +62,9 @@ def claim_next_job(
     passed_over: set[int] = set()
     # A few rounds at most: each round can only find another tenant full, which is rare.
     for _round in range(3):
-        candidate = select(ImportJob.id, ImportJob.tenant_id).where(_claimable(now, max_attempts))
+        candidate = select(ImportJob.id, ImportJob.tenant_id, ImportJob.lease_owner).where(
+            _claimable(now, max_attempts)
+        )
         if tenant_max_running:
             full = (
                 select(ImportJob.tenant_id)
@@ -78,7 +81,7 @@ def claim_next_job(
         row = session.execute(candidate).first()
         if row is None:
             return None
-        job_id, tenant_id = row
+        job_id, tenant_id, previous_owner = row
         if tenant_max_running and postgresql:
             # Two workers may both have seen the tenant's last free slot. Claims for one tenant
             # take turns here (until commit), and the recount sees every claim committed before.
@@ -89,7 +92,7 @@ def claim_next_job(
             if (running or 0) >= tenant_max_running:
                 passed_over.add(tenant_id)
                 continue
-        return session.scalar(
+        claimed = session.scalar(
             update(ImportJob)
             .where(ImportJob.id == job_id, _claimable(now, max_attempts))
             .values(
@@ -100,6 +103,10 @@ def claim_next_job(
             )
             .returning(ImportJob.id)
         )
+        if claimed is not None and previous_owner is not None:
+            # Its lease ran out under another worker (killed, or cut off from the database).
+            LEASE_TAKEOVERS.inc()
+        return claimed
     return None
 
 
@@ -205,6 +212,7 @@ def _fail(session: Session, job: ImportJob, message: str) -> None:
     job.lease_owner = None
     job.lease_expires_at = None
     enqueue_import_event(session, import_id=job.id, tenant_id=job.tenant_id, scope=job.scope, status=FAILED)
+    count_ended(job.import_type, FAILED)
 
 
 def notify_job_available(connection: Connection) -> None:

@@ -26,6 +26,7 @@ from loadbay.jobs.service import (
     renew_lease,
 )
 from loadbay.kit.storage import StorageError
+from loadbay.metrics.families import IMPORT_RUN_SECONDS, WORKERS, WORKERS_BUSY
 from loadbay.runtime import Runtime
 from loadbay.webhooks.dispatch import Dispatcher
 
@@ -136,8 +137,11 @@ class Worker:
         log.info("worker %s claimed import %s", self.worker_id, job_id)
         with JobLease(self.runtime, job_id=job_id, worker_id=self.worker_id) as lease:
             self.lease = lease
+            WORKERS_BUSY.inc()
+            started = time.monotonic()
             try:
-                run_import(self.runtime, job_id=job_id, lease=lease)
+                import_type = run_import(self.runtime, job_id=job_id, lease=lease)
+                IMPORT_RUN_SECONDS.labels(import_type or "unknown").observe(time.monotonic() - started)
             except LeaseLost:
                 log.warning("stopped import %s: this worker no longer holds it", job_id)
             except Exception as exc:
@@ -162,6 +166,7 @@ class Worker:
                         reason=public_reason(exc),
                     )
             finally:
+                WORKERS_BUSY.dec()
                 self.lease = None
         return True
 
@@ -281,6 +286,7 @@ class WorkerPool:
         self.runtime = runtime
         # One housekeeper per process: the others' sweeps would only repeat its listing and queries.
         self.workers = [Worker(runtime, housekeeping=i == 0) for i in range(size)]
+        WORKERS.inc(size)
         self.threads = [
             threading.Thread(target=w.run_forever, name=f"loadbay-worker-{i}", daemon=True)
             for i, w in enumerate(self.workers)
@@ -321,4 +327,5 @@ class WorkerPool:
         if self.dispatcher is not None:
             # An attempt under way ends within its time limit; one cut short is retried.
             self.dispatcher.close(timeout=1.0)
+        WORKERS.dec(len(self.workers))
         return not any(thread.is_alive() for thread in self.threads)

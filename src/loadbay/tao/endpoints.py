@@ -28,6 +28,7 @@ from loadbay.importing.service import (
 from loadbay.importing.sync import sync_options
 from loadbay.importing.uploads import receive_csv_upload
 from loadbay.limiting.uploads import admit_upload
+from loadbay.metrics.families import UPLOAD_BYTES
 from loadbay.models import PENDING, ImportJob
 
 router = APIRouter(tags=["rostering"])
@@ -115,6 +116,7 @@ async def upload(
         # The first upload's answer: this request's copy of the file is not needed.
         runtime.storage.delete(key)
         return JSONResponse(body, headers=idempotency.REPLAYED)
+    UPLOAD_BYTES.labels("rostering").inc(received.size)
     runtime.wakeup.set()
     return body
 

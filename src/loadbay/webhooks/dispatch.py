@@ -24,6 +24,7 @@ from standardwebhooks.webhooks import Webhook
 
 from loadbay.db import transaction
 from loadbay.importing.service import FilesDeleted, ensure_result_file, import_summary, signed_result_url
+from loadbay.metrics.families import WEBHOOK_ATTEMPTS, WEBHOOK_LATENCY
 from loadbay.models import ImportJob
 from loadbay.models.base import iso_utc
 from loadbay.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -119,6 +120,9 @@ class Dispatcher:
                 latency_ms=latency_ms,
                 error=error,
             )
+        WEBHOOK_LATENCY.observe(latency_ms / 1000)
+        if outcome is not None:
+            WEBHOOK_ATTEMPTS.labels(outcome).inc()
         # The URL's host only: its path or query may carry a token of the receiver's.
         host = httpx.URL(url).host if url else "-"
         log.info("webhook %s to %s: %s (%s)", delivery_id, host, outcome, status_code or error)

@@ -1,0 +1,1 @@
+"""Prometheus metrics: what the API and the workers did, and what is waiting."""
