@@ -22,6 +22,7 @@ from loadbay.errors import install_error_handlers
 from loadbay.files.endpoints import router as files_router
 from loadbay.imports.endpoints import router as imports_router
 from loadbay.jobs.worker import WorkerPool
+from loadbay.kit.requestid import RequestId
 from loadbay.kit.storage import StorageError
 from loadbay.logs import install_redaction
 from loadbay.metrics.endpoints import router as metrics_router
@@ -63,6 +64,8 @@ def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
     app.state.runtime = runtime
     install_error_handlers(app)
     app.add_middleware(RequestMetrics)
+    # Outermost: the metrics' and every handler's lines carry the request id.
+    app.add_middleware(RequestId)
     app.include_router(auth_router)
     app.include_router(tao_router)
     app.include_router(imports_router)

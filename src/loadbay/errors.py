@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from loadbay.db import is_transient_db_error
@@ -102,11 +103,19 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"WWW-Authenticate": insufficient_scope_challenge(exc)},
         )
 
+    @app.exception_handler(ClientDisconnect)
+    async def _client_gone(request: Request, _exc: ClientDisconnect) -> Response:
+        # The client went away mid-request (a browser tab closed during an upload): nothing to
+        # answer, nothing went wrong here; whatever it had sent is not kept.
+        log.info("client disconnected during %s %s; nothing was kept", request.method, request.url.path)
+        return Response(status_code=400)
+
     @app.exception_handler(StorageError)
     async def _storage_error(_request: Request, exc: StorageError) -> Response:
+        # The store's words (paths, hosts) go to the log, not to the client.
         log.error("object storage error: %s", exc)
         return JSONResponse(
-            {"message": f"Object storage is unavailable: {exc}"},
+            {"message": "Object storage is unavailable; try again shortly."},
             status_code=503,
             headers={"Retry-After": "5"},
         )

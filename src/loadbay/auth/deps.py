@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from loadbay.auth.service import get_active_client
 from loadbay.deps import DbSession, RuntimeDep
 from loadbay.errors import AccessDenied, InsufficientScope
+from loadbay.logs import annotate
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ def require_scope(scope: str | None, *, allow_bare: bool = False) -> Callable[..
         session.commit()
         if client is None:
             raise AccessDenied(presented=True)
+        annotate(tenant=client.tenant_id, client_id=client.client_id)
         if scope is not None and (scope not in claims.scopes or scope not in client.scope_set):
             raise InsufficientScope(scope)
         return AuthClient(

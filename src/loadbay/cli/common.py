@@ -7,6 +7,7 @@ Server modules (SQLAlchemy, polars, argon2) are imported inside the commands tha
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -22,10 +23,25 @@ if TYPE_CHECKING:
 console = Console()
 
 
+def json_logs() -> bool:
+    """LOADBAY_LOG_FORMAT=json: every line a server process writes is a JSON object."""
+    return os.environ.get("LOADBAY_LOG_FORMAT", "text").strip().lower() == "json"
+
+
 def setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request's whole URL at INFO: a webhook receiver's path may hold its token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from loadbay.logs import configure_logging
+
+    configure_logging(json_lines=json_logs(), level=os.environ.get("LOADBAY_LOG_LEVEL", "INFO").upper())
+
+
+def announce(message: str) -> None:
+    """A server's line for the person who started it: on the console, or a log line in JSON mode."""
+    if json_logs():
+        from rich.text import Text
+
+        logging.getLogger("loadbay").info(Text.from_markup(message).plain)
+    else:
+        console.print(message)
 
 
 def open_runtime() -> Runtime:

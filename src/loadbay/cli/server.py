@@ -8,11 +8,21 @@ import signal
 import tempfile
 import threading
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from loadbay.cli.common import console, open_runtime, setup_logging
+from loadbay.cli.common import announce, json_logs, open_runtime, setup_logging
+
+
+def _uvicorn_log_config() -> dict[str, Any] | None:
+    """uvicorn's own logging setup for text; none for JSON, so that its loggers write through
+    Loadbay's handler (logs.configure_logging) like every other line."""
+    if json_logs():
+        return None
+    from uvicorn.config import LOGGING_CONFIG
+
+    return LOGGING_CONFIG
 
 
 def serve(
@@ -34,7 +44,7 @@ def serve(
     runtime = Runtime.create(settings)
     upgrade(runtime.engine)
     runtime.close()
-    console.print(
+    announce(
         f"Loadbay on [bold]http://{settings.host}:{settings.port}[/bold] "
         f"with {settings.workers} worker(s); database {settings.resolved_database_url.split('://')[0]}, "
         f"storage {settings.resolved_storage_url}"
@@ -45,6 +55,7 @@ def serve(
         port=settings.port,
         log_level="info",
         http=CappedHttpToolsProtocol,
+        log_config=_uvicorn_log_config(),
     )
 
 
@@ -71,6 +82,7 @@ def api(
         port=port,
         workers=workers,
         http=CappedHttpToolsProtocol,
+        log_config=_uvicorn_log_config(),
     )
 
 
@@ -108,8 +120,8 @@ def worker(
         from prometheus_client import start_http_server
 
         start_http_server(metrics_port, addr=metrics_host)
-        console.print(f"worker metrics on http://{metrics_host}:{metrics_port}/metrics")
-    console.print(f"worker running {concurrency} import(s) at a time; SIGTERM stops it")
+        announce(f"worker metrics on http://{metrics_host}:{metrics_port}/metrics")
+    announce(f"worker running {concurrency} import(s) at a time; SIGTERM stops it")
     stopping.wait()
     grace = runtime.settings.worker_grace_seconds
     logging.getLogger("loadbay.jobs").info("stopping: running imports get %g s to finish", grace)
@@ -120,4 +132,4 @@ def worker(
 def migrate() -> None:
     """Create or upgrade the database schema."""
     open_runtime().close()
-    console.print("database is up to date")
+    announce("database is up to date")

@@ -25,6 +25,7 @@ from loadbay.importing.service import (
 )
 from loadbay.imports.service import STATUSES, ImportEnded, cancel_import, get_visible_import, list_imports
 from loadbay.kit.pagination import BadCursor, decode_cursor, encode_cursor, is_whole_number
+from loadbay.logs import annotate
 from loadbay.models import PENDING, ImportJob, utcnow
 
 router = APIRouter(tags=["imports"])
@@ -42,6 +43,7 @@ def _limit(request: Request, *, default: int, maximum: int) -> int:
 
 
 def _find(session: Session, client: AuthClient, reference_id: str) -> ImportJob:
+    annotate(reference=reference_id[:64])
     job = get_visible_import(
         session, tenant_id=client.tenant_id, scopes=client.scopes, reference_id=reference_id
     )

@@ -26,6 +26,7 @@ from loadbay.jobs.service import (
     renew_lease,
 )
 from loadbay.kit.storage import StorageError
+from loadbay.logs import log_fields
 from loadbay.metrics.families import IMPORT_RUN_SECONDS, WORKERS, WORKERS_BUSY
 from loadbay.runtime import Runtime
 from loadbay.webhooks.dispatch import Dispatcher
@@ -134,8 +135,11 @@ class Worker:
             )
         if job_id is None:
             return False
-        log.info("worker %s claimed import %s", self.worker_id, job_id)
-        with JobLease(self.runtime, job_id=job_id, worker_id=self.worker_id) as lease:
+        with (
+            log_fields(reference=job_id),
+            JobLease(self.runtime, job_id=job_id, worker_id=self.worker_id) as lease,
+        ):
+            log.info("worker %s claimed import %s", self.worker_id, job_id)
             self.lease = lease
             WORKERS_BUSY.inc()
             started = time.monotonic()

@@ -28,6 +28,7 @@ from loadbay.importing.service import (
 from loadbay.importing.sync import sync_options
 from loadbay.importing.uploads import receive_csv_upload
 from loadbay.limiting.uploads import admit_upload
+from loadbay.logs import annotate
 from loadbay.metrics.families import UPLOAD_BYTES
 from loadbay.models import PENDING, ImportJob
 
@@ -50,6 +51,7 @@ async def upload(
     idempotency_key = idempotency.request_key(request)
     await run_in_threadpool(admit_upload, runtime, tenant_id=client.tenant_id, client_id=client.id)
     reference_id = new_reference_id()
+    annotate(reference=reference_id)
     key = stored_key(reference_id, "pending")
     received = await receive_csv_upload(
         request, storage=runtime.storage, key=key, max_bytes=runtime.settings.max_upload_bytes
@@ -122,6 +124,7 @@ async def upload(
 
 
 def _find(session: Session, client: RosteringClient, reference_id: str) -> ImportJob:
+    annotate(reference=reference_id[:64])
     job = get_tenant_import(session, tenant_id=client.tenant_id, reference_id=reference_id)
     if job is None:
         raise ApiError(404, REFERENCE_NOT_FOUND)
