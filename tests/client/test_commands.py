@@ -13,7 +13,7 @@ import pytest
 
 from tests.client.conftest import Cli, add_client
 from tests.conftest import counts
-from tests.e2e.server import LoadbayServer, free_port
+from tests.e2e.server import LOADBAY, LoadbayServer, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -286,3 +286,28 @@ def test_list_and_every_message_of_a_large_import(cli: Cli, tmp_path: Path) -> N
     table = cli("imports", "list")
     assert table.returncode == 0, table.stderr
     assert re.search(rf"{reference} +│ processed +│ users +│ bulk.csv +│ 600 failed", table.stdout)
+
+
+def test_without_loadbay_url_the_cli_follows_the_servers_host_and_port(
+    cli: Cli, server: LoadbayServer
+) -> None:
+    # The same settings that moved the server's port: no LOADBAY_URL at all.
+    env = cli.env(LOADBAY_PORT=str(server.port))
+    del env["LOADBAY_URL"]
+    done = subprocess.run(
+        [LOADBAY, "imports", "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("[")
+
+
+def test_a_url_that_is_not_loadbay_says_so(cli: Cli, server: LoadbayServer) -> None:
+    done = cli("imports", "list", LOADBAY_URL=f"{server.url}/not-here")
+    assert done.returncode == 3
+    assert f"is {server.url}/not-here the Loadbay server? check --url or LOADBAY_URL" in done.stderr
+    assert "client-id" not in done.stderr

@@ -66,6 +66,11 @@ def admin_session(*refused: type[Exception], exit_code: int = 1, write: bool = T
     try:
         with transaction(runtime.write_sessions if write else runtime.sessions) as session:
             yield session
+        if write:
+            # Run from another folder, the embedded default is another database than the server's:
+            # say which one, or "Unknown client" at the token request is all a person gets.
+            where = runtime.engine.url.render_as_string(hide_password=True)
+            Console(stderr=True).print(f"database: {where}", highlight=False, soft_wrap=True)
     except refused as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(exit_code) from None

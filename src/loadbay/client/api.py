@@ -29,6 +29,8 @@ PAYMENTS_SCOPE = "payments"
 _FILE_REFUSED = ("Invalid file type", "Missing file")
 # The detect endpoint's 400 about the file; its other 400 is about the scope asked for.
 _NOT_CSV = "The file cannot be read as CSV"
+# A 404 or a 501 for the token request: whatever answers at the URL is not Loadbay.
+_WRONG_SERVER = "is {url} the Loadbay server? check --url or LOADBAY_URL"
 _HINTS = {
     401: "the server refused the token; was the client revoked?",
     403: "this client lacks the scope that this needs",
@@ -110,12 +112,20 @@ class LoadbayClient:
                 "/api/v1/oauth2/tokens",
                 data={"grant_type": "client_credentials", **self._credentials},
             )
-            if response.status_code != 200:
+            if response.status_code in (400, 401):
                 raise self._error(
                     response,
                     hint="check --client-id/--client-secret or LOADBAY_CLIENT_ID/LOADBAY_CLIENT_SECRET",
                 )
-            payload = response.json()
+            if response.status_code != 200:
+                raise self._error(response, hint=_WRONG_SERVER.format(url=self.url))
+            try:
+                payload = response.json()
+                str(payload["access_token"])
+            except (ValueError, KeyError, TypeError):
+                raise ApiError(
+                    200, "The answer was not a token.", hint=_WRONG_SERVER.format(url=self.url)
+                ) from None
             lifetime = float(payload.get("expires_in") or 3600)
             self._token = str(payload["access_token"])
             self.scopes = frozenset(str(payload.get("scope") or "").split())

@@ -27,7 +27,21 @@ from loadbay.client.schemas import ImportDetail, Message
 if TYPE_CHECKING:
     from loadbay.client.api import LoadbayClient
 
-DEFAULT_URL = "http://127.0.0.1:8000"
+
+def _server_url() -> str:
+    """Without ``LOADBAY_URL``, the server these same settings start: its public URL, or its
+    host and port (``LOADBAY_HOST``, ``LOADBAY_PORT``), so moving the server's port moves the CLI."""
+    public = os.environ.get("LOADBAY_PUBLIC_URL", "").strip()
+    if public:
+        return public.rstrip("/")
+    host = os.environ.get("LOADBAY_HOST", "").strip() or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # noqa: S104 - the server listens everywhere: reach it here
+        host = "127.0.0.1"
+    port = os.environ.get("LOADBAY_PORT", "").strip() or "8000"
+    return f"http://{host}:{port}"
+
+
+DEFAULT_URL = _server_url()
 MAX_LIST_PAGE = 200
 
 # Piped into a file, a table's rows stay whole up to 160 columns, rather than wrapped at 80.
