@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
@@ -27,6 +28,7 @@ from loadbay.kit.storage import StorageError
 from loadbay.logs import install_redaction
 from loadbay.metrics.endpoints import router as metrics_router
 from loadbay.metrics.http import RequestMetrics
+from loadbay.openapi import install_openapi
 from loadbay.rostering.endpoints import router as rostering_router
 from loadbay.runtime import Runtime
 from loadbay.tao.endpoints import router as tao_router
@@ -55,7 +57,8 @@ def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
             await run_in_threadpool(pool.stop)
             runtime.close()
 
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc from the package's own Swagger UI and ReDoc files.
+    app = FastAPIOffline(
         title="Loadbay",
         version=__version__,
         summary="Bulk data intake: authenticated uploads, asynchronous CSV imports, per-row results.",
@@ -63,6 +66,7 @@ def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(RequestMetrics)
     # Outermost: the metrics' and every handler's lines carry the request id.
     app.add_middleware(RequestId)

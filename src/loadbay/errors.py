@@ -11,6 +11,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Match
 
 from loadbay.db import is_transient_db_error
 from loadbay.kit.storage import StorageError
@@ -86,6 +87,16 @@ def access_denied_response(exc: AccessDenied | None = None) -> Response:
     return PlainTextResponse("Access Denied", status_code=401, headers={"WWW-Authenticate": challenge})
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _child = route.matches({**request.scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if match is not Match.NONE and route_methods:
+            methods |= set(route_methods)
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> Response:
@@ -146,13 +157,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"message": f"Invalid request: {problems}"}, status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "Request failed"
+        headers = dict(exc.headers or {})
         if exc.status_code == 404 and message == "Not Found":
             message = "No such endpoint."
         if exc.status_code == 405:
             message = "Method not allowed on this endpoint."
-        return JSONResponse({"message": message}, status_code=exc.status_code, headers=exc.headers)
+            # Starlette names the methods of the first route on the path only; RFC 9110 wants all.
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return JSONResponse({"message": message}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:

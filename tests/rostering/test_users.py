@@ -227,3 +227,16 @@ def test_large_file_spans_batches_with_exact_counts(rostering: ApiUser) -> None:
         + "".join(f"user{i:04d},User {i}{'!' if i % 2 else ''},root\n" for i in range(1050))
     )
     assert again["counts"] == counts(updated=525, unchanged=525)
+
+
+def test_an_external_id_nested_too_deep_fails_its_row_only(rostering: ApiUser) -> None:
+    # Within the column's 4,000 characters, deeper than Python's JSON parser recurses.
+    nested = '{""a"": ' + "[" * 1990 + "]" * 1990 + "}"
+    status = rostering.import_file(
+        HEADER + ",user_externalId\n"
+        f'deep,Deep,Wonder#land1,deep@example.org,en-US,TRUE,ADMIN,root,"{nested}"\n'
+        "fine,Fine,Wonder#land1,fine@example.org,en-US,TRUE,ADMIN,root,\n"
+    )
+    assert status["status"] == "processed", status
+    assert status["counts"] == counts(created=1, failed=1)
+    assert "user_externalId" in status["messages"][0]

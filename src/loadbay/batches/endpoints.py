@@ -134,7 +134,7 @@ async def create(request: Request, client: PaymentsClient, session: WriteSession
     """Stage a batch for a company's project: ``{"CompanyId", "CompanyProjectId", "Type"}``."""
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON; nested too deep ([[[[…)
         body = None
     if not isinstance(body, dict):
         raise ApiError(400, 'Send a JSON object: {"CompanyId": ..., "CompanyProjectId": ..., "Type": ...}.')

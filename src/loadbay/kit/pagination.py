@@ -38,7 +38,7 @@ def decode_cursor(cursor: str | None) -> int:
         if prefix != "id" or not is_whole_number(value):
             raise BadCursor(cursor)
         return int(value)
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:  # binascii.Error, and non-ASCII text
         raise BadCursor(cursor) from exc
 
 

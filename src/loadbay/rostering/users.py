@@ -161,7 +161,7 @@ def _external_ids(df: pl.DataFrame) -> pl.DataFrame:
         if value is not None:
             try:
                 parsed = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: a cell of [[[[… nested too deep
                 parsed = None
         if value is not None and not isinstance(parsed, dict):
             normalised.append(value)
