@@ -22,13 +22,15 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) 
 
 def run(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args))
-    return result.exit_code, " ".join(result.output.split())
+    # stdout: what the command answered (stderr names the database it wrote to).
+    return result.exit_code, " ".join(result.stdout.split())
 
 
 def create_json(*args: str) -> dict[str, str]:
-    code, output = run(*args, "--json")
-    assert code == 0, output
-    payload: dict[str, str] = json.loads(output)
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    # stdout only: stderr says which database the command wrote to.
+    payload: dict[str, str] = json.loads(result.stdout)
     return payload
 
 

@@ -21,10 +21,10 @@ def cli(runtime: Runtime, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Cl
 def test_companies_and_projects(cli: CliRunner, runtime: Runtime) -> None:
     done = cli.invoke(app, ["companies", "create", "--tenant", "shop-a", "--name", "Shop A", "--json"])
     assert done.exit_code == 0, done.output
-    company_id = json.loads(done.output)["company_id"]
+    company_id = json.loads(done.stdout)["company_id"]
     done = cli.invoke(app, ["projects", "create", "--company", company_id, "--name", "web", "--json"])
     assert done.exit_code == 0, done.output
-    project_id = json.loads(done.output)["project_id"]
+    project_id = json.loads(done.stdout)["project_id"]
     done = cli.invoke(
         app, ["companies", "create", "--tenant", "shop-a", "--name", "Shop B", "--retention-days", "7"]
     )
@@ -60,7 +60,7 @@ def test_cli_errors(cli: CliRunner, args: list[str], fragment: str) -> None:
 
 def test_names_are_unique(cli: CliRunner) -> None:
     first = cli.invoke(app, ["companies", "create", "--tenant", "t", "--name", "Same", "--json"])
-    company_id = json.loads(first.output)["company_id"]
+    company_id = json.loads(first.stdout)["company_id"]
     again = cli.invoke(app, ["companies", "create", "--tenant", "t", "--name", "Same"])
     assert again.exit_code == 1
     assert company_id in again.output
