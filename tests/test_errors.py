@@ -26,3 +26,18 @@ def test_a_request_that_finds_every_connection_busy_is_told_to_retry(
         assert response.headers["Retry-After"] == "5"
         # Once it is free again the same request is served.
         assert http.get("/api/v1/imports", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_a_nul_character_is_a_400_on_every_database(tmp_path: Path, database_url: str) -> None:
+    settings = make_settings(tmp_path / "data", database_url)
+    app = create_app(settings, workers=0)
+    upgrade(app.state.runtime.engine)
+    with TestClient(app) as http:
+        token = token_for(http, new_client(app.state.runtime))
+        answer = http.post(
+            "/api/v1/oauth2/tokens",
+            data={"grant_type": "client_credentials", "client_id": "a\\x00b", "client_secret": "x"},
+        )
+        assert answer.status_code in (400, 401), answer.text
+        answer = http.get("/api/v1/webhooks/a%00b", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code in (400, 404), answer.text

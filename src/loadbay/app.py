@@ -107,6 +107,10 @@ def create_app(settings: Settings, *, workers: int | None = None) -> FastAPI:
 
 def api_from_env() -> FastAPI:
     """For ``loadbay api``: uvicorn imports this in each of its worker processes; no import workers."""
+    from loadbay.cli.common import setup_logging
     from loadbay.config import get_settings
+
+    # A process uvicorn spawned has none of its parent's logging: text or JSON, redacted, as set.
+    setup_logging()
 
     return create_app(get_settings(), workers=0)

@@ -146,6 +146,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database_error(_request: Request, exc: DBAPIError) -> Response:
+        if "NUL" in str(exc.orig):
+            # PostgreSQL takes no NUL character in text: the client sent one in a field or a path.
+            return JSONResponse(
+                {"message": "The request holds a NUL character (0x00), which no field may contain."},
+                status_code=400,
+            )
         log.exception("database error", exc_info=exc)
         return JSONResponse({"message": "Database error; the request was not applied."}, status_code=500)
 

@@ -123,7 +123,7 @@ def _error_codes(path: str, method: str) -> list[str]:
 def _error_content(path: str, code: str) -> dict[str, Any]:
     if path.startswith("/api/adm/"):
         return {"application/json": {"schema": _COMMAND}}
-    if path.startswith("/api/v1/oauth2/"):
+    if path.startswith("/api/v1/oauth2/") and code != "503":
         return {"application/json": {"schema": _OAUTH_ERROR}}
     if code == "401":
         # The seeds' plain "Access Denied".

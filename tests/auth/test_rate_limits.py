@@ -57,11 +57,14 @@ def test_a_burst_of_wrong_secrets_is_refused_429_without_hashing(
     assert "retry in" in refused.json()["error_description"]
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert refused.headers["Cache-Control"] == "no-store"
-    # Even the right secret waits now: the limit is on the client id, not on failures to guess.
+    # From this address the right secret waits too: here a guess and the client look the same.
     assert _token(app_client, credentials).status_code == 429
-    # Another client is not held up by this one's flood.
+    # Another client is not held up by this one's flood; nor is this client elsewhere: a
+    # stranger who knows a client id cannot lock the client out.
     other = new_client(app_runtime, tenant="district-b")
     assert _token(app_client, other).status_code == 200
+    with TestClient(app_client.app, client=("10.1.2.3", 40000)) as elsewhere:
+        assert _token(elsewhere, credentials).status_code == 200
 
 
 def test_a_success_starts_the_clients_count_again(app_client: TestClient, app_runtime: Runtime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 
 import pytest
@@ -59,3 +60,26 @@ def test_a_2_mb_authorization_header_is_refused_431_and_the_server_goes_on(serve
     # Headers under the cap are served as before, on a new connection.
     status, body = _get(server, {"Authorization": "Bearer " + "a" * (MAX_HEADER_BYTES // 2)})
     assert (status, body) == (401, b"Access Denied")
+
+
+def test_pipelined_requests_after_a_large_body_are_served(server: LoadbayServer) -> None:
+    # A body the endpoint reads whole (a token request padded to 360 KB), then a second request
+    # in the same stream: the chunk that ends the body begins the next request's headers.
+    body = b"grant_type=client_credentials&pad=" + b"x" * 360_000
+    request = (
+        b"POST /api/v1/oauth2/tokens HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+        + b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    answer = b""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(request)
+        while answer.count(b"HTTP/1.1 ") < 2:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)
+    assert statuses == [b"401", b"200"], answer[:500]

@@ -41,7 +41,7 @@ def _wait_for(url: str) -> None:
 def test_two_api_processes_and_a_worker_report_one_import(tmp_path: Path, database_url: str) -> None:
     api = LoadbayServer(
         data_dir=tmp_path / "data", database_url=database_url, command="api", args=["--workers", "2"]
-    ).start()
+    ).start(LOADBAY_LOG_FORMAT="json")
     metrics_port = free_port()
     env = {**api.env, "LOADBAY_WORKER_METRICS_PORT": str(metrics_port)}
     with (tmp_path / "worker.log").open("ab") as log:
@@ -75,3 +75,6 @@ def test_two_api_processes_and_a_worker_report_one_import(tmp_path: Path, databa
         worker.terminate()
         worker.wait(30)
         api.stop()
+    # The processes uvicorn spawned log as the parent was told: JSON lines, the access log too.
+    entries = [json.loads(line) for line in api.log_path.read_text().splitlines()]
+    assert [e for e in entries if e["logger"] == "uvicorn.access" and "POST /api/v1/upload" in e["message"]]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -55,3 +58,30 @@ def test_an_async_redis_url_is_refused_at_start(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="LOADBAY_REDIS_URL must be a redis:// or rediss:// URL"):
         Limiter(settings)
+
+
+def test_a_redis_that_never_answers_holds_nothing_up(tmp_path: Path) -> None:
+    # A listener that takes the connection and says nothing, as a hung Redis does.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+    thread = threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True)
+    thread.start()
+    port = listener.getsockname()[1]
+    try:
+        settings = make_settings(
+            tmp_path, f"sqlite:///{tmp_path / 'db'}", redis_url=f"redis://127.0.0.1:{port}/0"
+        )
+        limiter = Limiter(settings)
+        started = time.monotonic()
+        assert limiter.hit(per_minute(1), "k") is None
+        assert time.monotonic() - started < 3
+        # Then it is not asked again for a while: no wait at all.
+        started = time.monotonic()
+        assert [limiter.hit(per_minute(1), "k") for _ in range(5)] == [None] * 5
+        assert time.monotonic() - started < 0.1
+    finally:
+        for connection in accepted:
+            connection.close()
+        listener.close()

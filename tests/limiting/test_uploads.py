@@ -67,3 +67,16 @@ def test_a_tenants_stored_bytes_quota_refuses_with_413_until_files_are_deleted(r
     assert _upload(rostering, "group_name,group_organizationId\ng2,root\n").status_code == 200
     with rostering.runtime.sessions() as session:
         assert session.query(ImportJob).count() == 2
+
+
+def test_a_retry_with_its_idempotency_key_is_answered_not_refused(rostering: ApiUser) -> None:
+    rostering.runtime.settings.tenant_max_pending_imports = 1
+    headers = {**rostering.headers, "Idempotency-Key": "nightly-1"}
+    files = {"file": ("groups.csv", GROUPS.encode(), "text/csv")}
+    first = rostering.http.post("/api/v1/upload", headers=headers, files=files)
+    assert first.status_code == 200
+    # The queue is full now, but this is the same upload again: its first answer comes back.
+    again = rostering.http.post("/api/v1/upload", headers=headers, files=files)
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
+    assert _upload(rostering).status_code == 429

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 
 from loadbay.auth.service import authenticate_client
 from loadbay.deps import DbSession, RuntimeDep
-from loadbay.limiting.service import per_minute
+from loadbay.limiting.service import Refused, per_minute
 
 router = APIRouter(tags=["auth"])
 log = logging.getLogger("loadbay.auth")
@@ -93,15 +93,22 @@ async def issue_token(request: Request, session: DbSession, runtime: RuntimeDep)
             "invalid_client", "client_id and client_secret are required.", 401, challenge=basic is not None
         )
 
-    # Before any hash: every attempt counts against its address and its client id (a success
-    # starts the client's count again), so a flood of wrong secrets costs no argon2 work.
+    # Before any hash. Failed attempts count per client id and address (a success clears them),
+    # so a wrong secret tried again and again costs no argon2 work, and a stranger who knows a
+    # client id cannot lock that client out from elsewhere; every attempt counts per address,
+    # so one source spraying made-up client ids is bounded too.
     limiter, settings = runtime.limiter, runtime.settings
     address = request.client.host if request.client else "unknown"
     address_rule = per_minute(settings.token_address_attempts_per_minute)
-    client_rule = per_minute(settings.token_attempts_per_minute)
-    limited = limiter.hit(address_rule, "token-address", address) or limiter.hit(
-        client_rule, "token-client", client_id[:128]
-    )
+    failure_rule = per_minute(settings.token_attempts_per_minute)
+    failure_key = ("token-failures", client_id[:128], address)
+
+    def admit() -> Refused | None:
+        return limiter.check(failure_rule, *failure_key) or limiter.hit(
+            address_rule, "token-address", address
+        )
+
+    limited = await run_in_threadpool(admit)
     if limited is not None:
         log.info("token request for client %r from %s refused: rate limit", client_id[:64], address)
         response = _oauth_error(
@@ -116,8 +123,10 @@ async def issue_token(request: Request, session: DbSession, runtime: RuntimeDep)
     client = await run_in_threadpool(
         authenticate_client, session, client_id=client_id, client_secret=client_secret
     )
-    if client is not None:
-        limiter.clear(client_rule, "token-client", client_id[:128])
+    if client is None:
+        await run_in_threadpool(limiter.hit, failure_rule, *failure_key)
+    else:
+        await run_in_threadpool(limiter.clear, failure_rule, *failure_key)
     if client is None:
         return _oauth_error(
             "invalid_client", "Unknown client or wrong secret.", 401, challenge=basic is not None

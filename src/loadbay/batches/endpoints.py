@@ -242,7 +242,15 @@ async def upload_file(
         return batch
 
     idempotency_key = idempotency.request_key(request)
-    await run_in_threadpool(admit_upload, runtime, tenant_id=client.tenant_id, client_id=client.id)
+    await run_in_threadpool(
+        lambda: admit_upload(
+            runtime,
+            tenant_id=client.tenant_id,
+            client_id=client.id,
+            endpoint="batches",
+            idempotency_key=idempotency_key,
+        )
+    )
     batch = await run_in_threadpool(find_batch)
     _check_matches(request, batch)
     import_id = new_reference_id()

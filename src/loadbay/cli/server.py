@@ -70,6 +70,13 @@ def api(
     from loadbay.kit.httpserver import CappedHttpToolsProtocol
 
     setup_logging()
+    if workers > 1 and not os.environ.get("LOADBAY_REDIS_URL"):
+        logging.getLogger("loadbay").warning(
+            "%d API processes without LOADBAY_REDIS_URL: each counts the rate limits on its own, "
+            "so a client gets up to %d times each limit; set LOADBAY_REDIS_URL to share them",
+            workers,
+            workers,
+        )
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Several processes answer /metrics in turn: each writes its counters here, and whichever
         # is scraped sums them all (prometheus-client's multiprocess mode).

@@ -117,6 +117,9 @@ class LoadbayClient:
                     response,
                     hint="check --client-id/--client-secret or LOADBAY_CLIENT_ID/LOADBAY_CLIENT_SECRET",
                 )
+            if response.status_code == 429:
+                wait = response.headers.get("retry-after", "a minute")
+                raise self._error(response, hint=f"too many token requests; try again in {wait} s")
             if response.status_code != 200:
                 raise self._error(response, hint=_WRONG_SERVER.format(url=self.url))
             try:

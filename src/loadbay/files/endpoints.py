@@ -92,7 +92,15 @@ async def upload_files(
     endpoints of ``/api/v1``.
     """
     idempotency_key = idempotency.request_key(request)
-    await run_in_threadpool(admit_upload, runtime, tenant_id=client.tenant_id, client_id=client.id)
+    await run_in_threadpool(
+        lambda: admit_upload(
+            runtime,
+            tenant_id=client.tenant_id,
+            client_id=client.id,
+            endpoint="files",
+            idempotency_key=idempotency_key,
+        )
+    )
     file_id = new_file_id()
     key = object_key(tenant_id=client.tenant_id, file_id=file_id)
     accounts: dict[str, Account] = {}

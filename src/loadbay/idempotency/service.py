@@ -54,6 +54,12 @@ def fingerprint(sha256: str, options: dict[str, Any]) -> str:
     return hashlib.sha256(f"{sha256}\n{canonical}".encode()).hexdigest()
 
 
+def is_known(session: Session, *, tenant_id: int, endpoint: str, key: str) -> bool:
+    """Whether an answer is kept for the key (a retry, most likely, that will be replayed)."""
+    stored = session.get(IdempotencyKey, (tenant_id, endpoint, key))
+    return stored is not None and stored.created_at >= utcnow() - TTL
+
+
 def replay(session: Session, *, tenant_id: int, endpoint: str, key: str, fingerprint: str) -> Replay | None:
     """The first answer for this key, or None when the key is new (or older than 24 h).
     Raises ApiError 422 when the key came with another file or other options."""

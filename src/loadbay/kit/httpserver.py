@@ -44,8 +44,11 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
             if self._discarded > _DISCARD_BYTES:
                 self.transport.close()
             return
+        # Only chunks that arrive while a request's headers are still incomplete count: the chunk
+        # that begins a request may also end the one before it (its body, pipelined).
+        counting = self._in_headers
         super().data_received(data)
-        if not self._in_headers:
+        if not (counting and self._in_headers):
             return
         self._header_bytes += len(data)
         if self._header_bytes > MAX_HEADER_BYTES and not self.transport.is_closing():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from loadbay.errors import ApiError
+from loadbay.idempotency.service import is_known
 from loadbay.limiting.service import per_minute
 from loadbay.models import PENDING, ImportJob, StoredFile
 from loadbay.runtime import Runtime
@@ -18,13 +19,26 @@ from loadbay.runtime import Runtime
 PENDING_RETRY_AFTER = 30
 
 
-def admit_upload(runtime: Runtime, *, tenant_id: int, client_id: int) -> None:
+def admit_upload(
+    runtime: Runtime,
+    *,
+    tenant_id: int,
+    client_id: int,
+    endpoint: str,
+    idempotency_key: str | None,
+) -> None:
     """Raise ApiError (429 or 413, with Retry-After when waiting helps) unless an upload may start.
 
+    A retry with an ``Idempotency-Key`` already answered is let through: it starts nothing and
+    gets the first answer back, which a client whose first answer was lost needs most.
     Runs in a thread of its own with a short session of its own: the request's session holds
     no connection while the body streams.
     """
     settings = runtime.settings
+    if idempotency_key is not None:
+        with runtime.sessions() as session:
+            if is_known(session, tenant_id=tenant_id, endpoint=endpoint, key=idempotency_key):
+                return
     refused = runtime.limiter.hit(per_minute(settings.uploads_per_minute), "uploads", str(client_id))
     if refused is not None:
         raise ApiError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from loadbay.models import PENDING, ImportJob
 from loadbay.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
+log = logging.getLogger("loadbay.metrics")
 
 
 class QueueCollector(Collector):
@@ -32,10 +34,15 @@ class QueueCollector(Collector):
         self.runtime = runtime
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        with self.runtime.sessions() as session:
-            depth, oldest = session.execute(
-                select(func.count(), func.min(ImportJob.created_at)).where(ImportJob.status == PENDING)
-            ).one()
+        try:
+            with self.runtime.sessions() as session:
+                depth, oldest = session.execute(
+                    select(func.count(), func.min(ImportJob.created_at)).where(ImportJob.status == PENDING)
+                ).one()
+        except Exception as exc:
+            # The database is down: the process's own metrics still say so (and much else).
+            log.warning("metrics: the import queue could not be read: %s", str(exc).splitlines()[0][:200])
+            return
         yield GaugeMetricFamily(
             "loadbay_import_queue_depth", "Imports pending (waiting or running).", value=depth
         )

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from loadbay.metrics.families import HTTP_LATENCY, HTTP_REQUESTS
 
 UNMATCHED = "unmatched"
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class RequestMetrics:
@@ -34,6 +35,7 @@ class RequestMetrics:
         finally:
             route: Any = scope.get("route")
             template = getattr(route, "path", None) or UNMATCHED
-            method = scope.get("method", "")
+            # The method is the client's to choose: any but the usual ones count as one.
+            method = scope.get("method", "") if scope.get("method") in _METHODS else "other"
             HTTP_REQUESTS.labels(template, method, str(status[0])).inc()
             HTTP_LATENCY.labels(template, method).observe(time.perf_counter() - started)

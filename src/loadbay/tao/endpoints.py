@@ -49,7 +49,15 @@ async def upload(
     the first upload did and starts nothing (see loadbay.idempotency).
     """
     idempotency_key = idempotency.request_key(request)
-    await run_in_threadpool(admit_upload, runtime, tenant_id=client.tenant_id, client_id=client.id)
+    await run_in_threadpool(
+        lambda: admit_upload(
+            runtime,
+            tenant_id=client.tenant_id,
+            client_id=client.id,
+            endpoint="rostering",
+            idempotency_key=idempotency_key,
+        )
+    )
     reference_id = new_reference_id()
     annotate(reference=reference_id)
     key = stored_key(reference_id, "pending")
