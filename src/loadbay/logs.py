@@ -17,13 +17,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 _SIGNATURE = re.compile(r"((?:^|[?&])(?:signature|x-amz-signature)=)[^&\s\"']+", re.IGNORECASE)
 REDACTED = "REDACTED"
 
 
+_QUERY = re.compile(r"\?[^\s\"']*")
+
+
 def redact(text: str) -> str:
-    return _SIGNATURE.sub(rf"\g<1>{REDACTED}", text)
+    text = _SIGNATURE.sub(rf"\g<1>{REDACTED}", text)
+    if "%" in text and _SIGNATURE.search(unquote(text).replace(REDACTED, "")):
+        # A signature spelled with percent-escapes (%73ignature=): the whole query goes.
+        text = _QUERY.sub(f"?{REDACTED}", text)
+    return text
 
 
 class RedactSignatures(logging.Filter):

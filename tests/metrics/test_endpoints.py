@@ -61,3 +61,13 @@ def test_a_metrics_token_guards_the_page(rostering: ApiUser) -> None:
     assert "LOADBAY_METRICS_TOKEN" in refused.json()["message"]
     assert rostering.http.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert _scrape(rostering, Authorization="Bearer scrape-me")
+
+
+def test_a_cancel_counts_once_it_has_committed(rostering: ApiUser) -> None:
+    reference = str(rostering.upload(GROUPS, filename="groups.csv")["referenceId"])
+    before = _scrape(rostering)
+    answer = rostering.http.post(f"/api/v1/imports/{reference}/cancel", headers=rostering.headers)
+    assert answer.status_code == 200
+    after = _scrape(rostering)
+    name, labels = "loadbay_imports_finished_total", {"import_type": "unknown", "status": "cancelled"}
+    assert _value(after, name, **labels) - _value(before, name, **labels) == 1

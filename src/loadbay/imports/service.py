@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from loadbay.importing.messages import cancelled_notice
 from loadbay.importing.service import get_tenant_import
 from loadbay.kit.pagination import newest_first
-from loadbay.metrics.families import count_ended
+from loadbay.metrics.families import count_ended_on_commit
 from loadbay.models import CANCELLED, PENDING, ImportJob, utcnow
 from loadbay.models.imports import DEFAULT_SCOPE
 from loadbay.webhooks.service import enqueue_import_event
@@ -50,7 +50,7 @@ def cancel_import(session: Session, *, job: ImportJob) -> bool:
         enqueue_import_event(
             session, import_id=job.id, tenant_id=job.tenant_id, scope=job.scope, status=CANCELLED
         )
-        count_ended(job.import_type, CANCELLED)
+        count_ended_on_commit(session, job.import_type, CANCELLED)
         session.flush()
         session.refresh(job)
         return True

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, and_, event, func, or_, select, text, update
 from sqlalchemy.orm import Mapper, Session
 
 from loadbay.db import is_postgresql
-from loadbay.metrics.families import LEASE_TAKEOVERS, count_ended
+from loadbay.metrics.families import LEASE_TAKEOVERS, count_ended_on_commit
 from loadbay.models import FAILED, PENDING, ImportJob, ImportMessage, utcnow
 from loadbay.webhooks.service import enqueue_import_event
 
@@ -212,7 +212,7 @@ def _fail(session: Session, job: ImportJob, message: str) -> None:
     job.lease_owner = None
     job.lease_expires_at = None
     enqueue_import_event(session, import_id=job.id, tenant_id=job.tenant_id, scope=job.scope, status=FAILED)
-    count_ended(job.import_type, FAILED)
+    count_ended_on_commit(session, job.import_type, FAILED)
 
 
 def notify_job_available(connection: Connection) -> None:

@@ -10,6 +10,8 @@ and summed when scraped; each ``loadbay worker`` process serves its own on
 from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 # Request latencies from a millisecond to a long upload.
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -74,3 +76,20 @@ def count_ended(import_type: str | None, status: str, counts: dict[str, int] | N
     for outcome, rows in (counts or {}).items():
         if rows:
             IMPORT_ROWS.labels(name, outcome).inc(rows)
+
+
+def count_ended_on_commit(session: Session, import_type: str | None, status: str) -> None:
+    """``count_ended`` once ``session`` commits: an ending that is rolled back (and retried)
+    is counted once, when it holds. The session lives for one transaction or request."""
+    settled = [False]
+
+    def committed(_session: Session) -> None:
+        if not settled[0]:
+            settled[0] = True
+            count_ended(import_type, status)
+
+    def rolled_back(_session: Session) -> None:
+        settled[0] = True
+
+    event.listen(session, "after_commit", committed)
+    event.listen(session, "after_rollback", rolled_back)
