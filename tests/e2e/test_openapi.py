@@ -26,7 +26,9 @@ UNLIMITED = {
 }
 
 
-def test_schemathesis_checks_all_find_nothing(server_factory: type[LoadbayServer], database_url: str) -> None:
+def test_schemathesis_checks_all_find_nothing(
+    server_factory: type[LoadbayServer], database_url: str, tmp_path: Path
+) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("the OpenAPI document does not depend on the database: checked once, on SQLite")
     server = server_factory().start(**UNLIMITED)
@@ -50,6 +52,8 @@ def test_schemathesis_checks_all_find_nothing(server_factory: type[LoadbayServer
         text=True,
         timeout=600,
         check=False,
+        # Its caches (.schemathesis, .hypothesis) go here, not into the checkout.
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert re.search(r"Tested: (\d+)", done.stdout) is not None
