@@ -28,7 +28,7 @@ from loadbay.importing.service import create_import, ensure_result_file, new_ref
 from loadbay.importing.uploads import ReceivedUpload, receive_csv_upload
 from loadbay.kit.pagination import is_whole_number
 from loadbay.kit.storage import ObjectStorage, StorageError
-from loadbay.limiting.uploads import admit_upload
+from loadbay.limiting.uploads import admit
 from loadbay.metrics.families import UPLOAD_BYTES
 from loadbay.models import PENDING, Company, ImportBatch, ImportJob
 from loadbay.payments.batches import (
@@ -242,15 +242,7 @@ async def upload_file(
         return batch
 
     idempotency_key = idempotency.request_key(request)
-    await run_in_threadpool(
-        lambda: admit_upload(
-            runtime,
-            tenant_id=client.tenant_id,
-            client_id=client.id,
-            endpoint="batches",
-            idempotency_key=idempotency_key,
-        )
-    )
+    await admit(runtime, client, endpoint="batches", idempotency_key=idempotency_key)
     batch = await run_in_threadpool(find_batch)
     _check_matches(request, batch)
     import_id = new_reference_id()

@@ -36,7 +36,7 @@ from loadbay.idempotency import service as idempotency
 from loadbay.importing.registry import ImportType
 from loadbay.importing.service import new_reference_id
 from loadbay.kit.pagination import BadCursor
-from loadbay.limiting.uploads import admit_upload
+from loadbay.limiting.uploads import admit
 from loadbay.metrics.families import UPLOAD_BYTES
 from loadbay.models import Account, StoredFile
 from loadbay.runtime import Runtime
@@ -92,15 +92,7 @@ async def upload_files(
     endpoints of ``/api/v1``.
     """
     idempotency_key = idempotency.request_key(request)
-    await run_in_threadpool(
-        lambda: admit_upload(
-            runtime,
-            tenant_id=client.tenant_id,
-            client_id=client.id,
-            endpoint="files",
-            idempotency_key=idempotency_key,
-        )
-    )
+    await admit(runtime, client, endpoint="files", idempotency_key=idempotency_key)
     file_id = new_file_id()
     key = object_key(tenant_id=client.tenant_id, file_id=file_id)
     accounts: dict[str, Account] = {}

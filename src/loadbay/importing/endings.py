@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from loadbay.importing.csvtext import FileRejected
+from loadbay.importing.ended import import_ended
 from loadbay.importing.failed_copy import store_failed_copy
 from loadbay.importing.lease import Lease, LeaseLost
 from loadbay.importing.messages import ERROR, cancelled_notice, clear_messages
@@ -24,11 +25,9 @@ from loadbay.importing.report import Tally
 from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.importing.shape import Shape
 from loadbay.importing.write import FAILED
-from loadbay.metrics.families import count_ended
 from loadbay.models import CANCELLED, PROCESSED, ImportJob, ImportMessage, utcnow
 from loadbay.models import FAILED as STATUS_FAILED
 from loadbay.runtime import Runtime
-from loadbay.webhooks.service import enqueue_import_event
 
 log = logging.getLogger("loadbay.importing")
 
@@ -155,13 +154,18 @@ class Endings:
             self._record(session, status=status, tally=tally, final_key=final_key, total=total)
             session.add_all(messages or [])
             # In the same commit as the ending: the event is queued if and only if the import ended.
-            enqueue_import_event(
-                session, import_id=self.job_id, tenant_id=self.tenant_id, scope=self.scope, status=status
+            import_ended(
+                session,
+                import_id=self.job_id,
+                tenant_id=self.tenant_id,
+                scope=self.scope,
+                import_type=self.import_type,
+                status=status,
+                counts=tally.counts,
             )
             session.commit()
         if final_key != self.source_key:
             self.storage.delete(self.source_key)
-        count_ended(self.import_type, status, tally.counts)
         # Only now: until the commit above, readers of the running import still need the parts.
         self.storage.delete_prefix(work_prefix(self.job_id))
         log.info("import %s %s: %s", self.job_id, status, tally.counts)

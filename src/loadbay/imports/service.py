@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from loadbay.importing.ended import import_ended
 from loadbay.importing.messages import cancelled_notice
 from loadbay.importing.service import get_tenant_import
 from loadbay.kit.pagination import newest_first
-from loadbay.metrics.families import count_ended_on_commit
 from loadbay.models import CANCELLED, PENDING, ImportJob, utcnow
 from loadbay.models.imports import DEFAULT_SCOPE
-from loadbay.webhooks.service import enqueue_import_event
 
 STATUSES = ("pending", "processed", "failed", "cancelled")
 
@@ -47,10 +46,14 @@ def cancel_import(session: Session, *, job: ImportJob) -> bool:
     )
     if at_once.rowcount:  # type: ignore[attr-defined]
         session.add(cancelled_notice(job.id))
-        enqueue_import_event(
-            session, import_id=job.id, tenant_id=job.tenant_id, scope=job.scope, status=CANCELLED
+        import_ended(
+            session,
+            import_id=job.id,
+            tenant_id=job.tenant_id,
+            scope=job.scope,
+            import_type=job.import_type,
+            status=CANCELLED,
         )
-        count_ended_on_commit(session, job.import_type, CANCELLED)
         session.flush()
         session.refresh(job)
         return True

@@ -14,9 +14,9 @@ from sqlalchemy import Connection, and_, event, func, or_, select, text, update
 from sqlalchemy.orm import Mapper, Session
 
 from loadbay.db import is_postgresql
-from loadbay.metrics.families import LEASE_TAKEOVERS, count_ended_on_commit
+from loadbay.importing.ended import import_ended
+from loadbay.metrics.families import LEASE_TAKEOVERS
 from loadbay.models import FAILED, PENDING, ImportJob, ImportMessage, utcnow
-from loadbay.webhooks.service import enqueue_import_event
 
 NOTIFY_CHANNEL = "loadbay_jobs"
 # First key of the transaction-level advisory lock that makes one tenant's claims take turns.
@@ -211,8 +211,14 @@ def _fail(session: Session, job: ImportJob, message: str) -> None:
     job.finished_at = utcnow()
     job.lease_owner = None
     job.lease_expires_at = None
-    enqueue_import_event(session, import_id=job.id, tenant_id=job.tenant_id, scope=job.scope, status=FAILED)
-    count_ended_on_commit(session, job.import_type, FAILED)
+    import_ended(
+        session,
+        import_id=job.id,
+        tenant_id=job.tenant_id,
+        scope=job.scope,
+        import_type=job.import_type,
+        status=FAILED,
+    )
 
 
 def notify_job_available(connection: Connection) -> None:

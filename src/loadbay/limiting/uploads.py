@@ -8,7 +8,9 @@ keeps stored (413: deleting old imports' files, or a retention period, makes roo
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
 
+from loadbay.auth.deps import AuthClient
 from loadbay.errors import ApiError
 from loadbay.idempotency.service import is_known
 from loadbay.limiting.service import per_minute
@@ -76,3 +78,16 @@ def admit_upload(
             "files of imports or documents it no longer needs (DELETE /api/v1/imports/{referenceId}), "
             "then upload again.",
         )
+
+
+async def admit(runtime: Runtime, client: AuthClient, *, endpoint: str, idempotency_key: str | None) -> None:
+    """``admit_upload`` for an upload endpoint, in a thread of its own."""
+    await run_in_threadpool(
+        lambda: admit_upload(
+            runtime,
+            tenant_id=client.tenant_id,
+            client_id=client.id,
+            endpoint=endpoint,
+            idempotency_key=idempotency_key,
+        )
+    )

@@ -78,7 +78,9 @@ def count_ended(import_type: str | None, status: str, counts: dict[str, int] | N
             IMPORT_ROWS.labels(name, outcome).inc(rows)
 
 
-def count_ended_on_commit(session: Session, import_type: str | None, status: str) -> None:
+def count_ended_on_commit(
+    session: Session, import_type: str | None, status: str, counts: dict[str, int] | None = None
+) -> None:
     """``count_ended`` once ``session`` commits: an ending that is rolled back (and retried)
     is counted once, when it holds. The session lives for one transaction or request."""
     settled = [False]
@@ -86,7 +88,7 @@ def count_ended_on_commit(session: Session, import_type: str | None, status: str
     def committed(_session: Session) -> None:
         if not settled[0]:
             settled[0] = True
-            count_ended(import_type, status)
+            count_ended(import_type, status, counts)
 
     def rolled_back(_session: Session) -> None:
         settled[0] = True

@@ -27,7 +27,7 @@ from loadbay.importing.service import (
 )
 from loadbay.importing.sync import sync_options
 from loadbay.importing.uploads import receive_csv_upload
-from loadbay.limiting.uploads import admit_upload
+from loadbay.limiting.uploads import admit
 from loadbay.logs import annotate
 from loadbay.metrics.families import UPLOAD_BYTES
 from loadbay.models import PENDING, ImportJob
@@ -49,15 +49,7 @@ async def upload(
     the first upload did and starts nothing (see loadbay.idempotency).
     """
     idempotency_key = idempotency.request_key(request)
-    await run_in_threadpool(
-        lambda: admit_upload(
-            runtime,
-            tenant_id=client.tenant_id,
-            client_id=client.id,
-            endpoint="rostering",
-            idempotency_key=idempotency_key,
-        )
-    )
+    await admit(runtime, client, endpoint="rostering", idempotency_key=idempotency_key)
     reference_id = new_reference_id()
     annotate(reference=reference_id)
     key = stored_key(reference_id, "pending")
