@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from loadbay.importing.ended import import_ended
+from loadbay.importing.ended import job_ended
 from loadbay.importing.messages import cancelled_notice
 from loadbay.importing.service import get_tenant_import
 from loadbay.kit.pagination import newest_first
@@ -46,14 +46,7 @@ def cancel_import(session: Session, *, job: ImportJob) -> bool:
     )
     if at_once.rowcount:  # type: ignore[attr-defined]
         session.add(cancelled_notice(job.id))
-        import_ended(
-            session,
-            import_id=job.id,
-            tenant_id=job.tenant_id,
-            scope=job.scope,
-            import_type=job.import_type,
-            status=CANCELLED,
-        )
+        job_ended(session, job, status=CANCELLED)
         session.flush()
         session.refresh(job)
         return True

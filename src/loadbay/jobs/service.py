@@ -14,7 +14,7 @@ from sqlalchemy import Connection, and_, event, func, or_, select, text, update
 from sqlalchemy.orm import Mapper, Session
 
 from loadbay.db import is_postgresql
-from loadbay.importing.ended import import_ended
+from loadbay.importing.ended import job_ended
 from loadbay.metrics.families import LEASE_TAKEOVERS
 from loadbay.models import FAILED, PENDING, ImportJob, ImportMessage, utcnow
 
@@ -211,14 +211,7 @@ def _fail(session: Session, job: ImportJob, message: str) -> None:
     job.finished_at = utcnow()
     job.lease_owner = None
     job.lease_expires_at = None
-    import_ended(
-        session,
-        import_id=job.id,
-        tenant_id=job.tenant_id,
-        scope=job.scope,
-        import_type=job.import_type,
-        status=FAILED,
-    )
+    job_ended(session, job, status=FAILED)
 
 
 def notify_job_available(connection: Connection) -> None:
