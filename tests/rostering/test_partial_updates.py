@@ -299,6 +299,26 @@ def test_a_ragged_row_has_exactly_one_message(rostering: ApiUser) -> None:
     assert _result(rostering, status)[0]["messages"] == text
 
 
+def test_a_ragged_row_repeating_a_key_has_one_message(rostering: ApiUser) -> None:
+    status = rostering.import_file(
+        "user_username,user_password,user_organizationId\n"
+        "alice,Wonder#land1,root\n"
+        "alice,Wonder#land1\n"  # ragged, and alice again: still one message
+        "carl\n"  # ragged: its key is not remembered...
+        "carl,Carl#land12,root\n"  # ...so this correct carl is no repeat
+    )
+    text = "the row has {} fields but the header has 3; check for a missing or extra delimiter or an unclosed quote"
+    assert status["counts"] == counts(created=2, failed=2)
+    assert status["messages"] == [f"Line 3: {text.format(2)}", f"Line 4: {text.format(1)}"]
+    assert [(row["outcome"], row["messages"]) for row in _result(rostering, status)] == [
+        ("created", ""),
+        ("failed", text.format(2)),
+        ("failed", text.format(1)),
+        ("created", ""),
+    ]
+    assert _stored(rostering, RosterUser, username="carl") is not None
+
+
 def test_the_readmes_partial_update_example(rostering: ApiUser) -> None:
     walkthrough = (
         "user_username,user_name,user_password,user_email,user_role,user_organizationId\n"

@@ -1,9 +1,10 @@
 """Stage 2, validate: what can be said of a batch without the database.
 
-A row with more or fewer fields than the header gets one message and nothing else; the other
-rows get their columns' checks, and a key already seen on an earlier line (in this batch or an
-earlier one) is an error on the later row. The result is the batch, its messages as a frame,
-and each row's key as text for the result file.
+A row with more or fewer fields than the header gets one message and nothing else: its cells
+are cut or padded, so they are not checked and its key is not remembered (a correct row with
+that key later is no repeat). The other rows get their columns' checks, and a key already seen
+on an earlier line (in this batch or an earlier one) is an error on the later row. The result
+is the batch, its messages as a frame, and each row's key as text for the result file.
 """
 
 from __future__ import annotations
@@ -53,13 +54,12 @@ class Validator:
         self.seen = KeyIndex()
 
     def remember(self, batch: Batch) -> None:
-        """Rows done before a crash: only their keys matter, for the repeats that follow."""
-        self.seen.first_lines(self._keys(batch).replace("", None), batch.lines)
-
-    def _keys(self, batch: Batch) -> pl.Series:
+        """Rows done before a crash: only their keys matter, for the repeats that follow. The
+        same keys as ``check`` indexes, so that a resumed import says what an uninterrupted one does."""
         frame = batch.frame
         mask = self.import_type.mask
-        return row_keys(mask(frame) if mask is not None else frame, self.import_type.key_columns)
+        keys = row_keys(mask(frame) if mask is not None else frame, self.import_type.key_columns)
+        self.seen.first_lines(_indexed(keys, batch), batch.lines)
 
     def check(self, batch: Batch) -> Checked:
         frame = batch.frame
@@ -79,7 +79,7 @@ class Validator:
             # A ragged row's cells are cut or padded: checking them would only add noise.
             columns = columns.filter(~pl.col("row").is_in(reader["row"].implode()))
         keys = row_keys(shown, self.import_type.key_columns)
-        first = self.seen.first_lines(keys.replace("", None), batch.lines)
+        first = self.seen.first_lines(_indexed(keys, batch), batch.lines)
         repeat = found(
             pl.DataFrame({"key": keys, "first": first}),
             [
@@ -93,3 +93,9 @@ class Validator:
             ],
         )
         return Checked(batch=batch, messages=ordered(reader, columns, repeat), keys=keys, shown=shown)
+
+
+def _indexed(keys: pl.Series, batch: Batch) -> pl.Series:
+    """The keys the duplicate index sees: none for a row without one or a ragged row."""
+    whole = batch.fields == batch.frame.width
+    return pl.select(pl.when(whole).then(keys.replace("", None)).alias(keys.name)).to_series()
