@@ -151,6 +151,12 @@ def test_a_refused_import_stores_nothing(importer: FilesUser) -> None:
             "users",
             "The file does not fit importType 'users': unknown column(s) name, amount",
         ),
+        (
+            b"user_username,group_description\nalice,x\n",
+            "users",
+            "The file does not fit importType 'users': group_description is a column of groups, "
+            "sessions-with-delivery-in-new-groups, not of users. Expected columns: ",
+        ),
         (b"\nalice\n", "users", "The file cannot be imported: Line 1: the header row is blank"),
         # A password column that cannot be blanked reliably: refused rather than kept in clear.
         (

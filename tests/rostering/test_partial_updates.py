@@ -251,6 +251,19 @@ def test_a_header_mixing_two_templates_is_one_message_naming_both(rostering: Api
     )
 
 
+def test_import_type_override_with_a_mixed_header_names_the_templates(rostering: ApiUser) -> None:
+    status = rostering.import_file(
+        "user_username,group_description,user_nickname\nalice,x,al\n", importType="users"
+    )
+    assert status["status"] == "failed"
+    assert len(status["messages"]) == 1
+    # The foreign column with its templates; a column no template has, as before.
+    assert str(status["messages"][0]).startswith(
+        "Line 1: the header does not fit users: group_description is a column of groups, "
+        "sessions-with-delivery-in-new-groups, not of users; unknown column(s) user_nickname. Expected: users: "
+    )
+
+
 def test_an_unknown_column_with_the_templates_prefix_is_named(rostering: ApiUser) -> None:
     status = rostering.import_file("user_username,user_nickname\nalice,al\n")
     assert status["messages"][0].startswith(

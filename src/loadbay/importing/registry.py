@@ -86,13 +86,20 @@ class ImportType:
         return not self.header_problems(header)
 
     def header_problems(self, header: list[str]) -> list[str]:
-        """Why ``header`` does not fit this type: unknown columns, missing mandatory ones."""
+        """Why ``header`` does not fit this type: columns of other templates (named with them),
+        unknown columns, missing mandatory ones."""
         canonical = [self.canonical(name) for name in header]
         unknown = [name for name, known in zip(header, canonical, strict=True) if known is None]
         missing = [name for name in self.required_columns if name not in canonical]
         problems = []
-        if unknown:
-            problems.append(f"unknown column(s) {', '.join(unknown)}")
+        strangers = []
+        for name in unknown:
+            if owners := owners_of(name, scope=self.scope):
+                problems.append(f"{name} is a column of {', '.join(owners)}, not of {self.name}")
+            else:
+                strangers.append(name)
+        if strangers:
+            problems.append(f"unknown column(s) {', '.join(strangers)}")
         if missing:
             problems.append(f"missing mandatory column(s) {', '.join(missing)}")
         elif keyless := self.keyless_problem(canonical):
@@ -138,6 +145,11 @@ def get_type(name: str) -> ImportType | None:
     return _REGISTRY.get(name)
 
 
+def owners_of(name: str, *, scope: str | None = None) -> list[str]:
+    """The types that have a column ``name`` (any casing)."""
+    return [t.name for t in all_types(scope=scope) if t.canonical(name) is not None]
+
+
 def detect(header: list[str], *, scope: str | None = None) -> ImportType | None:
     """The type whose columns fit the header (by the columns present, as TAO detects them).
 
@@ -175,7 +187,7 @@ def mismatch(header: list[str], *, scope: str | None = None) -> str:
     for name in header:
         if closest.canonical(name) is not None:
             continue
-        owners = [t.name for t in all_types(scope=scope) if t.canonical(name) is not None]
+        owners = owners_of(name, scope=scope)
         parts.append(
             f"{name} is a column of {', '.join(owners)}, not of {closest.name}"
             if owners
