@@ -45,8 +45,8 @@ def test_mistakes_are_explained_then_fixed_and_the_result_downloaded(cli: Cli, t
 
     assert done.returncode == 1, done.stderr
     # Every mistake by line and column, in words a person can act on.
-    assert re.search(r"3 +│ user_password +│ must be at least 8 characters", done.stdout)
-    assert re.search(r"3 +│ user_email +│ is not a valid e-mail address", done.stdout)
+    assert re.search(r"3 +│ error +│ user_password +│ must be at least 8 characters", done.stdout)
+    assert re.search(r"3 +│ error +│ user_email +│ is not a valid e-mail address", done.stdout)
     assert re.search(r"status +│ processed", done.stdout)
     assert re.search(r"created +│ 1 ", done.stdout)
     assert re.search(r"failed +│ 1 ", done.stdout)
@@ -177,6 +177,17 @@ def test_push_of_a_partial_update_file(cli: Cli, tmp_path: Path) -> None:
         (3, "error", "required_on_create"),
         (3, "error", "required_on_create"),
     ]
+
+
+def test_a_warning_is_marked_as_one_in_the_table(cli: Cli, tmp_path: Path) -> None:
+    cli.json("push", write(tmp_path, HEADER + "wren,Wren Ito,Str0ng#Pass,wren@example.org,,root\n"), "--wait")
+    done = cli("push", write(tmp_path, "user_username,user_active\nwren,0\n", name="active.csv"), "--wait")
+    # Written with a warning: not a failure, and the table says which it is.
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"┃ line +┃ severity +┃ column +┃ message", done.stdout)
+    assert re.search(r"2 +│ warning +│ user_active +│ '0' read as FALSE; write TRUE or FALSE", done.stdout)
+    assert not re.search(r"│ error +│", done.stdout)
+    assert re.search(r"updated +│ 1 ", done.stdout)
 
 
 @pytest.fixture(scope="module")

@@ -85,7 +85,7 @@ def test_a_bad_amount_is_explained_and_in_the_result_file(
     assert done.returncode == 1, done.stderr
     assert re.search(r"template +│ Transactions", done.stdout)
     assert re.search(r"created +│ 1 ", done.stdout)
-    assert re.search(r"3 +│ Amount +│ 12.505 has more decimal places than USD allows", done.stdout)
+    assert re.search(r"3 +│ error +│ Amount +│ 12.505 has more decimal places than USD allows", done.stdout)
     assert "1 row(s) failed; the other rows were written." in done.stdout
     assert "uploading transactions.csv" in done.stderr
     assert "Transactions file for company Shop A, project web: batch " in done.stderr

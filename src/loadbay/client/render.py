@@ -22,6 +22,7 @@ from rich.text import Text
 from loadbay.client.schemas import Counts, Import, Message
 
 _STATUS_STYLE = {"pending": "yellow", "processed": "green", "failed": "bold red", "cancelled": "magenta"}
+_SEVERITY_STYLE = {"error": "red", "warning": "yellow"}
 
 
 def byte_progress(console: Console, *, disable: bool = False) -> Progress:
@@ -126,11 +127,18 @@ def verdict(item: Import) -> str:
 
 
 def messages_table(messages: Iterable[Message]) -> Table:
-    """The problems found, one a row, in line order."""
-    table = Table("line", "column", "message")
+    """The problems found, one a row, in line order; each says whether its row was written
+    (a warning) or not (an error), in words as well as colour (a pipe has no colour)."""
+    table = Table("line", "severity", "column", "message")
     for message in messages:
         line = message["line"]
-        table.add_row("" if line is None else str(line), message["column"] or "", message["message"])
+        severity = message.get("severity") or "error"
+        table.add_row(
+            "" if line is None else str(line),
+            Text(severity, style=_SEVERITY_STYLE.get(severity, "")),
+            message["column"] or "",
+            message["message"],
+        )
     return table
 
 

@@ -42,6 +42,9 @@ class Import(TypedDict):
 class Message(TypedDict):
     line: int | None
     column: str | None
+    code: str
+    # "error": the row was not written; "warning": it was.
+    severity: str
     message: str
 
 
