@@ -119,3 +119,28 @@ def test_detect_says_what_an_update_with_the_file_sets_and_keeps(app_client: Tes
         "user_externalId",
     ]
     assert body["explanation"] is None
+
+
+@pytest.mark.parametrize(
+    ("header", "import_type", "changes"),
+    [
+        # A session never moves to another group: group_name is mandatory, never a change.
+        (
+            "session_name,group_name,session_timezone",
+            "sessions-with-delivery-in-existing-groups",
+            ["session_timezone"],
+        ),
+        (
+            "session_name,group_name,group_description,group_organizationId",
+            "sessions-with-delivery-in-new-groups",
+            ["group_description", "group_organizationId"],
+        ),
+        ("user_username,group_name,group_role,user_name", "link-new-user-to-groups", ["user_name"]),
+        ("user_username,group_name,group_role", "link-existing-user-to-groups", []),
+    ],
+)
+def test_detect_never_says_a_column_mandatory_in_every_row_changes(
+    app_client: TestClient, header: str, import_type: str, changes: list[str]
+) -> None:
+    body = app_client.post("/api/v1/templates/detect?scope=rostering", content=header.encode() + b"\n").json()
+    assert (body["importType"], body["changes"]) == (import_type, changes)

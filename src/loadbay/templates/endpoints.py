@@ -77,9 +77,14 @@ async def detect_template(request: Request, scope: str | None = None) -> Any:
         "problems": [] if found else [f"{closest.name}: {p}" for p in closest.header_problems(header.names)],
         "explanation": None if found else mismatch(header.names, scope=scope),
         # What an update with this file does to a stored record: the key finds it, the columns
-        # present are written (a blank cell clears), the template's other columns are kept.
+        # present are written (a blank cell clears), the template's other columns are kept. A
+        # column mandatory in every row (a session's group_name) identifies, it changes nothing.
         "key": list(closest.key_columns),
-        "changes": [c.name for c in closest.columns if c.name in given and c.name not in closest.key_columns]
+        "changes": [
+            c.name
+            for c in closest.columns
+            if c.name in given and c.name not in (*closest.key_columns, *closest.required_columns)
+        ]
         + sorted(
             name for name in given if name and closest.extra_prefix and name.startswith(closest.extra_prefix)
         ),
