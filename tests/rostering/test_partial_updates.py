@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
+import shlex
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +27,7 @@ USERS = (
     "user_username,user_name,user_password,user_email,user_active,user_organizationId\n"
     "alice,Alice,Wonder#land1,alice@example.org,TRUE,root\n"
 )
+ROOT = Path(__file__).parents[2]
 GROUPS = "group_name,group_description,group_active,group_organizationId\ng1,First group,TRUE,root\n"
 
 
@@ -332,21 +338,31 @@ def test_a_ragged_row_repeating_a_key_has_one_message(rostering: ApiUser) -> Non
     assert _stored(rostering, RosterUser, username="carl") is not None
 
 
-def test_the_readmes_partial_update_example(rostering: ApiUser) -> None:
-    walkthrough = (
-        "user_username,user_name,user_password,user_email,user_role,user_organizationId\n"
-        "jdoe,John Doe,Str0ng#Pass,jdoe@example.org,ADMIN,root\n"
-        "asmith,Ann Smith,weak,not-an-email,,root\n"
-    )
-    _processed(rostering, walkthrough)
-    status = _processed(rostering, "user_username,user_name,user_active\njdoe,John A. Doe,FALSE\n")
-    assert status["counts"] == counts(updated=1)
+def test_the_docs_partial_update_example(rostering: ApiUser) -> None:
+    # Read from the docs themselves, so that they cannot drift: the README walkthrough's users.csv,
+    # then docs/imports.md's printf line and the counts it promises.
+    readme = (ROOT / "README.md").read_text()
+    walkthrough = re.search(r"^cat > users\.csv <<'CSV'\n(.*?\n)CSV$", readme, flags=re.M | re.S)
+    assert walkthrough is not None
+    section = (ROOT / "docs" / "imports.md").read_text().split("\n## Partial updates\n")[1].split("\n## ")[0]
+    printf = re.search(r"^(printf .*) > rename\.csv$", section, flags=re.M)
+    promised = re.search(r'The status then reads\s+`"counts": (\{.*?\})`', section)
+    assert printf is not None
+    assert promised is not None
+    rename = subprocess.run(shlex.split(printf.group(1)), capture_output=True, text=True, check=True).stdout
+
+    walked = re.search(r'"counts": (\{.*?\})', readme)
+    assert walked is not None
+    assert _processed(rostering, walkthrough.group(1))["counts"] == json.loads(walked.group(1))
+    before = _stored(rostering, RosterUser, username="jdoe")
+    status = _processed(rostering, rename)
+    assert status["counts"] == json.loads(promised.group(1)) == counts(updated=1)
+    # "renames and deactivates jdoe and keeps the password, e-mail, role and organization"
     user = _stored(rostering, RosterUser, username="jdoe")
-    assert (user.name, user.active, user.email, user.roles, user.organization_id) == (
-        "John A. Doe",
-        False,
+    assert (user.name, user.active) == ("John A. Doe", False)
+    assert (user.password_hash, user.email, user.roles, user.organization_id) == (
+        before.password_hash,
         "jdoe@example.org",
         "ADMIN",
         "root",
     )
-    assert user.password_hash.startswith("$argon2id$")
