@@ -197,3 +197,41 @@ def test_a_partial_update_resumed_after_a_crash_ends_as_an_uninterrupted_one(ros
     with rostering.runtime.sessions() as session:
         stored = session.execute(select(RosterGroup.description, RosterGroup.organization_id)).all()
     assert sorted(stored) == sorted((f"Changed {i}", "root") for i in range(8))
+
+
+def test_a_users_file_with_warnings_ragged_rows_and_a_create_failure_resumes_as_it_runs(
+    rostering: ApiUser,
+) -> None:
+    full = "user_username,user_name,user_password,user_active,user_organizationId\n" + "".join(
+        f"u{i},User {i},Wonder#land{i},TRUE,root\n" for i in range(5)
+    )
+    partial = (
+        "user_username,user_name,user_active\n"
+        "u0,Zero,0\n"  # a warning
+        "u0,Again\n"  # ragged, and u0 again: one message
+        "u2\n"  # ragged: its key is not remembered, before the crash or after it
+        "u2,Two,1\n"  # (the crash comes here) no repeat; a warning
+        "newbie,New,TRUE\n"  # cannot be created without a password and an organization
+        "u3,Three,FALSE\n"
+        "u4,Four,TRUE\n"
+    )
+    rostering.import_file(full)
+    reference = rostering.import_file(partial)
+    expected_result = rostering.result_csv(str(reference["referenceId"]))
+    assert reference["counts"] == counts(updated=4, failed=3)
+    assert len(reference["messages"]) == 6
+    rostering.import_file(full)
+
+    job_id = _upload_and_crash(rostering, partial, batches=1)
+    with rostering.runtime.sessions() as session:
+        job = session.get(ImportJob, job_id)
+        assert job is not None
+        assert (job.checkpoint_batches, job.file_line) == (1, 4)
+    _take_over(rostering.runtime, job_id)
+    final = rostering.status(job_id)
+    assert (final["status"], final["counts"], final["messages"]) == (
+        "processed",
+        reference["counts"],
+        reference["messages"],
+    )
+    assert rostering.result_csv(job_id) == expected_result

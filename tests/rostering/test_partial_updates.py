@@ -172,6 +172,38 @@ def test_link_new_users_partial_update_keeps_the_users_other_columns(rostering: 
     assert _stored(rostering, GroupMembership, username="alice", group_name="g1") is not None
 
 
+def test_link_new_users_blank_cells_and_a_warning(rostering: ApiUser) -> None:
+    _processed(rostering, USERS + "carol,Carol,Wonder#land2,carol@example.org,TRUE,root\n")
+    _processed(rostering, GROUPS)
+    status = _processed(
+        rostering,
+        "user_username,group_name,group_role,user_email,user_active,user_organizationId\n"
+        "alice,g1,TEST_TAKER,,0,root\n"  # blank e-mail clears it; 0 is written, with a warning
+        "carol,g1,GRADER,carol@example.org,TRUE,\n",  # a blank organization fails the row
+    )
+    assert status["importType"] == "link-new-user-to-groups"
+    assert status["counts"] == counts(updated=1, failed=1)
+    assert status["messages"] == [
+        "Line 2: user_active: '0' read as FALSE; write TRUE or FALSE",
+        "Line 3: user_organizationId: is required",
+    ]
+    warnings = rostering.http.get(
+        f"/api/v1/imports/{status['referenceId']}?severity=warning", headers=rostering.headers
+    ).json()["messagePage"]["items"]
+    assert [(m["line"], m["column"], m["code"], m["severity"]) for m in warnings] == [
+        (2, "user_active", "boolean_number", "warning")
+    ]
+    assert [(row["outcome"], row["messages"]) for row in _result(rostering, status)] == [
+        ("updated", "warning: user_active: '0' read as FALSE; write TRUE or FALSE"),
+        ("failed", "user_organizationId: is required"),
+    ]
+    alice = _stored(rostering, RosterUser, username="alice")
+    assert (alice.email, alice.active) == (None, False)
+    assert _stored(rostering, RosterUser, username="carol").organization_id == "root"
+    assert _stored(rostering, GroupMembership, username="alice", group_name="g1") is not None
+    assert _stored(rostering, GroupMembership, username="carol", group_name="g1") is None
+
+
 # --- sessions --------------------------------------------------------------------------------
 
 
@@ -218,6 +250,39 @@ def test_sessions_in_existing_groups_partial_update_and_a_new_session_without_de
     cleared = _processed(rostering, "session_name,group_name,session_timezone\ns1,g1,\n")
     assert cleared["counts"]["updated"] == 1
     assert _stored(rostering, TestSession, name="s1").timezone is None
+
+
+def test_sessions_in_new_groups_blank_mandatory_cells_and_a_warning(rostering: ApiUser) -> None:
+    _processed(
+        rostering,
+        "session_name,group_name,session_deliveryId,group_organizationId\ns1,g9,d1,root\n",
+    )
+    status = _processed(
+        rostering,
+        "session_name,group_name,session_deliveryId,group_active,group_organizationId\n"
+        "s1,g9,,TRUE,root\n"  # a blank delivery fails, even for a stored session
+        "s2,g9,d2,TRUE,\n"  # a blank organization fails
+        "s3,g10,d3,1,root\n",  # 1 is written as TRUE, with a warning
+    )
+    assert status["counts"] == counts(created=1, failed=2)
+    assert status["messages"] == [
+        "Line 2: session_deliveryId: is required",
+        "Line 3: group_organizationId: is required",
+        "Line 4: group_active: '1' read as TRUE; write TRUE or FALSE",
+    ]
+    assert [(row["outcome"], row["messages"]) for row in _result(rostering, status)] == [
+        ("failed", "session_deliveryId: is required"),
+        ("failed", "group_organizationId: is required"),
+        ("created", "warning: group_active: '1' read as TRUE; write TRUE or FALSE"),
+    ]
+    assert _stored(rostering, TestSession, name="s1").delivery_id == "d1"
+    assert _stored(rostering, TestSession, name="s2") is None
+    assert _stored(rostering, RosterGroup, name="g10").active is True
+    # A new session in a file without the delivery column fails; the stored one is updated.
+    partial = _processed(rostering, "session_name,group_name,group_description\ns1,g9,Ninth\ns4,g9,Ninth\n")
+    assert partial["counts"] == counts(updated=1, failed=1)
+    assert partial["messages"] == ["Line 3: session_deliveryId: give a delivery id (or a session_batteryId)"]
+    assert _stored(rostering, TestSession, name="s4") is None
 
 
 # --- every path ------------------------------------------------------------------------------
@@ -306,6 +371,30 @@ def test_one_and_zero_are_written_with_a_warning_everywhere(rostering: ApiUser) 
         "warning: group_active: '1' read as TRUE; write TRUE or FALSE | "
         "group_organizationId: is required when the group is created",
     )
+
+
+def test_users_warning_rows_are_written_and_say_so_in_the_result_file(rostering: ApiUser) -> None:
+    _processed(rostering, USERS)
+    status = _processed(
+        rostering,
+        "user_username,user_password,user_active,user_organizationId\nalice,,0,root\nnew1,Wonder#land1,1,root\n",
+    )
+    assert status["counts"] == counts(created=1, updated=1)
+    assert [(row["outcome"], row["messages"]) for row in _result(rostering, status)] == [
+        ("updated", "warning: user_active: '0' read as FALSE; write TRUE or FALSE"),
+        ("created", "warning: user_active: '1' read as TRUE; write TRUE or FALSE"),
+    ]
+    assert _stored(rostering, RosterUser, username="alice").active is False
+    assert _stored(rostering, RosterUser, username="new1").active is True
+
+
+def test_warnings_alone_do_not_abort(rostering: ApiUser) -> None:
+    _processed(rostering, USERS)
+    status = rostering.import_file("user_username,user_active\nalice,0\n", onError="abort")
+    # onError=abort stops for an error only: a warning's row is written, as it is without abort.
+    assert (status["status"], status["counts"]) == ("processed", counts(updated=1))
+    assert status["messages"] == ["Line 2: user_active: '0' read as FALSE; write TRUE or FALSE"]
+    assert _stored(rostering, RosterUser, username="alice").active is False
 
 
 def test_a_ragged_row_has_exactly_one_message(rostering: ApiUser) -> None:

@@ -348,6 +348,25 @@ def test_a_dry_run_value_it_does_not_know_is_refused_and_nothing_is_kept(
     assert _import_count(rostering.runtime) == 0
 
 
+@pytest.mark.parametrize("value", ["all", "stop", "true"])
+def test_an_on_error_value_it_does_not_know_is_refused_and_nothing_is_kept(
+    rostering: ApiUser, value: str
+) -> None:
+    # Read as the default it would write the good rows of a file meant to go all or nothing.
+    response = rostering.http.post(
+        "/api/v1/upload",
+        headers=rostering.headers,
+        files={"file": ("users.csv", USERS_CSV.encode(), "text/csv")},
+        data={"onError": value},
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": f"onError must be 'partial' (the default) or 'abort', not '{value}'."
+    }
+    assert _stored_objects(rostering.runtime) == []
+    assert _import_count(rostering.runtime) == 0
+
+
 @pytest.mark.parametrize(
     ("value", "dry"), [("TRUE", True), ("Yes", True), ("1", True), ("no", False), ("0", False)]
 )
