@@ -13,6 +13,7 @@ SQLAlchemy keeps the schema, the migrations and everything off the bulk path.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
@@ -77,10 +78,11 @@ class Query:
 
 @dataclass(frozen=True)
 class Attempt:
-    """A write that may be refused by a constraint: run under a savepoint, so a refusal undoes
-    it alone and the transaction goes on. Its result is one row, ``ok``: whether it was applied."""
+    """A write that a unique key may refuse (it meets a stored row): run under a savepoint, so a
+    refusal undoes it alone and the transaction goes on. Its result is one row, ``ok``: whether
+    it was applied. Any other error is raised as usual."""
 
-    sql: str
+    write: Ingest | Execute
 
 
 Step = Ingest | Execute | Query | Attempt
@@ -149,12 +151,12 @@ class Executor:
         return table
 
     def _attempt(self, cursor: Any, step: Attempt) -> Result:
-        import adbc_driver_manager
-
         cursor.execute("SAVEPOINT lb_attempt")
         try:
-            cursor.execute(step.sql)
-        except adbc_driver_manager.IntegrityError:
+            self._step(cursor, step.write)
+        except Exception as exc:
+            if not unique_violation(exc):
+                raise
             cursor.execute("ROLLBACK TO SAVEPOINT lb_attempt")
             return pa.table({"ok": [False]})
         cursor.execute("RELEASE SAVEPOINT lb_attempt")
@@ -172,6 +174,16 @@ class Executor:
             self._cursor.close()
         with contextlib.suppress(Exception):
             self.connection.close()
+
+
+def unique_violation(exc: BaseException) -> bool:
+    """Whether a driver's error is a unique key refusing a row (and nothing else: a NOT NULL or
+    a type error is a real failure). ADBC's SQLite driver reports it as an internal error."""
+    import adbc_driver_manager
+
+    if isinstance(exc, adbc_driver_manager.IntegrityError) and getattr(exc, "sqlstate", None) == "23505":
+        return True
+    return isinstance(exc, adbc_driver_manager.Error) and "UNIQUE constraint failed" in str(exc)
 
 
 def translate(exc: BaseException) -> BulkError:
@@ -205,15 +217,20 @@ class LocalSession:
     def __init__(self, executor: Executor) -> None:
         self._executor = executor
         self.dialect = executor.dialect
+        # One call at a time on the connection: an import's planning stage looks rows up while
+        # its writing stage writes (importing/run.py).
+        self._lock = threading.Lock()
 
     def run(self, steps: Sequence[Step], *, begin: bool = False, commit: bool = False) -> list[Result]:
         try:
-            return self._executor.run(steps, begin=begin, commit=commit)
+            with self._lock:
+                return self._executor.run(steps, begin=begin, commit=commit)
         except Exception as exc:
             raise translate(exc) from exc
 
     def rollback(self) -> None:
-        self._executor.rollback()
+        with self._lock:
+            self._executor.rollback()
 
     def close(self) -> None:
         self._executor.close()

@@ -14,7 +14,7 @@ import codecs
 import io
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO, TypeVar
 
@@ -293,7 +293,7 @@ def open_stored(binary: BinaryIO) -> CsvFile:
 _DONE = object()
 
 
-def ahead(items: Iterator[T], depth: int = 1) -> Iterator[T]:
+def ahead(items: Iterator[T], depth: int = 1) -> Generator[T, None, None]:
     """``items``, produced by a thread that keeps ``depth`` items ahead of the consumer.
 
     The producer's exception is raised in the consumer, at the item it failed on; a consumer

@@ -1,7 +1,8 @@
 """Run one import: read → validate → write → report, batch by batch, with the checkpoint and lease.
 
-A thread reads and validates the next batch while this one is written (polars, numpy and the
-database drivers release the GIL), one batch ahead so memory stays flat whatever the file size.
+The stages overlap a batch apart, each in its own thread (polars, numpy and the database
+drivers release the GIL): batch N+2 is read and validated while N+1 is planned and N is written,
+with one batch between stages, so memory stays flat whatever the file size.
 Each batch's rows, messages and progress commit together; the progress row records how many
 batches are done (``checkpoint_batches``) and the last physical line they cover (``file_line``).
 A worker that takes a job over after a crash resumes after that line, so a re-run converges
@@ -10,13 +11,16 @@ to the same rows, counts and result file.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import polars as pl
 
-from loadbay.importing.batch import BatchContext
+from loadbay.importing.batch import BatchContext, Combine
 from loadbay.importing.bulk import BulkSession, Refused, bulk_session
 from loadbay.importing.csvtext import FileRejected
 from loadbay.importing.endings import Endings
@@ -240,7 +244,12 @@ class ImportRun:
         return progress is not None and bool(progress["cancel"][0].as_py())
 
     def _pass(self, shape: Shape, bulk: BulkSession, *, write: bool, checkpoint: bool) -> int:
-        """One pass over the file; returns how many batches it stored result parts for."""
+        """One pass over the file; returns how many batches it stored result parts for.
+
+        Three stages overlap, each a batch apart: a thread reads and checks batch N+2, another
+        plans batch N+1 (look-ups, the writer's rules, the upload's redacted copy), and this one
+        writes batch N, stores its result part and commits it with the checkpoint.
+        """
         results, redacted = self.endings.results(shape), self.endings.redacted_copy(shape)
         settings = self.runtime.settings
         context = BatchContext(
@@ -255,9 +264,9 @@ class ImportRun:
         )
         validator = Validator(shape.import_type, shape.present)
         resume_line = self.tally.file_line if (checkpoint and self.resume_batches) else 0
-        part = self.resume_batches if checkpoint else 0
+        first_part = self.resume_batches if checkpoint else 0
 
-        def checked() -> Any:
+        def checked() -> Iterator[Checked]:
             with self.storage.open(self.source_key) as binary:
                 stored = open_stored(binary)
                 for batch in stored.batches(
@@ -272,49 +281,78 @@ class ImportRun:
                             continue
                     yield validator.check(batch)
 
-        for batch in ahead(checked()):
-            part += 1
-            self._batch(
-                shape, batch, bulk, context, results, redacted, write=write, part=part, checkpoint=checkpoint
-            )
+        def planned() -> Iterator[_PlannedBatch]:
+            with contextlib.closing(ahead(checked())) as batches:
+                for part, batch in enumerate(batches, start=first_part + 1):
+                    yield self._plan(shape, batch, context, redacted, part=part)
+
+        part = first_part
+        with contextlib.closing(ahead(planned())) as batches:
+            for batch in batches:
+                part = batch.part
+                self._store(batch, bulk, results, write=write, checkpoint=checkpoint)
         return part
 
-    def _batch(
+    def _plan(
         self,
         shape: Shape,
         checked: Checked,
-        bulk: BulkSession,
         context: BatchContext,
-        results: ResultWriter,
         redacted: RedactedCopy | None,
         *,
-        write: bool,
         part: int,
-        checkpoint: bool,
-    ) -> None:
-        self.lease.ensure()
+    ) -> _PlannedBatch:
+        """What batch ``part`` will write: its messages, keys and table writes; its part of the
+        upload's redacted copy is stored here (it does not depend on what the write does).
+        The lease is checked where the batch is written: a planned batch of a run that lost its
+        lease is never written (its redacted part is the same whoever stores it)."""
         batch = checked.batch
         messages = checked.messages
         keys = checked.keys
-        outcomes = pl.Series("outcome", [UNCHANGED] * batch.height, dtype=pl.Utf8)
         failed = checked.failed
-        in_transaction = False
+        writes: list[TableWrite] = []
+        combine = None
         if not failed.all():
             rows = pl.int_range(batch.height, eager=True, dtype=pl.Int64).alias(ROW)
             frame = batch.frame.with_columns(rows).filter(~failed)
             context.now = utcnow()
-            planned = shape.import_type.writer(context, frame)
-            messages = ordered(messages, planned.messages)
-            if planned.keys is not None and planned.keys.height:
-                keys = keys.scatter(planned.keys[ROW], planned.keys["key"])
-            writes = [w for w in planned.writes if w.frame.height]
+            plan = shape.import_type.writer(context, frame)
+            messages = ordered(messages, plan.messages)
+            if plan.keys is not None and plan.keys.height:
+                keys = keys.scatter(plan.keys[ROW], plan.keys["key"])
+            writes = [w for w in plan.writes if w.frame.height]
             for w in writes:
                 w.frame = w.frame.filter(~failed_rows(messages))
-            per_write = written(bulk, writes, write=write, stored=self.stored)
-            in_transaction = write and bool(writes)
-            if writes:
-                combined = (planned.combine or _first_decides(writes))(per_write)
-                outcomes = outcomes.scatter(combined[ROW], combined["outcome"])
+            combine = plan.combine or _first_decides(writes)
+        if redacted is not None:
+            redacted.write_batch(
+                checked.shown.rename(dict(zip(shape.header, shape.header_as_written, strict=True)))
+            )
+            # Before the commit that names this batch done (in _store, later): its parts must exist.
+            redacted.flush(part)
+        return _PlannedBatch(checked, messages, keys, writes, combine, part)
+
+    def _store(
+        self,
+        planned: _PlannedBatch,
+        bulk: BulkSession,
+        results: ResultWriter,
+        *,
+        write: bool,
+        checkpoint: bool,
+    ) -> None:
+        """Write a planned batch, store its result part, commit it with the checkpoint."""
+        self.lease.ensure()
+        batch = planned.checked.batch
+        messages = planned.messages
+        outcomes = pl.Series("outcome", [UNCHANGED] * batch.height, dtype=pl.Utf8)
+        in_transaction = False
+        if planned.writes:
+            per_write = written(bulk, planned.writes, write=write, stored=self.stored)
+            in_transaction = write
+            assert planned.combine is not None
+            combined = planned.combine(per_write)
+            outcomes = outcomes.scatter(combined[ROW], combined["outcome"])
         erred = error_rows(messages)
         if len(erred):
             outcomes = outcomes.scatter(erred, FAILED)
@@ -322,19 +360,14 @@ class ImportRun:
         results.write_batch(
             lines=batch.lines,
             outcomes=outcomes,
-            keys=keys,
+            keys=planned.keys,
             messages=row_messages(batch.height, messages),
-            frame=checked.shown,
+            frame=planned.checked.shown,
         )
-        if redacted is not None:
-            redacted.write_batch(
-                checked.shown.rename(dict(zip(shape.header, shape.header_as_written, strict=True)))
-            )
         self.tally.file_line = batch.last_line
         # Parts first: once the commit below names this batch done, its parts must exist.
+        part = planned.part
         results.flush(part)
-        if redacted is not None:
-            redacted.flush(part)
         cancel = self._checkpoint(
             bulk,
             messages=placed(messages, batch),
@@ -347,6 +380,16 @@ class ImportRun:
             # All or nothing, once checked, writes to the end: stopping now would keep half a file.
             if not (self.abort_on_error and write):
                 raise _Cancelled(part)
+
+
+@dataclass
+class _PlannedBatch:
+    checked: Checked
+    messages: pl.DataFrame
+    keys: pl.Series
+    writes: list[TableWrite]
+    combine: Combine | None
+    part: int
 
 
 def _first_decides(writes: list[TableWrite]) -> Any:

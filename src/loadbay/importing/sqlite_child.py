@@ -64,6 +64,9 @@ class ChildSession:
             stderr=None,
         )
         self.broken = False
+        # One request at a time on the pipe: an import's planning stage looks rows up while its
+        # writing stage writes (importing/run.py).
+        self._lock = threading.Lock()
 
     def run(self, steps: Sequence[Step], *, begin: bool = False, commit: bool = False) -> list[Result]:
         return self._call((list(steps), begin, commit, False))
@@ -77,8 +80,9 @@ class ChildSession:
         assert process.stdin is not None
         assert process.stdout is not None
         try:
-            _send(process.stdin, request)
-            status, payload = _receive(process.stdout)
+            with self._lock:
+                _send(process.stdin, request)
+                status, payload = _receive(process.stdout)
         except (OSError, EOFError, pickle.PickleError) as exc:
             self.broken = True
             raise BulkError(f"the SQLite writer process stopped: {exc}") from exc

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Boolean, DateTime, Integer, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, SmallInteger, UniqueConstraint
 from sqlalchemy.dialects import postgresql
 
 from loadbay.importing.bulk import (
@@ -41,6 +41,7 @@ FAILED = "failed"
 # The batch row a planned row stands for, in every staged frame.
 ROW = "_row"
 _STORED_TIME = "%Y-%m-%d %H:%M:%S.%f"
+_POLARS_TIME = "%Y-%m-%d %H:%M:%S%.f"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class Table:
     sql: dict[str, str]
     # Columns a new row must have (NOT NULL, no default in SQL).
     required: frozenset[str] = frozenset()
+    # Each column's exact type on PostgreSQL, for a binary COPY straight into the table (it takes
+    # no other width: an INTEGER column wants 32-bit integers).
+    exact: dict[str, pl.DataType] = field(default_factory=dict)
 
 
 @cache
@@ -79,7 +83,32 @@ def table_of(model: type[Base]) -> Table:
         if isinstance(column.type, DateTime):
             types[column.name] = pl.Utf8()
     required = frozenset(c.name for c in table.columns if not c.nullable and not c.primary_key)
-    return Table(name=table.name, scope=scope, key=tuple(key), polars=types, sql=sql, required=required)  # type: ignore[attr-defined]
+    exact = {column.name: _exact(column.type) for column in table.columns}
+    return Table(
+        name=table.name,  # type: ignore[attr-defined]
+        scope=scope,
+        key=tuple(key),
+        polars=types,
+        sql=sql,
+        required=required,
+        exact=exact,
+    )
+
+
+def _exact(kind: Any) -> pl.DataType:
+    if isinstance(kind, Boolean):
+        return pl.Boolean()
+    if isinstance(kind, BigInteger):
+        return pl.Int64()
+    if isinstance(kind, SmallInteger):
+        return pl.Int16()
+    if isinstance(kind, Integer):
+        return pl.Int32()
+    if isinstance(kind, Float):
+        return pl.Float64()
+    if isinstance(kind, DateTime):
+        return pl.Datetime("us")
+    return pl.Utf8()
 
 
 @dataclass
@@ -309,6 +338,30 @@ def returned_outcomes(write: TableWrite, returned: Any) -> pl.DataFrame:
     return joined.select(ROW, _outcome(created=inserted.fill_null(False), updated=~inserted.fill_null(True)))
 
 
+def appended(dialect: str, write: TableWrite) -> Ingest:
+    """``write``'s rows as new rows of its table, appended by bulk ingest straight into it (binary
+    COPY on PostgreSQL): the database's own bulk load, with no staging. A unique key refuses it
+    at the first stored row."""
+    table = write.table
+
+    def typed(value: pl.Expr, name: str) -> pl.Expr:
+        kind = table.exact[name]
+        if kind == pl.Datetime("us"):
+            # Timestamps travel as text (see table_of); SQLite stores them so.
+            text = value.cast(pl.Utf8)
+            return text if dialect == SQLITE else text.str.to_datetime(_POLARS_TIME, time_unit="us")
+        return value.cast(kind)
+
+    constants = [
+        typed(pl.lit(value.strftime(_STORED_TIME) if isinstance(value, datetime) else value), name).alias(
+            name
+        )
+        for name, value in write.constants.items()
+    ]
+    frame = write.frame.select(*(typed(pl.col(c), c) for c in write.frame.columns if c != ROW), *constants)
+    return Ingest(table.name, frame.to_arrow(), temporary=False)
+
+
 def _merged_postgresql(
     bulk: BulkSession, write: TableWrite, *, stage: str, begin: bool, stored: set[str]
 ) -> pl.DataFrame:
@@ -316,9 +369,7 @@ def _merged_postgresql(
     (there a join that classifies first costs more than returning the keys, measured in
     docs/engine.md, and one statement sees rows other imports commit meanwhile).
 
-    While the import has met no stored row in the table (an initial load), the batch is tried
-    as a plain ``INSERT`` first, half the upsert's time; the unique key refuses it at the first
-    stored row, and then the upsert runs on the same staged rows.
+    (``written`` tries an initial load's batches as a plain append first.)
     """
     merge = _merge(POSTGRESQL, write, stage=stage)
     returning = ", ".join(quoted(k) for k in write.table.key)
@@ -327,19 +378,12 @@ def _merged_postgresql(
         f"{merge.insert} WHERE true {merge.conflict} RETURNING {returning}, (xmax = 0) AS inserted"
     )
     steps: list[Step] = [Ingest(stage, write.frame.to_arrow())]
-    name = write.table.name
     if write.update_only:
         keys = ", ".join(f"t.{quoted(k)}" for k in write.table.key)
         update = Query(
             _update(POSTGRESQL, write, stage=stage, returning=f" RETURNING {keys}, false AS inserted")
         )
         return returned_outcomes(write, bulk.run([*steps, update], begin=begin)[-1])
-    if name not in stored:
-        applied = bulk.run([*steps, Attempt(merge.insert)], begin=begin)[-1]
-        if frame_of(applied)["ok"][0]:
-            return write.frame.select(ROW, pl.lit(CREATED).alias("outcome"))
-        stored.add(name)
-        steps, begin = [], False
     return returned_outcomes(write, bulk.run([*steps, upsert], begin=begin)[-1])
 
 
@@ -385,8 +429,10 @@ def written(
     """Each write's (_row, outcome), written in a transaction left open for the checkpoint, or
     (a dry run, the check pass of onError=abort) only classified against what is stored.
 
-    ``stored``: the tables where this import has met a stored row. Until it has, PostgreSQL
-    tries each batch as a plain insert first (an initial load); a refusal adds the table.
+    ``stored``: the tables where this import has met a stored row. Until it has (an initial
+    load), each batch is first appended straight into its table by bulk ingest, the way the
+    database loads fastest; the unique key refuses it at the first stored row, and then the
+    batch, and every later one, is staged and merged. The refused attempt is undone alone.
     """
     dialect = bulk.dialect
     outcomes = []
@@ -394,6 +440,13 @@ def written(
         stage = f"lb_stage_{i}"
         # One write after the other: a later write may read what an earlier one wrote.
         begin = write and i == 0
+        if write and w.table.name not in stored and not w.update_only:
+            applied = bulk.run([Attempt(appended(dialect, w))], begin=begin)[-1]
+            if frame_of(applied)["ok"][0]:
+                outcomes.append(w.frame.select(ROW, pl.lit(CREATED).alias("outcome")))
+                continue
+            stored.add(w.table.name)
+            begin = False
         if write and dialect == POSTGRESQL:
             outcomes.append(_merged_postgresql(bulk, w, stage=stage, begin=begin, stored=stored))
             continue
