@@ -37,9 +37,29 @@ _BINARY = {"type": "string", "format": "binary"}
 _BOOLEAN_TEXT = {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no"]}
 
 
-def _multipart(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    schema = {"type": "object", "properties": properties, "required": required}
-    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+def _multipart(
+    properties: dict[str, Any], required: list[str], *, closed: bool = False, description: str | None = None
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "required": required}
+    if closed:
+        # The endpoint refuses any other field (400), rather than ignoring it.
+        schema["additionalProperties"] = False
+    body: dict[str, Any] = {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+    if description:
+        body["description"] = description
+    return body
+
+
+def _upload_options() -> dict[str, dict[str, Any]]:
+    """POST /api/v1/upload's options (loadbay.tao.options), each a form field or a query parameter."""
+    schemas: dict[str, dict[str, Any]] = {
+        "onError": {"type": "string", "enum": ["partial", "abort"]},
+        "dryRun": _BOOLEAN_TEXT,
+        "mode": {"type": "string", "enum": ["merge", "sync"]},
+        "changeThreshold": {"type": "number", "minimum": 0, "maximum": 100},
+        "importType": {"type": "string", "enum": sorted(t.name for t in all_types(scope="rostering"))},
+    }
+    return schemas
 
 
 def _json_body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -48,7 +68,6 @@ def _json_body(properties: dict[str, Any], required: list[str]) -> dict[str, Any
 
 
 def _request_bodies() -> dict[tuple[str, str], dict[str, Any]]:
-    rostering = sorted(t.name for t in all_types(scope="rostering"))
     payments = sorted(t.name for t in all_types(scope="payments"))
     token_form = {
         "type": "object",
@@ -69,15 +88,13 @@ def _request_bodies() -> dict[tuple[str, str], dict[str, Any]]:
             },
         },
         ("post", "/api/v1/upload"): _multipart(
-            {
-                "file": _BINARY,
-                "onError": {"type": "string", "enum": ["partial", "abort"]},
-                "dryRun": _BOOLEAN_TEXT,
-                "mode": {"type": "string", "enum": ["merge", "sync"]},
-                "changeThreshold": {"type": "number", "minimum": 0, "maximum": 100},
-                "importType": {"type": "string", "enum": rostering},
-            },
+            {"file": _BINARY, **_upload_options()},
             ["file"],
+            closed=True,
+            description=(
+                "The file and these options, nothing else: any other field is a 400 naming it. "
+                "Each option may be sent in the query instead; sent in both, the values must agree."
+            ),
         ),
         ("post", "/files/v1/{clientId}/upload_files"): _multipart(
             {
@@ -175,6 +192,13 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 operation["security"] = [{scheme: []}]
             if (method, path) in bodies:
                 operation["requestBody"] = bodies[(method, path)]
+    upload = schema["paths"].get("/api/v1/upload", {}).get("post")
+    if upload is not None:
+        # The same options as query parameters; any other parameter is a 400.
+        upload["parameters"] = [
+            {"name": name, "in": "query", "required": False, "schema": option}
+            for name, option in _upload_options().items()
+        ]
     # Ids the batches API parses as GUIDs: say so, so that no client has to find out by a 400.
     uuid = {"type": "string", "format": "uuid"}
     for path in ("/api/adm/import/batches/{batch_id}", "/api/adm/import/batches/{batch_id}/result"):

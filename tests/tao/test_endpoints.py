@@ -11,12 +11,18 @@ from sqlalchemy import func, select
 
 from loadbay.models import ImportJob
 from loadbay.runtime import Runtime
+from loadbay.tao.options import ACCEPTED, OPTIONS
 from tests.conftest import ApiUser, counts, run_jobs
+from tests.files.formdata import FilePart, Part, node_form
 
 USERS_CSV = (
     "user_username,user_name,user_password,user_organizationId\nalice,Alice Liddell,Wonder#land1,root\n"
 )
 NOT_FOUND = {"message": "Reference ID not found. File not found in pending bucket."}
+TAKES = (
+    "The upload takes the multipart field 'file' and the options dryRun, onError, mode, changeThreshold, "
+    "importType (form fields or query parameters), and nothing else."
+)
 
 
 def _stored_objects(runtime: Runtime) -> list[str]:
@@ -374,3 +380,118 @@ def test_dry_run_takes_its_spellings_in_any_case(rostering: ApiUser, value: str,
     reference_id = str(rostering.upload(USERS_CSV, dryRun=value)["referenceId"])
     detail = rostering.http.get(f"/api/v1/imports/{reference_id}", headers=rostering.headers).json()
     assert detail["dryRun"] is dry
+
+
+# -- option names: an unknown one is refused, never ignored ------------------------------------
+
+
+def _post_parts(api: ApiUser, parts: list[Part], query: str = "") -> tuple[int, str]:
+    body, content_type = node_form(parts)
+    response = api.http.post(
+        f"/api/v1/upload{query}", headers={**api.headers, "Content-Type": content_type}, content=body
+    )
+    return response.status_code, response.json()["message"]
+
+
+def _nothing_kept(api: ApiUser) -> None:
+    assert _stored_objects(api.runtime) == []
+    assert _import_count(api.runtime) == 0
+
+
+@pytest.mark.parametrize("name", ["dryrun", "dry_run", "DryRun", "dry-run", "DRY_RUN"])
+@pytest.mark.parametrize("file_first", [True, False])
+def test_a_variant_of_a_known_field_name_is_refused_with_a_hint(
+    rostering: ApiUser, name: str, file_first: bool
+) -> None:
+    # Ignored, dry_run=true would run a real import of a file sent only to be checked.
+    file: Part = ("file", FilePart("users.csv", USERS_CSV.encode(), "text/csv"))
+    option: Part = (name, "true")
+    # After the file, the field is found once the file is stored: the stored copy goes again.
+    status, message = _post_parts(rostering, [file, option] if file_first else [option, file])
+    assert (status, message) == (400, f"Unknown form field '{name}': did you mean dryRun? {TAKES}")
+    _nothing_kept(rostering)
+
+
+def test_an_unknown_field_name_is_refused_and_named(rostering: ApiUser) -> None:
+    status, message = _post_parts(
+        rostering, [("file", FilePart("users.csv", USERS_CSV.encode(), "text/csv")), ("priority", "high")]
+    )
+    assert (status, message) == (400, f"Unknown form field 'priority'. {TAKES}")
+    _nothing_kept(rostering)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("?dry_run=true", f"Unknown query parameter 'dry_run': did you mean dryRun? {TAKES}"),
+        ("?dryrun=1", f"Unknown query parameter 'dryrun': did you mean dryRun? {TAKES}"),
+        ("?onerror=abort", f"Unknown query parameter 'onerror': did you mean onError? {TAKES}"),
+        ("?verbose=1", f"Unknown query parameter 'verbose'. {TAKES}"),
+        ("?file=users.csv", f"The file goes in the multipart field 'file'. {TAKES}"),
+        (
+            "?dryRun=true&dryRun=false",
+            "dryRun is given twice in the query with different values ('true' and 'false'); give it once.",
+        ),
+    ],
+)
+def test_a_query_parameter_it_does_not_take_is_refused_before_the_body_is_read(
+    rostering: ApiUser, query: str, message: str
+) -> None:
+    # The body is not even multipart: the query is judged before any of it is read.
+    response = rostering.http.post(
+        f"/api/v1/upload{query}", headers={**rostering.headers, "Content-Type": "text/csv"}, content=USERS_CSV
+    )
+    assert (response.status_code, response.json()) == (400, {"message": message})
+    _nothing_kept(rostering)
+
+
+def test_an_option_given_twice_with_two_values_is_refused(rostering: ApiUser) -> None:
+    file: Part = ("file", FilePart("users.csv", USERS_CSV.encode(), "text/csv"))
+    both = _post_parts(rostering, [file, ("dryRun", "false")], query="?dryRun=true")
+    assert both == (
+        400,
+        "dryRun is given in the form and in the query with different values ('false' and 'true'); give it once.",
+    )
+    twice = _post_parts(rostering, [("onError", "abort"), file, ("onError", "partial")])
+    assert twice == (
+        400,
+        "The form field 'onError' is sent twice with different values ('abort' and 'partial'); send it once.",
+    )
+    _nothing_kept(rostering)
+    # The same value twice says one thing: it is taken.
+    same = rostering.upload(USERS_CSV, dryRun="true")
+    body, content_type = node_form([file, ("dryRun", "true")])
+    again = rostering.http.post(
+        "/api/v1/upload?dryRun=true",
+        headers={**rostering.headers, "Content-Type": content_type},
+        content=body,
+    )
+    assert again.status_code == 200, again.text
+    for reference in (same["referenceId"], again.json()["result"]["referenceId"]):
+        detail = rostering.http.get(f"/api/v1/imports/{reference}", headers=rostering.headers).json()
+        assert detail["dryRun"] is True
+
+
+def test_every_option_is_taken_from_the_query(rostering: ApiUser) -> None:
+    query = "?dryRun=yes&onError=abort&mode=sync&changeThreshold=50&importType=users"
+    body, content_type = node_form([("file", FilePart("users.csv", USERS_CSV.encode(), "text/csv"))])
+    response = rostering.http.post(
+        f"/api/v1/upload{query}", headers={**rostering.headers, "Content-Type": content_type}, content=body
+    )
+    assert response.status_code == 200, response.text
+    reference = response.json()["result"]["referenceId"]
+    detail = rostering.http.get(f"/api/v1/imports/{reference}", headers=rostering.headers).json()
+    assert (detail["dryRun"], detail["onError"], detail["mode"], detail["changeThreshold"]) == (
+        True,
+        "abort",
+        "sync",
+        50.0,
+    )
+
+
+def test_the_openapi_document_lists_exactly_the_options_the_upload_takes(app_client: TestClient) -> None:
+    operation = app_client.get("/openapi.json").json()["paths"]["/api/v1/upload"]["post"]
+    form = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["additionalProperties"] is False
+    assert sorted(form["properties"]) == sorted(ACCEPTED)
+    assert sorted(p["name"] for p in operation["parameters"] if p["in"] == "query") == sorted(OPTIONS)

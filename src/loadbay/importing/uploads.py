@@ -6,6 +6,7 @@ that fails any check is refused and nothing is stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -35,8 +36,13 @@ async def receive_csv_upload(
     key: str,
     max_bytes: int,
     field_name: str = "file",
+    check_field: Callable[[str], None] | None = None,
 ) -> ReceivedUpload:
-    """Store the multipart ``field_name`` file at ``key``; other form fields come back in ``fields``."""
+    """Store the multipart ``field_name`` file at ``key``; other form fields come back in ``fields``.
+
+    ``check_field`` sees each part's name as it arrives and may refuse it (an ApiError); so is a
+    field sent twice with two values. Either way, a file stored already is deleted.
+    """
     missing_file = f"Missing file: send the CSV as multipart/form-data in a field named '{field_name}'."
     try:
         reader = open_multipart(request, max_bytes=max_bytes)
@@ -49,12 +55,20 @@ async def receive_csv_upload(
     fields: dict[str, str] = {}
     try:
         while (part := await reader.next_part()) is not None:
+            if check_field is not None:
+                check_field(part.name)
             if part.name == field_name and part.filename is not None:
                 if received is not None:
                     raise ApiError(400, f"Send exactly one file in the '{field_name}' field.")
                 received = await _store_part(reader, part, storage=storage, key=key, max_bytes=max_bytes)
             else:
-                fields[part.name] = await reader.read_text()
+                value = await reader.read_text()
+                if fields.setdefault(part.name, value) != value:
+                    raise ApiError(
+                        400,
+                        f"The form field '{part.name[:64]}' is sent twice with different values "
+                        f"('{fields[part.name][:32]}' and '{value[:32]}'); send it once.",
+                    )
     except MultipartError as exc:
         if received is not None:
             storage.delete(key)

@@ -31,6 +31,7 @@ from loadbay.limiting.uploads import admit
 from loadbay.logs import annotate
 from loadbay.metrics.families import UPLOAD_BYTES
 from loadbay.models import PENDING, ImportJob
+from loadbay.tao import options as upload_options
 
 router = APIRouter(tags=["rostering"])
 
@@ -48,37 +49,46 @@ async def upload(
     With an ``Idempotency-Key`` header, the same file sent again with the same key answers as
     the first upload did and starts nothing (see loadbay.idempotency).
     """
+    # A name the upload does not know is refused before a byte of the body is stored.
+    upload_options.check_query(request.query_params)
     idempotency_key = idempotency.request_key(request)
     await admit(runtime, client, endpoint="rostering", idempotency_key=idempotency_key)
     reference_id = new_reference_id()
     annotate(reference=reference_id)
     key = stored_key(reference_id, "pending")
     received = await receive_csv_upload(
-        request, storage=runtime.storage, key=key, max_bytes=runtime.settings.max_upload_bytes
+        request,
+        storage=runtime.storage,
+        key=key,
+        max_bytes=runtime.settings.max_upload_bytes,
+        field_name=upload_options.FILE_FIELD,
+        check_field=upload_options.check_field,
     )
+    try:
+        # Each option a form field or a query parameter, whichever the client sent.
+        option = upload_options.chosen(request.query_params, received.fields)
+    except ApiError:
+        runtime.storage.delete(key)
+        raise
 
-    def option(name: str) -> str:
-        # A form field or a query parameter, whichever the client sent.
-        return (received.fields.get(name) or request.query_params.get(name, "")).strip()
-
-    on_error = option("onError").lower() or "partial"
+    on_error = option["onError"].lower() or "partial"
     if on_error not in ("partial", "abort"):
         runtime.storage.delete(key)
-        raise ApiError(400, f"onError must be 'partial' (the default) or 'abort', not '{option('onError')}'.")
-    dry_run = _BOOLEAN.get(option("dryRun").lower())
+        raise ApiError(400, f"onError must be 'partial' (the default) or 'abort', not '{option['onError']}'.")
+    dry_run = _BOOLEAN.get(option["dryRun"].lower())
     if dry_run is None:
         runtime.storage.delete(key)
         raise ApiError(
             400,
-            f"dryRun must be one of true, false, 1, 0, yes, no (any case), not '{option('dryRun')[:32]}'.",
+            f"dryRun must be one of true, false, 1, 0, yes, no (any case), not '{option['dryRun'][:32]}'.",
         )
     options: dict[str, object] = {"scope": "rostering", "dry_run": dry_run, "on_error": on_error}
     try:
-        options |= sync_options(mode=option("mode"), change_threshold=option("changeThreshold"))
+        options |= sync_options(mode=option["mode"], change_threshold=option["changeThreshold"])
     except ValueError as exc:
         runtime.storage.delete(key)
         raise ApiError(400, str(exc)) from None
-    if import_type := option("importType"):
+    if import_type := option["importType"]:
         # The header must then fit this template; without it the header picks one.
         names = [t.name for t in all_types(scope="rostering")]
         if import_type not in names:
