@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from loadbay.models import GroupMembership, OrgUnit, RosterGroup, RosterUser, TestSession
-from tests.conftest import ApiUser, counts, run_jobs
+from tests.conftest import ApiUser, counts, expire_lease, run_cut_off, run_jobs
 
 USERS = (
     "user_username,user_name,user_password,user_email,user_active,user_organizationId\n"
@@ -43,8 +44,8 @@ def _result(api: ApiUser, status: dict[str, object]) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(api.result_csv(str(status["referenceId"])))))
 
 
-def _processed(api: ApiUser, content: str) -> dict[str, Any]:
-    status = api.import_file(content)
+def _processed(api: ApiUser, content: str, **options: str) -> dict[str, Any]:
+    status = api.import_file(content, **options)
     assert status["status"] == "processed", status
     return status
 
@@ -202,6 +203,111 @@ def test_link_new_users_blank_cells_and_a_warning(rostering: ApiUser) -> None:
     assert _stored(rostering, RosterUser, username="carol").organization_id == "root"
     assert _stored(rostering, GroupMembership, username="alice", group_name="g1") is not None
     assert _stored(rostering, GroupMembership, username="carol", group_name="g1") is None
+
+
+# A user on several rows of a link file: the rows apply in file order, whatever the batches.
+LINK_ROWS = (
+    "user_username,user_password,user_organizationId,group_name,group_role,user_name\n"
+    "bob,,root,g1,GRADER,Bob\n"  # new, and no password yet: fails
+    "bob,Secret#123x,root,g1,TEST_TAKER,Bob\n"  # creates bob
+    "bob,,root,g2,TEST_TAKER,Bob\n"  # the password set above is kept; a new link: updated
+    "bob,,root,g2,GRADER,Bobby\n"  # renames bob: updated
+    "alice,,root,g1,TEST_TAKER,Alice\n"  # the stored link, alice as stored: unchanged
+    "alice,,root,g1,GRADER,Alice\n"  # the same, on a later row: unchanged
+    "alice,Wonder#land1,root,g2,TEST_TAKER,Alice\n"  # the stored password, a new link: updated
+    "alice,Other#pass1,root,g2,GRADER,Alice\n"  # a new password: updated
+    "carl,,root,g1,TEST_TAKER,Carl\n"  # new, no password: fails
+    "carl,Carl#pass12,,g1,GRADER,Carl\n"  # no organization: fails
+)
+
+
+@pytest.mark.parametrize("batch_rows", [1, 1000])
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_user_on_several_rows_of_a_link_file_does_not_depend_on_the_batches(
+    rostering: ApiUser, batch_rows: int, dry_run: bool
+) -> None:
+    _processed(rostering, USERS)
+    _processed(rostering, GROUPS + "g2,Second group,TRUE,root\n")
+    _processed(rostering, "user_username,group_name,group_role\nalice,g1,TEST_TAKER\nalice,g1,GRADER\n")
+    rostering.runtime.settings.batch_rows = batch_rows
+    status = _processed(rostering, LINK_ROWS, **({"dryRun": "true"} if dry_run else {}))
+    assert status["counts"] == counts(created=1, updated=4, unchanged=2, failed=3)
+    assert status["messages"] == [
+        "Line 2: user_password: is required when the user is created",
+        "Line 10: user_password: is required when the user is created",
+        "Line 11: user_organizationId: is required",
+    ]
+    assert [row["outcome"] for row in _result(rostering, status)] == [
+        "failed",
+        "created",
+        "updated",
+        "updated",
+        "unchanged",
+        "unchanged",
+        "updated",
+        "updated",
+        "failed",
+        "failed",
+    ]
+    bob = _stored(rostering, RosterUser, username="bob")
+    alice = _stored(rostering, RosterUser, username="alice")
+    if dry_run:
+        assert bob is None
+        assert PasswordHasher().verify(alice.password_hash, "Wonder#land1")
+        return
+    assert bob.name == "Bobby"
+    assert PasswordHasher().verify(bob.password_hash, "Secret#123x")
+    assert PasswordHasher().verify(alice.password_hash, "Other#pass1")
+    assert _stored(rostering, RosterUser, username="carl") is None
+    with rostering.runtime.sessions() as session:
+        links = set(
+            session.execute(
+                select(GroupMembership.username, GroupMembership.group_name, GroupMembership.role)
+            )
+        )
+    assert links == {
+        ("bob", "g1", "TEST_TAKER"),
+        ("bob", "g2", "TEST_TAKER"),
+        ("bob", "g2", "GRADER"),
+        ("alice", "g1", "TEST_TAKER"),
+        ("alice", "g1", "GRADER"),
+        ("alice", "g2", "TEST_TAKER"),
+        ("alice", "g2", "GRADER"),
+    }
+    # Again: bob exists, so line 2 updates him (back to Bob), and line 3's password is his.
+    again = _processed(rostering, LINK_ROWS)
+    assert again["counts"] == counts(updated=4, unchanged=4, failed=2)
+    assert [row["outcome"] for row in _result(rostering, again)][:4] == [
+        "updated",
+        "unchanged",
+        "unchanged",
+        "updated",
+    ]
+
+
+def test_a_link_file_cut_off_and_resumed_ends_as_an_uninterrupted_run(rostering: ApiUser) -> None:
+    _processed(rostering, USERS)
+    _processed(rostering, GROUPS + "g2,Second group,TRUE,root\n")
+    _processed(rostering, "user_username,group_name,group_role\nalice,g1,TEST_TAKER\nalice,g1,GRADER\n")
+    rostering.runtime.settings.batch_rows = 3
+    reference = str(rostering.upload(LINK_ROWS)["referenceId"])
+    # Killed after two batches: bob was created before the crash, the rows after it update him.
+    run_cut_off(rostering.runtime, reference, checks=2)
+    assert rostering.status(reference)["fileLine"] == 7
+    expire_lease(rostering, reference)
+    run_jobs(rostering.runtime)
+    status = rostering.status(reference)
+    assert (status["status"], status["counts"]) == (
+        "processed",
+        counts(created=1, updated=4, unchanged=2, failed=3),
+    )
+    assert [row["outcome"] for row in _result(rostering, status)][:4] == [
+        "failed",
+        "created",
+        "updated",
+        "updated",
+    ]
+    assert _stored(rostering, RosterUser, username="bob").name == "Bobby"
 
 
 # --- sessions --------------------------------------------------------------------------------

@@ -10,13 +10,14 @@ import polars as pl
 
 from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.columns import Column, Required, one_of
-from loadbay.importing.messages import Finding
+from loadbay.importing.messages import Finding, ordered
 from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import ImportType, SyncRule, register
 from loadbay.importing.write import CREATED, FAILED, ROW, UNCHANGED, UPDATED, TableWrite
 from loadbay.models import GroupMembership, RosterUser
 from loadbay.rostering import users
 from loadbay.rostering.common import known_group_names
+from loadbay.rostering.link_users import plan_link_users
 
 GROUP_ROLES = ("TEST_TAKER", "GRADER", "BOOKLET_PUBLISHER", "SCAN_UPLOADER")
 
@@ -76,35 +77,26 @@ def write_existing_user_links(context: BatchContext, frame: pl.DataFrame) -> Pla
 def write_new_user_links(context: BatchContext, frame: pl.DataFrame) -> Planned:
     """Create or update each user, then link it.
 
-    A user named on several rows of a batch (linked to several groups) is written once, from
-    its last row; every one of its rows shares that user's outcome and messages.
+    A user named on several rows (linked to several groups) takes them in file order: see
+    loadbay.rostering.link_users. A row is created with its user; otherwise a new link or a
+    change to its user updates it.
     """
     df = _links(frame)
     group_messages = findings(df, [_unknown_group(context, df)])
     with_group = df.filter(~failed_rows(group_messages))
-    last = with_group.filter(pl.col("username").is_last_distinct())
-    planned = users.plan_users(context, last)
-    # The user's messages on every row that names the user.
-    user_rows = with_group.select(ROW, "username").join(
-        last.select(pl.col(ROW).alias("_last"), "username"), on="username", how="left", maintain_order="left"
-    )
-    shared = user_rows.join(
-        planned.messages.rename({"row": "_last"}), on="_last", how="inner", maintain_order="left"
-    ).select(pl.col(ROW).alias("row"), "column", "code", "severity", "text")
-    messages = pl.concat([group_messages, shared]).sort("row", maintain_order=True)
+    planned = plan_link_users(context, with_group)
+    messages = ordered(group_messages, planned.messages)
     ok = with_group.filter(~failed_rows(messages))
-    user_write = planned.writes[0]
     link_write = _link_write(context, ok, decides_outcome=False)
 
     def combine(outcomes: list[pl.DataFrame]) -> pl.DataFrame:
-        user_outcome, link_outcome = outcomes
-        by_user = user_rows.join(
-            user_outcome.rename({ROW: "_last", "outcome": "user"}),
-            on="_last",
-            how="left",
-            maintain_order="left",
-        ).join(link_outcome.rename({"outcome": "link"}), on=ROW, how="left", maintain_order="left")
-        # The row is created with its user; otherwise a new link or a changed user updates it.
+        # The user write's own outcome (its last row against the database) is not the rows'.
+        _user_write, link_outcome = outcomes
+        by_row = (
+            with_group.select(ROW)
+            .join(planned.outcomes.rename({"outcome": "user"}), on=ROW, how="left", maintain_order="left")
+            .join(link_outcome.rename({"outcome": "link"}), on=ROW, how="left", maintain_order="left")
+        )
         outcome = (
             pl.when(pl.col("user").is_null() | pl.col("link").is_null())
             .then(pl.lit(FAILED))
@@ -114,9 +106,9 @@ def write_new_user_links(context: BatchContext, frame: pl.DataFrame) -> Planned:
             .then(pl.lit(UPDATED))
             .otherwise(pl.lit(UNCHANGED))
         )
-        return by_user.select(ROW, outcome.alias("outcome"))
+        return by_row.select(ROW, outcome.alias("outcome"))
 
-    return Planned(messages=messages, writes=[user_write, link_write], combine=combine)
+    return Planned(messages=messages, writes=[planned.write, link_write], combine=combine)
 
 
 LINK_EXISTING = register(

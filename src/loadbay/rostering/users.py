@@ -92,16 +92,7 @@ def plan_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
     row. Usernames in ``frame`` must be unique.
     """
     present = context.present
-    checks: list[Finding] = []
-    if "user_organizationId" in present:
-        checks.append(unknown_org("user_organizationId", context))
-    if "user_active" in present:
-        checks.insert(0, active_warning("user_active"))
-    df = frame.with_columns(
-        stripped("user_username").alias("username"),
-        (stripped("user_password") if "user_password" in present else pl.lit("")).alias("_password"),
-    )
-    messages = findings(df, checks)
+    df, messages = checked_users(context, frame)
     external = _external_ids(df) if "user_externalId" in present else None
     if external is not None:
         messages = _with(
@@ -111,25 +102,11 @@ def plan_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
             ),
         )
     # A user the file creates needs a password and an organization; one it updates keeps them.
-    lacks = {"user_password": pl.col("_password") == ""}
-    if "user_organizationId" not in present:
-        lacks["user_organizationId"] = pl.lit(True)
     messages = required_on_create(
-        context, df, messages, model=RosterUser, key="username", lacks=lacks, noun="user"
+        context, df, messages, model=RosterUser, key="username", lacks=create_lacks(present), noun="user"
     )
     df = df.filter(~failed_rows(messages))
-    values: list[pl.Expr] = [pl.col(ROW), pl.col("username")]
-    if "user_organizationId" in present:
-        values.append(stripped("user_organizationId").alias("organization_id"))
-    values += [optional_value(column).alias(name) for column, name in _OPTIONAL.items() if column in present]
-    values.append(
-        active_value("user_active").alias("active")
-        if "user_active" in present
-        else pl.lit(True).alias("active")
-    )
-    if "user_role" in present:
-        values.append(list_value("user_role", "|").alias("roles"))
-    rows = df.select(values)
+    rows = df.select(pl.col(ROW), pl.col("username"), *user_values(present))
     if external is not None:
         rows = rows.join(external.select(ROW, "external_id"), on=ROW, how="left", maintain_order="left")
     if any(name.startswith(METADATA_PREFIX) for name in df.columns):
@@ -138,14 +115,60 @@ def plan_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
         )
     if "user_password" in present:
         rows = rows.with_columns(_password_hashes(context, df))
-    write = TableWrite(
+    return Planned(messages=messages, writes=[user_write(context, rows)])
+
+
+def checked_users(context: BatchContext, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``frame`` with ``username`` and ``_password`` (blank: none), and the messages of the checks
+    that hold whatever is stored: a 1 or 0 read as TRUE or FALSE, an unknown organization."""
+    present = context.present
+    checks: list[Finding] = []
+    if "user_active" in present:
+        checks.append(active_warning("user_active"))
+    if "user_organizationId" in present:
+        checks.append(unknown_org("user_organizationId", context))
+    df = frame.with_columns(
+        stripped("user_username").alias("username"),
+        (stripped("user_password") if "user_password" in present else pl.lit("")).alias("_password"),
+    )
+    return df, findings(df, checks)
+
+
+def create_lacks(present: frozenset[str]) -> dict[str, pl.Expr]:
+    """Per column a new user needs, where a row lacks it (a blank password, or no such column)."""
+    lacks = {"user_password": pl.col("_password") == ""}
+    if "user_organizationId" not in present:
+        lacks["user_organizationId"] = pl.lit(True)
+    return lacks
+
+
+def user_values(present: frozenset[str]) -> list[pl.Expr]:
+    """The stored columns a row's plain cells set (not the password, JSON or metadata)."""
+    values: list[pl.Expr] = []
+    if "user_organizationId" in present:
+        values.append(stripped("user_organizationId").alias("organization_id"))
+    values += [optional_value(column).alias(name) for column, name in _OPTIONAL.items() if column in present]
+    # A file without the column creates active users and leaves the stored ones as they are.
+    values.append(
+        active_value("user_active").alias("active")
+        if "user_active" in present
+        else pl.lit(True).alias("active")
+    )
+    if "user_role" in present:
+        values.append(list_value("user_role", "|").alias("roles"))
+    return values
+
+
+def user_write(context: BatchContext, rows: pl.DataFrame, *, decides_outcome: bool = True) -> TableWrite:
+    present = context.present
+    return TableWrite(
         RosterUser,
         rows,
         context.constants(),
         insert_only=() if "user_active" in present or context.full_list_of(RosterUser) else ("active",),
         keep_when_null=("password_hash",),
+        decides_outcome=decides_outcome,
     )
-    return Planned(messages=messages, writes=[write])
 
 
 def _with(messages: pl.DataFrame, more: pl.DataFrame) -> pl.DataFrame:
