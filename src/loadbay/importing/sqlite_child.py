@@ -3,8 +3,9 @@
 Why a process: ADBC's SQLite driver links its own copy of SQLite, and this process's SQLAlchemy
 uses Python's. Two copies of SQLite in one process each believe they hold the locks the other
 holds (POSIX locks are per process), and closing a file in one drops the other's locks — the
-way SQLite databases get corrupted. Across processes the locks are exact. The child imports
-pyarrow and the ADBC driver only; it never opens the database any other way.
+way SQLite databases get corrupted. Across processes the locks are exact. The child
+(:mod:`sqlite_writer`) imports pyarrow and the ADBC driver only; it never opens the database
+any other way.
 
 Children are kept per database file and reused across imports, so an import does not wait for a
 process to start; a child exits when its pipe closes (its parent ended, however it ended).
@@ -57,7 +58,7 @@ class ChildSession:
     def __init__(self, path: str) -> None:
         self.path = path
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "loadbay.importing.sqlite_child", path],
+            [sys.executable, "-m", "loadbay.importing.sqlite_writer", path],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             # The child's own errors (it cannot start, the disk is gone) go where ours go.
@@ -180,7 +181,3 @@ def serve(path: str, requests: IO[bytes], replies: IO[bytes]) -> None:
             _send(replies, reply)
     finally:
         executor.close()
-
-
-if __name__ == "__main__":
-    serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)

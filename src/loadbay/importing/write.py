@@ -352,14 +352,14 @@ def appended(dialect: str, write: TableWrite) -> Ingest:
             return text if dialect == SQLITE else text.str.to_datetime(_POLARS_TIME, time_unit="us")
         return value.cast(kind)
 
-    constants = [
+    constants = pl.select(
         typed(pl.lit(value.strftime(_STORED_TIME) if isinstance(value, datetime) else value), name).alias(
             name
         )
         for name, value in write.constants.items()
-    ]
-    frame = write.frame.select(*(typed(pl.col(c), c) for c in write.frame.columns if c != ROW), *constants)
-    return Ingest(table.name, frame.to_arrow(), temporary=False)
+    )
+    frame = write.frame.select(typed(pl.col(c), c) for c in write.frame.columns if c != ROW)
+    return Ingest(table.name, frame.to_arrow(), temporary=False, constants=constants.to_arrow())
 
 
 def _merged_postgresql(
