@@ -293,32 +293,34 @@ def open_stored(binary: BinaryIO) -> CsvFile:
 _DONE = object()
 
 
-def ahead(items: Iterator[T], depth: int = 1) -> Generator[T, None, None]:
-    """``items``, produced by a thread that keeps ``depth`` items ahead of the consumer.
+def ahead(items: Iterator[T]) -> Generator[T, None, None]:
+    """``items``, produced by a thread that works on the next item while the consumer holds one.
 
-    The producer's exception is raised in the consumer, at the item it failed on; a consumer
-    that stops early (it raised, or broke off) stops the producer at its next item.
+    The producer hands each item over and waits until the consumer has taken it before it makes
+    the next: at most two items are alive between the two (a queue would hold a third), which is
+    what keeps an import's memory flat. The producer's exception is raised in the consumer, at
+    the item it failed on; a consumer that stops early (it raised, or broke off) stops the
+    producer at its next item.
     """
-    slots: queue.Queue[object] = queue.Queue(maxsize=depth)
+    slot: queue.Queue[object] = queue.Queue(maxsize=1)
+    taken = threading.Semaphore(0)
     stop = threading.Event()
 
-    def offer(item: object) -> bool:
+    def hand_over(item: object) -> bool:
+        slot.put(item)  # the slot is empty: the last item was taken
         while not stop.is_set():
-            try:
-                slots.put(item, timeout=0.1)
+            if taken.acquire(timeout=0.1):
                 return True
-            except queue.Full:
-                continue
         return False
 
     def produce() -> None:
         try:
             for item in items:
-                if not offer(item):
+                if not hand_over(item):
                     return
-            offer(_DONE)
+            slot.put(_DONE)
         except BaseException as exc:  # handed to the consumer, raised there
-            offer(_Failed(exc))
+            slot.put(_Failed(exc))
         finally:
             # A generator holding a file closes it here, in the thread that opened it.
             close = getattr(items, "close", None)
@@ -329,14 +331,16 @@ def ahead(items: Iterator[T], depth: int = 1) -> Generator[T, None, None]:
     thread.start()
     try:
         while True:
-            item = slots.get()
+            item = slot.get()
+            taken.release()
             if item is _DONE:
                 return
             if isinstance(item, _Failed):
                 raise item.error
             yield item  # type: ignore[misc]
     finally:
-        # A producer waiting to put sees this within 0.1 s; then it lets go of the file.
+        # A producer waiting for its item to be taken sees this within 0.1 s; then it lets go of
+        # the file. Its slot is empty (the consumer takes every item it hands over before stopping).
         stop.set()
         thread.join()
 
