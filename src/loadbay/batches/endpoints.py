@@ -24,8 +24,8 @@ from loadbay.importing.csvtext import FileRejected
 from loadbay.importing.objects import stored_key
 from loadbay.importing.read import open_stored
 from loadbay.importing.registry import describe_types, get_type
-from loadbay.importing.service import create_import, ensure_result_file, new_reference_id
-from loadbay.importing.uploads import ReceivedUpload, receive_csv_upload
+from loadbay.importing.service import ReceivedUpload, create_import, ensure_result_file, new_reference_id
+from loadbay.importing.uploads import receive_csv_upload
 from loadbay.kit.pagination import is_whole_number
 from loadbay.kit.storage import ObjectStorage, StorageError
 from loadbay.limiting.uploads import admit

@@ -22,8 +22,7 @@ from loadbay.importing.objects import stored_key
 from loadbay.importing.read import open_stored
 from loadbay.importing.registry import ImportType, all_types, get_type
 from loadbay.importing.results import RedactedCopy
-from loadbay.importing.service import create_import
-from loadbay.importing.uploads import ReceivedUpload
+from loadbay.importing.service import ReceivedUpload, create_import
 from loadbay.kit.storage import ObjectStorage
 from loadbay.models import ImportJob
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -10,7 +11,6 @@ from sqlalchemy.orm import Session
 from loadbay.importing.messages import first_messages
 from loadbay.importing.objects import result_key, work_prefix
 from loadbay.importing.results import ResultWriter
-from loadbay.importing.uploads import ReceivedUpload
 from loadbay.kit.storage import ObjectStorage
 from loadbay.models import CANCELLED, FAILED, PENDING, ImportJob
 from loadbay.models.base import iso_utc
@@ -19,6 +19,19 @@ from loadbay.models.base import iso_utc
 REFERENCE_NOT_FOUND = "Reference ID not found. File not found in pending bucket."
 # The status endpoint shows the first messages; the imports API pages through every one.
 STATUS_MESSAGES = 1000
+
+
+@dataclass
+class ReceivedUpload:
+    """An upload stored in object storage, as the dialect received it."""
+
+    key: str
+    filename: str | None
+    size: int
+    sha256: str
+    fields: dict[str, str] = field(default_factory=dict)
+    # Physical lines, header included: the total a progress bar counts towards (None: not counted).
+    lines: int | None = None
 
 
 def new_reference_id() -> str:

@@ -7,26 +7,15 @@ that fails any check is refused and nothing is stored.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
 from loadbay.errors import ApiError, too_large, upload_error
+from loadbay.importing.service import ReceivedUpload
 from loadbay.kit.csvsniff import NotCsvError, TextChecker
 from loadbay.kit.multipart import MultipartError, MultipartReader, PartInfo
 from loadbay.kit.storage import ObjectStorage, StorageError
 from loadbay.kit.streaming import NotMultipart, TooLarge, clean_filename, open_multipart, store_stream
-
-
-@dataclass
-class ReceivedUpload:
-    key: str
-    filename: str | None
-    size: int
-    sha256: str
-    fields: dict[str, str] = field(default_factory=dict)
-    # Physical lines, header included: the total a progress bar counts towards (None: not counted).
-    lines: int | None = None
 
 
 async def receive_csv_upload(

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from loadbay.importing.messages import first_messages
-from loadbay.importing.uploads import ReceivedUpload
+from loadbay.importing.service import ReceivedUpload
 from loadbay.models import PENDING, PROCESSED, Company, CompanyProject, ImportBatch, ImportJob, utcnow
 from loadbay.payments.companies import parse_guid
 
