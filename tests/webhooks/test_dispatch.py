@@ -206,3 +206,19 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline(
     [attempt] = delivery["attemptLog"]
     assert (attempt["statusCode"], attempt["error"]) == (None, "no complete answer within 1 s")
     assert delivery["status"] == "pending"
+
+
+def test_an_idle_dispatcher_does_not_wait_for_the_write_lock(rostering: ApiUser) -> None:
+    """With nothing due, a poll only reads: on SQLite it neither queues behind nor holds up an
+    import's writes, which hold the database's write lock for a whole checkpoint."""
+    dispatcher = Dispatcher(rostering.runtime)
+    try:
+        with rostering.runtime.write_sessions() as writer:
+            # An import's writer holds the write lock (on PostgreSQL: a transaction that wrote).
+            writer.execute(update(WebhookDelivery).values(lease_owner=None))
+            started = time.monotonic()
+            assert dispatcher.run_once() is False
+            assert time.monotonic() - started < 2
+            writer.rollback()
+    finally:
+        dispatcher.close()

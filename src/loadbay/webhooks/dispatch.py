@@ -29,7 +29,7 @@ from loadbay.models import ImportJob
 from loadbay.models.base import iso_utc
 from loadbay.models.webhooks import WebhookDelivery, WebhookEndpoint
 from loadbay.runtime import Runtime
-from loadbay.webhooks.service import claim_due_delivery, record_attempt, signing_secret
+from loadbay.webhooks.service import claim_due_delivery, delivery_due, record_attempt, signing_secret
 from loadbay.webhooks.targets import TargetRefused, check_target
 
 log = logging.getLogger("loadbay.webhooks")
@@ -95,6 +95,9 @@ class Dispatcher:
         settings = self.runtime.settings
         # Longer than any attempt can take, so a live dispatcher never loses its lease mid-request.
         lease = settings.webhook_timeout_seconds * 2 + 10
+        with self.runtime.sessions() as session:
+            if not delivery_due(session):
+                return False
         with transaction(self.runtime.write_sessions) as session:
             delivery_id = claim_due_delivery(session, worker_id=self.worker_id, lease_seconds=lease)
         if delivery_id is None:

@@ -141,6 +141,13 @@ def _due(now: float):  # type: ignore[no-untyped-def]
     )
 
 
+def delivery_due(session: Session) -> bool:
+    """Whether any delivery is due: a read, so that an idle dispatcher never takes the database's
+    write lock (on SQLite it would queue behind, and hold up, an import's writes)."""
+    query = select(WebhookDelivery.id).where(*_due(time.time())).limit(1)
+    return session.scalar(query) is not None
+
+
 def claim_due_delivery(session: Session, *, worker_id: str, lease_seconds: float) -> str | None:
     """Lease the delivery that has waited longest; None when none is due.
 
