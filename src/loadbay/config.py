@@ -66,10 +66,12 @@ class Settings(BaseSettings):
     # (left by a process killed at the wrong moment), once they are this old.
     orphan_sweep_seconds: float = Field(default=3600.0, gt=0)
     orphan_grace_seconds: float = Field(default=3600.0, ge=0)
-    # An import reads, checks and commits its rows in batches of at most this many rows and about
-    # this many bytes of the file: one commit (and one checkpoint) per batch.
+    # An import reads, checks and writes its rows in batches of about ``batch_bytes`` of the file
+    # (what each of its stages holds at once), and commits them with a checkpoint every
+    # ``batch_rows`` rows or ``checkpoint_bytes`` of the file, whichever comes first.
     batch_rows: int = Field(default=100_000, gt=0)
-    batch_bytes: int = Field(default=4 * MiB, ge=1024)
+    batch_bytes: int = Field(default=1 * MiB, ge=1024)
+    checkpoint_bytes: int = Field(default=8 * MiB, ge=1024)
     # Work a file can force on the server is bounded: its columns, and its metadata columns.
     max_columns: int = Field(default=1000, gt=0)
     max_metadata_keys: int = Field(default=100, ge=0)

@@ -24,7 +24,8 @@ def key_hashes(keys: pl.Series) -> pl.Series:
 
 
 class KeyIndex:
-    def __init__(self) -> None:
+    def __init__(self, *, max_run: int = _MAX_RUN) -> None:
+        self._max_run = max_run
         # Each run sorted by hash, and at least twice the size of the next one.
         self._runs: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]] = []
 
@@ -69,13 +70,13 @@ class KeyIndex:
     def _add(self, hashes: npt.NDArray[np.uint64], lines: npt.NDArray[np.uint32]) -> None:
         """Add keys sorted by hash as a run, merging it into the smaller runs before it. A merge
         inserts the new keys where a binary search puts them (no sort, one copy), and stops at
-        ``_MAX_RUN`` keys, so no merge ever holds more than two such runs at once."""
+        ``max_run`` keys, so no merge ever holds more than two such runs at once."""
         if not len(hashes):
             return
         while (
             self._runs
             and len(self._runs[-1][0]) <= len(hashes) * 2
-            and len(self._runs[-1][0]) + len(hashes) <= _MAX_RUN
+            and len(self._runs[-1][0]) + len(hashes) <= self._max_run
         ):
             stored, stored_lines = self._runs.pop()
             at = np.searchsorted(stored, hashes)

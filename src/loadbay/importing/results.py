@@ -13,6 +13,7 @@ import io
 import shutil
 import tempfile
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 
@@ -25,7 +26,8 @@ _CRLF = "\r\n"
 
 
 class PartWriter:
-    """CSV rows buffered for one batch, stored as part N, assembled with a header at the end."""
+    """CSV rows spooled to a temporary file for one part, stored as part N, assembled with a
+    header at the end. A part's rows wait on disk, not in memory, until it is stored."""
 
     def __init__(
         self, storage: ObjectStorage, *, prefix: str, header: list[str], delimiter: str = ","
@@ -33,32 +35,41 @@ class PartWriter:
         self._storage = storage
         self.prefix = prefix
         self._delimiter = delimiter
-        self._chunks: list[bytes] = []
+        self._spool: IO[bytes] | None = None
         self.header = header
+
+    @property
+    def pending(self) -> bool:
+        """Whether rows were written since the last flush."""
+        return self._spool is not None
+
+    def _file(self) -> IO[bytes]:
+        if self._spool is None:
+            self._spool = tempfile.NamedTemporaryFile(suffix=".csv")  # noqa: SIM115 (closed by flush)
+        return self._spool
 
     def writerow(self, row: list[str]) -> None:
         line = io.StringIO()
         csv.writer(line, delimiter=self._delimiter, lineterminator=_CRLF).writerow(row)
-        self._chunks.append(line.getvalue().encode("utf-8"))
+        self._file().write(line.getvalue().encode("utf-8"))
 
     def write_frame(self, frame: pl.DataFrame) -> None:
         """Every row of ``frame`` (all Utf8 columns, in header order) in one go."""
+        spool = self._file()
         if frame.height:
             # polars quotes an empty string ("") to tell it from null; a blank cell is written bare.
             frame = frame.with_columns(pl.col(pl.Utf8).replace("", None))
-            text = frame.write_csv(include_header=False, separator=self._delimiter, line_terminator=_CRLF)
-            self._chunks.append(text.encode("utf-8"))
+            frame.write_csv(spool, include_header=False, separator=self._delimiter, line_terminator=_CRLF)
 
     def part_key(self, number: int) -> str:
         return part_key(self.prefix, number)
 
     def flush(self, number: int) -> None:
-        """Store the rows written since the last flush as part ``number``."""
-        with tempfile.NamedTemporaryFile(suffix=".csv") as spool:
-            spool.writelines(self._chunks)
+        """Store the rows written since the last flush as part ``number`` (maybe none)."""
+        spool, self._spool = self._file(), None
+        with spool:
             spool.flush()
             self._storage.put_file(self.part_key(number), Path(spool.name))
-        self._chunks = []
 
     def assemble(self, *, parts: int, key: str) -> None:
         """Write the header and parts 1..``parts`` to ``key``.

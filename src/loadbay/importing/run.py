@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -244,11 +244,12 @@ class ImportRun:
         return progress is not None and bool(progress["cancel"][0].as_py())
 
     def _pass(self, shape: Shape, bulk: BulkSession, *, write: bool, checkpoint: bool) -> int:
-        """One pass over the file; returns how many batches it stored result parts for.
+        """One pass over the file; returns how many parts (checkpoints) it stored.
 
         Three stages overlap, each a batch apart: a thread reads and checks batch N+2, another
         plans batch N+1 (look-ups, the writer's rules, the upload's redacted copy), and this one
-        writes batch N, stores its result part and commits it with the checkpoint.
+        writes batch N. Consecutive batches make a part of about ``checkpoint_bytes`` of the
+        file: its rows, messages, result part and progress commit together, in one transaction.
         """
         results, redacted = self.endings.results(shape), self.endings.redacted_copy(shape)
         settings = self.runtime.settings
@@ -265,6 +266,7 @@ class ImportRun:
         validator = Validator(shape.import_type, shape.present)
         resume_line = self.tally.file_line if (checkpoint and self.resume_batches) else 0
         first_part = self.resume_batches if checkpoint else 0
+        per_part = max(1, settings.checkpoint_bytes // settings.batch_bytes)
 
         def checked() -> Iterator[Checked]:
             with self.storage.open(self.source_key) as binary:
@@ -282,16 +284,30 @@ class ImportRun:
                     yield validator.check(batch)
 
         def planned() -> Iterator[_PlannedBatch]:
-            with contextlib.closing(ahead(checked())) as batches:
-                for part, batch in enumerate(batches, start=first_part + 1):
-                    yield self._plan(shape, batch, context, redacted, part=part)
+            # A part closes after batch_rows rows or checkpoint_bytes of the file, whichever first.
+            part, rows, batches = first_part + 1, 0, 0
+            with contextlib.closing(ahead(checked())) as stream:
+                for batch in stream:
+                    rows, batches = rows + batch.batch.height, batches + 1
+                    closes = rows >= settings.batch_rows or batches >= per_part
+                    yield self._plan(shape, batch, context, redacted, part=part, closes=closes)
+                    if closes:
+                        part, rows, batches = part + 1, 0, 0
+            if redacted is not None and redacted.pending:
+                # The file ended inside a part: its copy is stored before the writes' last commit.
+                redacted.flush(part)
 
-        part = first_part
+        part = _Part(first_part)
         with contextlib.closing(ahead(planned())) as batches:
             for batch in batches:
-                part = batch.part
-                self._store(batch, bulk, results, write=write, checkpoint=checkpoint)
-        return part
+                if batch.part != part.number:
+                    part = _Part(batch.part)
+                self._store(batch, bulk, results, part, write=write)
+                if batch.closes:
+                    self._commit(part, bulk, results, write=write, checkpoint=checkpoint)
+        if part.open:
+            self._commit(part, bulk, results, write=write, checkpoint=checkpoint)
+        return part.number
 
     def _plan(
         self,
@@ -301,9 +317,10 @@ class ImportRun:
         redacted: RedactedCopy | None,
         *,
         part: int,
+        closes: bool,
     ) -> _PlannedBatch:
-        """What batch ``part`` will write: its messages, keys and table writes; its part of the
-        upload's redacted copy is stored here (it does not depend on what the write does).
+        """What a batch will write: its messages, keys and table writes; its rows of the upload's
+        redacted copy go into ``part`` here (they do not depend on what the write does).
         The lease is checked where the batch is written: a planned batch of a run that lost its
         lease is never written (its redacted part is the same whoever stores it)."""
         batch = checked.batch
@@ -328,28 +345,32 @@ class ImportRun:
             redacted.write_batch(
                 checked.shown.rename(dict(zip(shape.header, shape.header_as_written, strict=True)))
             )
-            # Before the commit that names this batch done (in _store, later): its parts must exist.
-            redacted.flush(part)
-        return _PlannedBatch(checked, messages, keys, writes, combine, part)
+            if closes:
+                # Before the commit that names the part done (in _commit, later): its parts must exist.
+                redacted.flush(part)
+        return _PlannedBatch(checked, messages, keys, writes, combine, part, closes)
 
     def _store(
         self,
         planned: _PlannedBatch,
         bulk: BulkSession,
         results: ResultWriter,
+        part: _Part,
         *,
         write: bool,
-        checkpoint: bool,
     ) -> None:
-        """Write a planned batch, store its result part, commit it with the checkpoint."""
+        """Write a planned batch in its part's transaction (opened by the part's first write)
+        and add its rows to the part's result file."""
         self.lease.ensure()
+        part.open = True
         batch = planned.checked.batch
         messages = planned.messages
         outcomes = pl.Series("outcome", [UNCHANGED] * batch.height, dtype=pl.Utf8)
-        in_transaction = False
         if planned.writes:
-            per_write = written(bulk, planned.writes, write=write, stored=self.stored)
-            in_transaction = write
+            per_write = written(
+                bulk, planned.writes, write=write, stored=self.stored, in_transaction=part.in_transaction
+            )
+            part.in_transaction = part.in_transaction or write
             assert planned.combine is not None
             combined = planned.combine(per_write)
             outcomes = outcomes.scatter(combined[ROW], combined["outcome"])
@@ -365,21 +386,29 @@ class ImportRun:
             frame=planned.checked.shown,
         )
         self.tally.file_line = batch.last_line
-        # Parts first: once the commit below names this batch done, its parts must exist.
-        part = planned.part
-        results.flush(part)
+        if messages.height:
+            part.messages.append(placed(messages, batch))
+
+    def _commit(
+        self, part: _Part, bulk: BulkSession, results: ResultWriter, *, write: bool, checkpoint: bool
+    ) -> None:
+        """Store the part's result file, then commit its rows and messages with the checkpoint
+        that names it done."""
+        # Parts first: once the commit below names this part done, its parts must exist.
+        results.flush(part.number)
         cancel = self._checkpoint(
             bulk,
-            messages=placed(messages, batch),
-            batches=part if checkpoint else 0,
-            begin=not in_transaction,
+            messages=pl.concat(part.messages) if part.messages else pl.DataFrame(),
+            batches=part.number if checkpoint else 0,
+            begin=not part.in_transaction,
         )
+        part.open = False
         if cancel:
             if not checkpoint:
-                raise _Cancelled(part, checking=True)
+                raise _Cancelled(part.number, checking=True)
             # All or nothing, once checked, writes to the end: stopping now would keep half a file.
             if not (self.abort_on_error and write):
-                raise _Cancelled(part)
+                raise _Cancelled(part.number)
 
 
 @dataclass
@@ -390,6 +419,18 @@ class _PlannedBatch:
     writes: list[TableWrite]
     combine: Combine | None
     part: int
+    # The part's last batch: the part commits after it.
+    closes: bool
+
+
+@dataclass
+class _Part:
+    """The batches written since the last commit: one transaction, one result part, one checkpoint."""
+
+    number: int
+    open: bool = False
+    in_transaction: bool = False
+    messages: list[pl.DataFrame] = field(default_factory=list)
 
 
 def _first_decides(writes: list[TableWrite]) -> Any:

@@ -424,10 +424,16 @@ def outcomes_of(write: TableWrite, existing: pl.DataFrame) -> pl.DataFrame:
 
 
 def written(
-    bulk: BulkSession, writes: list[TableWrite], *, write: bool, stored: set[str]
+    bulk: BulkSession,
+    writes: list[TableWrite],
+    *,
+    write: bool,
+    stored: set[str],
+    in_transaction: bool = False,
 ) -> list[pl.DataFrame]:
-    """Each write's (_row, outcome), written in a transaction left open for the checkpoint, or
-    (a dry run, the check pass of onError=abort) only classified against what is stored.
+    """Each write's (_row, outcome), written in a transaction left open for the checkpoint (the
+    first write opens it unless ``in_transaction``), or (a dry run, the check pass of
+    onError=abort) only classified against what is stored.
 
     ``stored``: the tables where this import has met a stored row. Until it has (an initial
     load), each batch is first appended straight into its table by bulk ingest, the way the
@@ -439,7 +445,7 @@ def written(
     for i, w in enumerate(writes):
         stage = f"lb_stage_{i}"
         # One write after the other: a later write may read what an earlier one wrote.
-        begin = write and i == 0
+        begin = write and i == 0 and not in_transaction
         if write and w.table.name not in stored and not w.update_only:
             applied = bulk.run([Attempt(appended(dialect, w))], begin=begin)[-1]
             if frame_of(applied)["ok"][0]:
