@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     # (what each of its stages holds at once), and commits them with a checkpoint every
     # ``batch_rows`` rows or ``checkpoint_bytes`` of the file, whichever comes first.
     batch_rows: int = Field(default=100_000, gt=0)
-    batch_bytes: int = Field(default=1 * MiB, ge=1024)
+    batch_bytes: int = Field(default=4 * MiB, ge=1024)
     checkpoint_bytes: int = Field(default=8 * MiB, ge=1024)
     # Work a file can force on the server is bounded: its columns, and its metadata columns.
     max_columns: int = Field(default=1000, gt=0)

@@ -98,25 +98,36 @@ def found(frame: pl.DataFrame, findings: Sequence[Finding], *, rows: pl.Expr | N
     if not findings or not frame.height:
         return no_messages()
     row = rows if rows is not None else pl.int_range(pl.len(), dtype=pl.Int64)
-    # One pass: every finding a column, then only the non-null cells become messages.
+    # One pass: every finding a column; a batch with no message (the usual one) stops there.
     names = [f"_f{i}" for i in range(len(findings))]
     wide = frame.select(
-        row.alias("row"), *(f.text.alias(name) for f, name in zip(findings, names, strict=True))
+        row.alias("row"), *(f.text.cast(pl.Utf8).alias(name) for f, name in zip(findings, names, strict=True))
     )
-    parts = [
+    counts = wide.select(pl.all().exclude("row").is_not_null().sum()).row(0)
+    hits = [i for i, count in enumerate(counts) if count]
+    if not hits:
+        return no_messages()
+    # Only the findings that found something, long: one row per message, then in row order.
+    meta = pl.DataFrame(
+        {
+            "_f": [names[i] for i in hits],
+            "column": [findings[i].column for i in hits],
+            "code": [findings[i].code for i in hits],
+            "severity": [findings[i].severity for i in hits],
+            "_order": list(range(len(hits))),
+        },
+        schema={"_f": pl.Utf8, "column": pl.Utf8, "code": pl.Utf8, "severity": pl.Utf8, "_order": pl.Int32},
+    )
+    return (
         wide.lazy()
-        .filter(pl.col(name).is_not_null())
-        .select(
-            "row",
-            pl.lit(f.column, dtype=pl.Utf8).alias("column"),
-            pl.lit(f.code).alias("code"),
-            pl.lit(f.severity).alias("severity"),
-            pl.col(name).alias("text"),
-            pl.lit(i, dtype=pl.Int32).alias("_order"),
-        )
-        for i, (f, name) in enumerate(zip(findings, names, strict=True))
-    ]
-    return pl.concat(parts).sort("row", "_order", maintain_order=True).drop("_order").collect()
+        .select("row", *(names[i] for i in hits))
+        .unpivot(index="row", variable_name="_f", value_name="text")
+        .filter(pl.col("text").is_not_null())
+        .join(meta.lazy(), on="_f", how="left")
+        .sort("row", "_order", maintain_order=True)
+        .select("row", "column", "code", "severity", "text")
+        .collect()
+    )
 
 
 def ordered(*frames: pl.DataFrame) -> pl.DataFrame:

@@ -8,6 +8,7 @@ messages and counts of the batches it does not redo.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ import pyarrow as pa
 from loadbay.importing.bulk import Ingest, Query, Step
 from loadbay.importing.messages import row_texts
 from loadbay.importing.read import Batch
+from loadbay.importing.results import ResultWriter
 from loadbay.importing.sync import DEACTIVATED, REMOVED
 from loadbay.importing.write import CREATED, FAILED, UNCHANGED, UPDATED, literal, quoted
 from loadbay.models import ImportJob, ImportMessage
@@ -131,3 +133,55 @@ def row_messages(height: int, messages: pl.DataFrame) -> pl.Series:
         .select(pl.col("messages").fill_null(""))
         .to_series()
     )
+
+
+class Reporter:
+    """The result file's rows, rendered in a thread of their own while the next batch is written.
+
+    A batch's rows are handed over once its outcomes are known; at most one batch renders at a
+    time (a second waits for it), and ``flush`` waits for every batch of the part before it
+    stores the part, which the part's commit then names done.
+    """
+
+    def __init__(self, results: ResultWriter) -> None:
+        self._results = results
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="loadbay-report")
+        self._rendering: Future[None] | None = None
+
+    def __enter__(self) -> Reporter:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._thread.shutdown(wait=True)
+
+    def add(
+        self,
+        *,
+        batch: Batch,
+        outcomes: pl.Series,
+        keys: pl.Series,
+        messages: pl.DataFrame,
+        shown: pl.DataFrame,
+    ) -> None:
+        self._wait()
+        self._rendering = self._thread.submit(self._render, batch, outcomes, keys, messages, shown)
+
+    def flush(self, part: int) -> None:
+        self._wait()
+        self._results.flush(part)
+
+    def _wait(self) -> None:
+        rendering, self._rendering = self._rendering, None
+        if rendering is not None:
+            rendering.result()
+
+    def _render(
+        self, batch: Batch, outcomes: pl.Series, keys: pl.Series, messages: pl.DataFrame, shown: pl.DataFrame
+    ) -> None:
+        self._results.write_batch(
+            lines=batch.lines,
+            outcomes=outcomes,
+            keys=keys,
+            messages=row_messages(batch.height, messages),
+            frame=shown,
+        )

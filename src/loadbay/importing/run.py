@@ -28,8 +28,8 @@ from loadbay.importing.lease import Lease, LeaseLost
 from loadbay.importing.messages import error_rows, ordered
 from loadbay.importing.planning import failed_rows
 from loadbay.importing.read import ahead, open_stored
-from loadbay.importing.report import Tally, checkpoint_steps, placed, row_messages
-from loadbay.importing.results import RedactedCopy, ResultWriter
+from loadbay.importing.report import Reporter, Tally, checkpoint_steps, placed
+from loadbay.importing.results import RedactedCopy
 from loadbay.importing.shape import Shape, file_shape
 from loadbay.importing.sync import (
     DEFAULT_THRESHOLD,
@@ -298,15 +298,15 @@ class ImportRun:
                 redacted.flush(part)
 
         part = _Part(first_part)
-        with contextlib.closing(ahead(planned())) as batches:
+        with Reporter(results) as reporter, contextlib.closing(ahead(planned())) as batches:
             for batch in batches:
                 if batch.part != part.number:
                     part = _Part(batch.part)
-                self._store(batch, bulk, results, part, write=write)
+                self._store(batch, bulk, reporter, part, write=write)
                 if batch.closes:
-                    self._commit(part, bulk, results, write=write, checkpoint=checkpoint)
-        if part.open:
-            self._commit(part, bulk, results, write=write, checkpoint=checkpoint)
+                    self._commit(part, bulk, reporter, write=write, checkpoint=checkpoint)
+            if part.open:
+                self._commit(part, bulk, reporter, write=write, checkpoint=checkpoint)
         return part.number
 
     def _plan(
@@ -340,6 +340,9 @@ class ImportRun:
             writes = [w for w in plan.writes if w.frame.height]
             for w in writes:
                 w.frame = w.frame.filter(~failed_rows(messages))
+                if not context.dry_run and w.table.name not in self.stored and not w.update_only:
+                    # An initial load (so far): the writing stage will try the append first.
+                    w.prepare(context.bulk.dialect)
             combine = plan.combine or _first_decides(writes)
         if redacted is not None:
             redacted.write_batch(
@@ -354,13 +357,13 @@ class ImportRun:
         self,
         planned: _PlannedBatch,
         bulk: BulkSession,
-        results: ResultWriter,
+        reporter: Reporter,
         part: _Part,
         *,
         write: bool,
     ) -> None:
         """Write a planned batch in its part's transaction (opened by the part's first write)
-        and add its rows to the part's result file."""
+        and hand its rows to the part's result file."""
         self.lease.ensure()
         part.open = True
         batch = planned.checked.batch
@@ -378,24 +381,20 @@ class ImportRun:
         if len(erred):
             outcomes = outcomes.scatter(erred, FAILED)
         self.tally.add(outcomes)
-        results.write_batch(
-            lines=batch.lines,
-            outcomes=outcomes,
-            keys=planned.keys,
-            messages=row_messages(batch.height, messages),
-            frame=planned.checked.shown,
+        reporter.add(
+            batch=batch, outcomes=outcomes, keys=planned.keys, messages=messages, shown=planned.checked.shown
         )
         self.tally.file_line = batch.last_line
         if messages.height:
             part.messages.append(placed(messages, batch))
 
     def _commit(
-        self, part: _Part, bulk: BulkSession, results: ResultWriter, *, write: bool, checkpoint: bool
+        self, part: _Part, bulk: BulkSession, reporter: Reporter, *, write: bool, checkpoint: bool
     ) -> None:
         """Store the part's result file, then commit its rows and messages with the checkpoint
         that names it done."""
         # Parts first: once the commit below names this part done, its parts must exist.
-        results.flush(part.number)
+        reporter.flush(part.number)
         cancel = self._checkpoint(
             bulk,
             messages=pl.concat(part.messages) if part.messages else pl.DataFrame(),

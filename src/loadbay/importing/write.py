@@ -131,9 +131,18 @@ class TableWrite:
     keep_existing: bool = False
     decides_outcome: bool = True
     table: Table = field(init=False)
+    _appended: Ingest | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.table = table_of(self.model)
+
+    def prepare(self, dialect: str) -> None:
+        """Build the rows' append (see ``appended``) now: the planning stage does it, so the
+        writing stage, which every batch waits on, only sends it."""
+        self._appended = appended(dialect, self)
+
+    def append(self, dialect: str) -> Ingest:
+        return self._appended if self._appended is not None else appended(dialect, self)
 
     @property
     def values(self) -> list[str]:
@@ -447,7 +456,7 @@ def written(
         # One write after the other: a later write may read what an earlier one wrote.
         begin = write and i == 0 and not in_transaction
         if write and w.table.name not in stored and not w.update_only:
-            applied = bulk.run([Attempt(appended(dialect, w))], begin=begin)[-1]
+            applied = bulk.run([Attempt(w.append(dialect))], begin=begin)[-1]
             if frame_of(applied)["ok"][0]:
                 outcomes.append(w.frame.select(ROW, pl.lit(CREATED).alias("outcome")))
                 continue
