@@ -101,3 +101,20 @@ def test_a_statement_that_changes_other_than_the_counted_rows_undoes_the_transac
             bulk.run([Execute(insert, expect=2)], begin=True)
         bulk.run([Execute(insert.replace("'g1'", "'g2'"), expect=1)], begin=True, commit=True)
     assert set(_stored(runtime)) == {"g2"}
+
+
+def test_a_delete_write_removes_the_stored_rows_of_its_keys(runtime: Runtime, tenant_id: int) -> None:
+    _merge(runtime, _groups(tenant_id, {"g1": "One", "g2": "Two"}, import_id="i1", now=START))
+    constants = {"tenant_id": tenant_id}
+    keys = pl.DataFrame({ROW: [0, 1], "name": ["g2", "nowhere"]}, schema={ROW: pl.Int64, "name": pl.Utf8})
+    gone = TableWrite(RosterGroup, keys, constants, delete=True)
+    assert _merge(runtime, gone, dry_run=True) == ["removed", "unchanged"]
+    assert set(_stored(runtime)) == {"g1", "g2"}
+    assert _merge(runtime, gone) == ["removed", "unchanged"]
+    assert set(_stored(runtime)) == {"g1"}
+
+
+def test_a_write_keyed_by_another_unique_key_must_name_one() -> None:
+    frame = pl.DataFrame({ROW: [0], "description": ["x"]})
+    with pytest.raises(ValueError, match="no unique key"):
+        TableWrite(RosterGroup, frame, {"tenant_id": 1}, key=("description",))

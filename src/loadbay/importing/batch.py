@@ -49,15 +49,23 @@ class BatchContext:
         }
 
     def lookup(
-        self, model: type[Base], keys: pl.DataFrame, columns: list[str], *, scope_value: Any = None
+        self,
+        model: type[Base],
+        keys: pl.DataFrame,
+        columns: list[str],
+        *,
+        scope_value: Any = None,
+        key: tuple[str, ...] | None = None,
     ) -> pl.DataFrame:
-        """Stored ``columns`` of the tenant's rows whose key is in ``keys`` (``_row`` + key columns)."""
+        """Stored ``columns`` of the tenant's rows whose key (``key``: another unique key than the
+        table's first) is in ``keys`` (``_row`` + key columns)."""
         return lookup(
             self.bulk,
             model,
             scope_value=self.tenant_id if scope_value is None else scope_value,
             keys=keys,
             columns=columns,
+            key=key,
         )
 
 

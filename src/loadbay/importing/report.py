@@ -20,8 +20,7 @@ from loadbay.importing.bulk import Ingest, Query, Step
 from loadbay.importing.messages import row_texts
 from loadbay.importing.read import Batch
 from loadbay.importing.results import ResultWriter
-from loadbay.importing.sync import DEACTIVATED, REMOVED
-from loadbay.importing.write import CREATED, FAILED, UNCHANGED, UPDATED, literal, quoted
+from loadbay.importing.write import CREATED, DEACTIVATED, FAILED, REMOVED, UNCHANGED, UPDATED, literal, quoted
 from loadbay.models import ImportJob, ImportMessage
 
 OUTCOMES = (CREATED, UPDATED, UNCHANGED, FAILED, DEACTIVATED, REMOVED)

@@ -27,7 +27,16 @@ from loadbay.importing.csvtext import FileRejected
 from loadbay.importing.read import open_stored
 from loadbay.importing.registry import SyncRule
 from loadbay.importing.shape import Shape
-from loadbay.importing.write import distinct_from, frame_of, literal, quoted, stage_name, table_of
+from loadbay.importing.write import (
+    DEACTIVATED,
+    REMOVED,
+    distinct_from,
+    frame_of,
+    literal,
+    quoted,
+    stage_name,
+    table_of,
+)
 from loadbay.kit.storage import ObjectStorage
 
 MERGE = "merge"
@@ -35,8 +44,6 @@ SYNC = "sync"
 MODES = (MERGE, SYNC)
 # Canvas's default: a sync may take away at most a tenth of what the tenant has.
 DEFAULT_THRESHOLD = 10.0
-DEACTIVATED = "deactivated"
-REMOVED = "removed"
 NOT_IN_FILE = "not in the file (mode=sync)"
 _STAGE = "lb_sync_keys"
 

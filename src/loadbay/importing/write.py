@@ -11,7 +11,7 @@ metadata to merge) read them with :func:`lookup`, also through a staged frame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -38,6 +38,8 @@ CREATED = "created"
 UPDATED = "updated"
 UNCHANGED = "unchanged"
 FAILED = "failed"
+DEACTIVATED = "deactivated"
+REMOVED = "removed"
 # The batch row a planned row stands for, in every staged frame.
 ROW = "_row"
 _STORED_TIME = "%Y-%m-%d %H:%M:%S.%f"
@@ -59,13 +61,25 @@ class Table:
     # Each column's exact type on PostgreSQL, for a binary COPY straight into the table (it takes
     # no other width: an INTEGER column wants 32-bit integers).
     exact: dict[str, pl.DataType] = field(default_factory=dict)
+    # Every unique key of the table after its scope column: a write may be keyed by another one
+    # than ``key`` (a OneRoster user by its sourcedId rather than its username).
+    keys: frozenset[tuple[str, ...]] = frozenset()
+
+    def keyed_by(self, key: tuple[str, ...]) -> Table:
+        if key not in self.keys:
+            raise ValueError(f"{self.name} has no unique key ({self.scope}, {', '.join(key)})")
+        return replace(self, key=key)
 
 
 @cache
 def table_of(model: type[Base]) -> Table:
     table = model.__table__
-    unique = next(c for c in table.constraints if isinstance(c, UniqueConstraint))  # type: ignore[attr-defined]
-    scope, *key = [column.name for column in unique.columns]
+    uniques = [
+        [column.name for column in c.columns]
+        for c in table.constraints  # type: ignore[attr-defined]
+        if isinstance(c, UniqueConstraint)
+    ]
+    scope, *key = uniques[0]
     types: dict[str, pl.DataType] = {}
     for column in table.columns:
         kind = column.type
@@ -92,6 +106,7 @@ def table_of(model: type[Base]) -> Table:
         sql=sql,
         required=required,
         exact=exact,
+        keys=frozenset(tuple(u[1:]) for u in uniques if u[0] == scope),
     )
 
 
@@ -120,6 +135,10 @@ class TableWrite:
     the stored value of that row only; ``keep_existing`` rows (a link) are never rewritten.
     The write that ``decides_outcome`` gives each row its outcome; another one (the group of a
     session) can only turn an unchanged row into an updated one.
+
+    ``key``: another unique key of the table to match rows by (default: its first one).
+    ``delete``: the frame holds keys only, and their stored rows are deleted (outcome
+    ``removed``; a key with no stored row is ``unchanged``).
     """
 
     model: type[Base]
@@ -130,11 +149,14 @@ class TableWrite:
     keep_when_null: tuple[str, ...] = ()
     keep_existing: bool = False
     decides_outcome: bool = True
+    key: tuple[str, ...] | None = None
+    delete: bool = False
     table: Table = field(init=False)
     _appended: Ingest | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.table = table_of(self.model)
+        table = table_of(self.model)
+        self.table = table if self.key is None else table.keyed_by(self.key)
 
     def prepare(self, dialect: str) -> None:
         """Build the rows' append (see ``appended``) now: the planning stage does it, so the
@@ -455,6 +477,9 @@ def written(
         stage = f"lb_stage_{i}"
         # One write after the other: a later write may read what an earlier one wrote.
         begin = write and i == 0 and not in_transaction
+        if w.delete:
+            outcomes.append(_deleted(bulk, w, stage=stage, write=write, begin=begin))
+            continue
         if write and w.table.name not in stored and not w.update_only:
             applied = bulk.run([Attempt(w.append(dialect))], begin=begin)[-1]
             if frame_of(applied)["ok"][0]:
@@ -475,12 +500,48 @@ def written(
     return outcomes
 
 
+def _deleted(bulk: BulkSession, keys: TableWrite, *, stage: str, write: bool, begin: bool) -> pl.DataFrame:
+    """Delete the stored rows of ``keys``' keys (or, not writing, find them): per ``_row``,
+    removed, or unchanged where nothing was stored."""
+    table = keys.table
+    dialect = bulk.dialect
+    frame = keys.frame.select(ROW, *table.key)
+    staged = stage_name(dialect, stage)
+    scope_value = keys.constants[table.scope]
+    if write:
+        # Unqualified: SQLite's RETURNING does not take the table's alias.
+        returning = ", ".join(quoted(k) for k in table.key)
+        sql = (
+            f"DELETE FROM {quoted(table.name)} AS t WHERE EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM {staged} AS s WHERE {_join(table, 't', 's', scope_value)}) RETURNING {returning}"
+        )
+        returned = frame_of(bulk.run([Ingest(stage, frame.to_arrow()), Query(sql)], begin=begin)[-1])
+        found = frame.join(
+            returned.cast(dict.fromkeys(table.key, pl.Utf8)).unique(),
+            on=list(table.key),
+            how="semi",
+        )[ROW]
+    else:
+        found = existing_rows(bulk.run(existing_steps(dialect, keys, stage=stage))[-1])[ROW]
+    removed = pl.col(ROW).is_in(found.implode())
+    return frame.select(
+        ROW, pl.when(removed).then(pl.lit(REMOVED)).otherwise(pl.lit(UNCHANGED)).alias("outcome")
+    )
+
+
 def lookup(
-    bulk: BulkSession, model: type[Base], *, scope_value: Any, keys: pl.DataFrame, columns: list[str]
+    bulk: BulkSession,
+    model: type[Base],
+    *,
+    scope_value: Any,
+    keys: pl.DataFrame,
+    columns: list[str],
+    key: tuple[str, ...] | None = None,
 ) -> pl.DataFrame:
-    """The stored ``columns`` of the rows whose key is in ``keys`` (``_row`` and the key columns):
-    ``_row`` and the columns, for the rows found only, typed as ``table_of(model).polars``."""
-    table = table_of(model)
+    """The stored ``columns`` of the rows whose key (``key``, default the table's first unique
+    key) is in ``keys`` (``_row`` and the key columns): ``_row`` and the columns, for the rows
+    found only, typed as ``table_of(model).polars``."""
+    table = table_of(model) if key is None else table_of(model).keyed_by(key)
     if not keys.height:
         return pl.DataFrame(schema={ROW: pl.Int64, **{c: table.polars[c] for c in columns}})
     staged = stage_name(bulk.dialect, f"lb_keys_{table.name}")
