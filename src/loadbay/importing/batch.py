@@ -32,8 +32,12 @@ class BatchContext:
     # A row of it the file names is active unless the file says otherwise (a row an earlier sync
     # deactivated comes back); rows of other tables it writes (a link file's users) are not.
     synced_model: type[Base] | None = None
-    # Per-import memo a writer may fill (e.g. the tenant's organization ids), kept across batches.
+    # Per-import memo a writer may fill (e.g. the tenant's organization ids), kept across batches
+    # (and across the files of a bundle).
     cache: dict[str, Any] = field(default_factory=dict)
+    # A OneRoster bundle's file: "bulk" (the whole truth; rows carry no status) or "delta" (each
+    # row is active or tobedeleted). None for a file imported on its own.
+    file_mode: str | None = None
 
     def full_list_of(self, model: type[Base]) -> bool:
         """Whether this import is a full sync of ``model``'s rows."""

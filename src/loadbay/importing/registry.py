@@ -12,6 +12,7 @@ from loadbay.importing.columns import Column, Required
 
 if TYPE_CHECKING:
     from loadbay.importing.batch import BatchContext, Planned
+    from loadbay.importing.write import Table
     from loadbay.models import Base
 
 
@@ -33,6 +34,16 @@ class SyncRule:
     noun: str
     # Keys a sync never touches (the built-in root organization).
     keep: tuple[str, ...] = ()
+    # Another unique key of ``model`` than its first, that the type's key columns name (a
+    # OneRoster user's sourcedId rather than its username).
+    key: tuple[str, ...] | None = None
+
+    @property
+    def table(self) -> Table:
+        from loadbay.importing.write import table_of
+
+        table = table_of(self.model)
+        return table if self.key is None else table.keyed_by(self.key)
 
 
 @dataclass(frozen=True)

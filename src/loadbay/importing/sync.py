@@ -35,7 +35,6 @@ from loadbay.importing.write import (
     literal,
     quoted,
     stage_name,
-    table_of,
 )
 from loadbay.kit.storage import ObjectStorage
 
@@ -103,7 +102,7 @@ def file_keys(storage: ObjectStorage, *, key: str, shape: Shape, settings: Setti
     """Every key the stored file names, once, as the table's key columns."""
     import_type = shape.import_type
     assert import_type.sync is not None
-    columns = table_of(import_type.sync.model).key
+    columns = import_type.sync.table.key
     parts: list[pl.DataFrame] = []
     with storage.open(key) as binary:
         for batch in open_stored(binary).batches(
@@ -126,7 +125,7 @@ def plan_sync(
 
     Rows this import wrote itself (an organization unit whose id it generated) are not missing.
     """
-    table = table_of(rule.model)
+    table = rule.table
     where = [f"t.{quoted(table.scope)} = {literal(tenant_id)}"]
     where.append(f"t.last_import_id {distinct_from(bulk.dialect)} {literal(import_id)}")
     if rule.deactivate:
@@ -149,7 +148,7 @@ def sync_steps(
 
     A row another import wrote since ``planned_at`` (two full lists at once) is left as it is.
     """
-    table = table_of(plan.rule.model)
+    table = plan.rule.table
     staged = stage_name(dialect, _STAGE)
     # Unqualified: SQLite's RETURNING names no table alias.
     keys = ", ".join(quoted(c) for c in table.key)
