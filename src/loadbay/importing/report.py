@@ -65,11 +65,13 @@ class Tally:
         }
 
 
-def placed(messages: pl.DataFrame, batch: Batch) -> pl.DataFrame:
-    """A batch's messages with each row turned into its first physical line."""
-    return messages.select(
+def placed(messages: pl.DataFrame, batch: Batch, *, file: str | None = None) -> pl.DataFrame:
+    """A batch's messages with each row turned into its first physical line (of ``file``, in a
+    bundle)."""
+    located = messages.select(
         batch.lines.gather(messages["row"]).alias("line"), "column", "code", "severity", "text"
     )
+    return located if file is None else located.with_columns(pl.lit(file).alias("file"))
 
 
 def message_table(import_id: str, messages: pl.DataFrame, *, first_seq: int) -> pa.Table:

@@ -1,35 +1,28 @@
 """Run one import: read → validate → write → report, batch by batch, with the checkpoint and lease.
 
-The stages overlap a batch apart, each in its own thread (polars, numpy and the database
-drivers release the GIL): batch N+2 is read and validated while N+1 is planned and N is written,
-with one batch between stages, so memory stays flat whatever the file size.
-Each batch's rows, messages and progress commit together; the progress row records how many
-batches are done (``checkpoint_batches``) and the last physical line they cover (``file_line``).
+A pass over the file runs its stages side by side (importing/passes.py). Each part's rows,
+messages and progress commit together; the progress row records how many parts are done
+(``checkpoint_batches``) and the last physical line they cover (``file_line``).
 A worker that takes a job over after a crash resumes after that line, so a re-run converges
 to the same rows, counts and result file.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import polars as pl
 
-from loadbay.importing.batch import BatchContext, Combine
+from loadbay.importing.batch import BatchContext
 from loadbay.importing.bulk import BulkSession, Refused, bulk_session
 from loadbay.importing.csvtext import FileRejected
 from loadbay.importing.endings import Endings
 from loadbay.importing.lease import Lease, LeaseLost
-from loadbay.importing.messages import error_rows, ordered
-from loadbay.importing.planning import failed_rows
-from loadbay.importing.read import ahead, open_stored
-from loadbay.importing.report import Reporter, Tally, checkpoint_steps, placed
-from loadbay.importing.results import RedactedCopy
+from loadbay.importing.passes import Pass, Source
+from loadbay.importing.read import open_stored
+from loadbay.importing.report import Tally, checkpoint_steps
 from loadbay.importing.shape import Shape, file_shape
 from loadbay.importing.sync import (
     DEFAULT_THRESHOLD,
@@ -40,8 +33,7 @@ from loadbay.importing.sync import (
     result_rows,
     sync_steps,
 )
-from loadbay.importing.validate import Checked, Validator
-from loadbay.importing.write import FAILED, ROW, UNCHANGED, UPDATED, TableWrite, written
+from loadbay.importing.write import FAILED
 from loadbay.kit.storage import ObjectMissing
 from loadbay.models import PENDING, ImportJob, utcnow
 from loadbay.runtime import Runtime
@@ -219,6 +211,49 @@ class ImportRun:
         self._checkpoint(bulk, messages=pl.DataFrame(), batches=part, begin=not in_transaction, synced_at=now)
         return part
 
+    def _pass(self, shape: Shape, bulk: BulkSession, *, write: bool, checkpoint: bool) -> int:
+        """One pass over the upload (see importing/passes.py); returns how many parts it stored."""
+        context = BatchContext(
+            bulk=bulk,
+            settings=self.runtime.settings,
+            tenant_id=self.tenant_id,
+            import_id=self.job_id,
+            present=shape.present,
+            now=utcnow(),
+            dry_run=not write,
+            synced_model=shape.import_type.sync.model if self.sync and shape.import_type.sync else None,
+        )
+
+        def commit(number: int, messages: pl.DataFrame, in_transaction: bool) -> None:
+            cancel = self._checkpoint(
+                bulk, messages=messages, batches=number if checkpoint else 0, begin=not in_transaction
+            )
+            if cancel:
+                if not checkpoint:
+                    raise _Cancelled(number, checking=True)
+                # All or nothing, once checked, writes to the end: stopping now would keep half a file.
+                if not (self.abort_on_error and write):
+                    raise _Cancelled(number)
+
+        one_pass = Pass(
+            storage=self.storage,
+            settings=self.runtime.settings,
+            lease=self.lease,
+            tally=self.tally,
+            stored=self.stored,
+            context=context,
+            results=self.endings.results(shape),
+            redacted=self.endings.redacted_copy(shape),
+            commit=commit,
+        )
+        resumed = checkpoint and self.resume_batches
+        return one_pass.run(
+            Source(self.source_key, shape),
+            write=write,
+            resume_line=self.tally.file_line if resumed else 0,
+            first_part=self.resume_batches if checkpoint else 0,
+        )
+
     def _checkpoint(
         self,
         bulk: BulkSession,
@@ -242,215 +277,3 @@ class ImportRun:
         except Refused as exc:
             raise LeaseLost(self.job_id) from exc
         return progress is not None and bool(progress["cancel"][0].as_py())
-
-    def _pass(self, shape: Shape, bulk: BulkSession, *, write: bool, checkpoint: bool) -> int:
-        """One pass over the file; returns how many parts (checkpoints) it stored.
-
-        Three stages overlap, each a batch apart: a thread reads and checks batch N+2, another
-        plans batch N+1 (look-ups, the writer's rules, the upload's redacted copy), and this one
-        writes batch N. Consecutive batches make a part of about ``checkpoint_bytes`` of the
-        file: its rows, messages, result part and progress commit together, in one transaction.
-        """
-        results, redacted = self.endings.results(shape), self.endings.redacted_copy(shape)
-        settings = self.runtime.settings
-        context = BatchContext(
-            bulk=bulk,
-            settings=settings,
-            tenant_id=self.tenant_id,
-            import_id=self.job_id,
-            present=shape.present,
-            now=utcnow(),
-            dry_run=not write,
-            synced_model=shape.import_type.sync.model if self.sync and shape.import_type.sync else None,
-        )
-        validator = Validator(shape.import_type, shape.present)
-        resume_line = self.tally.file_line if (checkpoint and self.resume_batches) else 0
-        first_part = self.resume_batches if checkpoint else 0
-        per_part = max(1, settings.checkpoint_bytes // settings.batch_bytes)
-
-        def checked() -> Iterator[Checked]:
-            with self.storage.open(self.source_key) as binary:
-                stored = open_stored(binary)
-                for batch in stored.batches(
-                    shape.header, batch_bytes=settings.batch_bytes, batch_rows=settings.batch_rows
-                ):
-                    if resume_line and int(batch.lines[0]) <= resume_line:
-                        # Rows committed before the crash: only their keys are needed, for repeats.
-                        done = int((batch.lines <= resume_line).sum())
-                        validator.remember(batch.slice(0, done))
-                        batch = batch.slice(done)
-                        if not batch.height:
-                            continue
-                    yield validator.check(batch)
-
-        def planned() -> Iterator[_PlannedBatch]:
-            # A part closes after batch_rows rows or checkpoint_bytes of the file, whichever first.
-            part, rows, batches = first_part + 1, 0, 0
-            with contextlib.closing(ahead(checked())) as stream:
-                for batch in stream:
-                    rows, batches = rows + batch.batch.height, batches + 1
-                    closes = rows >= settings.batch_rows or batches >= per_part
-                    yield self._plan(shape, batch, context, redacted, part=part, closes=closes)
-                    if closes:
-                        part, rows, batches = part + 1, 0, 0
-            if redacted is not None and redacted.pending:
-                # The file ended inside a part: its copy is stored before the writes' last commit.
-                redacted.flush(part)
-
-        part = _Part(first_part)
-        with Reporter(results) as reporter, contextlib.closing(ahead(planned())) as batches:
-            for batch in batches:
-                if batch.part != part.number:
-                    part = _Part(batch.part)
-                self._store(batch, bulk, reporter, part, write=write)
-                if batch.closes:
-                    self._commit(part, bulk, reporter, write=write, checkpoint=checkpoint)
-            if part.open:
-                self._commit(part, bulk, reporter, write=write, checkpoint=checkpoint)
-        return part.number
-
-    def _plan(
-        self,
-        shape: Shape,
-        checked: Checked,
-        context: BatchContext,
-        redacted: RedactedCopy | None,
-        *,
-        part: int,
-        closes: bool,
-    ) -> _PlannedBatch:
-        """What a batch will write: its messages, keys and table writes; its rows of the upload's
-        redacted copy go into ``part`` here (they do not depend on what the write does).
-        The lease is checked where the batch is written: a planned batch of a run that lost its
-        lease is never written (its redacted part is the same whoever stores it)."""
-        batch = checked.batch
-        messages = checked.messages
-        keys = checked.keys
-        failed = checked.failed
-        writes: list[TableWrite] = []
-        combine = None
-        if not failed.all():
-            rows = pl.int_range(batch.height, eager=True, dtype=pl.Int64).alias(ROW)
-            frame = batch.frame.with_columns(rows).filter(~failed)
-            context.now = utcnow()
-            plan = shape.import_type.writer(context, frame)
-            messages = ordered(messages, plan.messages)
-            if plan.keys is not None and plan.keys.height:
-                keys = keys.scatter(plan.keys[ROW], plan.keys["key"])
-            writes = [w for w in plan.writes if w.frame.height]
-            for w in writes:
-                w.frame = w.frame.filter(~failed_rows(messages))
-                if not context.dry_run and w.table.name not in self.stored and not w.update_only:
-                    # An initial load (so far): the writing stage will try the append first.
-                    w.prepare(context.bulk.dialect)
-            combine = plan.combine or _first_decides(writes)
-        if redacted is not None:
-            redacted.write_batch(
-                checked.shown.rename(dict(zip(shape.header, shape.header_as_written, strict=True)))
-            )
-            if closes:
-                # Before the commit that names the part done (in _commit, later): its parts must exist.
-                redacted.flush(part)
-        return _PlannedBatch(checked, messages, keys, writes, combine, part, closes)
-
-    def _store(
-        self,
-        planned: _PlannedBatch,
-        bulk: BulkSession,
-        reporter: Reporter,
-        part: _Part,
-        *,
-        write: bool,
-    ) -> None:
-        """Write a planned batch in its part's transaction (opened by the part's first write)
-        and hand its rows to the part's result file."""
-        self.lease.ensure()
-        part.open = True
-        batch = planned.checked.batch
-        messages = planned.messages
-        outcomes = pl.Series("outcome", [UNCHANGED] * batch.height, dtype=pl.Utf8)
-        if planned.writes:
-            per_write = written(
-                bulk, planned.writes, write=write, stored=self.stored, in_transaction=part.in_transaction
-            )
-            part.in_transaction = part.in_transaction or write
-            assert planned.combine is not None
-            combined = planned.combine(per_write)
-            outcomes = outcomes.scatter(combined[ROW], combined["outcome"])
-        erred = error_rows(messages)
-        if len(erred):
-            outcomes = outcomes.scatter(erred, FAILED)
-        self.tally.add(outcomes)
-        reporter.add(
-            batch=batch, outcomes=outcomes, keys=planned.keys, messages=messages, shown=planned.checked.shown
-        )
-        self.tally.file_line = batch.last_line
-        if messages.height:
-            part.messages.append(placed(messages, batch))
-
-    def _commit(
-        self, part: _Part, bulk: BulkSession, reporter: Reporter, *, write: bool, checkpoint: bool
-    ) -> None:
-        """Store the part's result file, then commit its rows and messages with the checkpoint
-        that names it done."""
-        # Parts first: once the commit below names this part done, its parts must exist.
-        reporter.flush(part.number)
-        cancel = self._checkpoint(
-            bulk,
-            messages=pl.concat(part.messages) if part.messages else pl.DataFrame(),
-            batches=part.number if checkpoint else 0,
-            begin=not part.in_transaction,
-        )
-        part.open = False
-        if cancel:
-            if not checkpoint:
-                raise _Cancelled(part.number, checking=True)
-            # All or nothing, once checked, writes to the end: stopping now would keep half a file.
-            if not (self.abort_on_error and write):
-                raise _Cancelled(part.number)
-
-
-@dataclass
-class _PlannedBatch:
-    checked: Checked
-    messages: pl.DataFrame
-    keys: pl.Series
-    writes: list[TableWrite]
-    combine: Combine | None
-    part: int
-    # The part's last batch: the part commits after it.
-    closes: bool
-
-
-@dataclass
-class _Part:
-    """The batches written since the last commit: one transaction, one result part, one checkpoint."""
-
-    number: int
-    open: bool = False
-    in_transaction: bool = False
-    messages: list[pl.DataFrame] = field(default_factory=list)
-
-
-def _first_decides(writes: list[TableWrite]) -> Any:
-    """The write that decides each row's outcome; a later write (a session's group) that created
-    or updated a row turns that row's unchanged into updated."""
-
-    def combine(outcomes: list[pl.DataFrame]) -> pl.DataFrame:
-        primary = next(o for w, o in zip(writes, outcomes, strict=True) if w.decides_outcome)
-        touched = [
-            o.filter(pl.col("outcome") != UNCHANGED)[ROW]
-            for w, o in zip(writes, outcomes, strict=True)
-            if not w.decides_outcome
-        ]
-        if not touched:
-            return primary
-        upgraded = pl.concat(touched).implode()
-        return primary.with_columns(
-            pl.when((pl.col("outcome") == UNCHANGED) & pl.col(ROW).is_in(upgraded))
-            .then(pl.lit(UPDATED))
-            .otherwise(pl.col("outcome"))
-            .alias("outcome")
-        )
-
-    return combine
