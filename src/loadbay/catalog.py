@@ -5,5 +5,6 @@ from __future__ import annotations
 
 def load_import_types() -> None:
     """Register the shipped import types; importing their packages registers them."""
+    import loadbay.oneroster
     import loadbay.payments
     import loadbay.rostering  # noqa: F401

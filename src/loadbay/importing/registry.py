@@ -64,6 +64,9 @@ class ImportType:
     mask: Callable[[pl.DataFrame], pl.DataFrame] | None = None
     # mode=sync: the rows a full file of this type owns; None when the type cannot sync.
     sync: SyncRule | None = None
+    # The bundle format this type is a file of ("oneroster"): the bundle's manifest names it, so
+    # it is never detected from a header alone nor named by importType. None: a file on its own.
+    bundle: str | None = None
     _by_lower: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -148,12 +151,16 @@ def register(import_type: ImportType) -> ImportType:
     return import_type
 
 
-def all_types(*, scope: str | None = None) -> list[ImportType]:
-    return [t for t in _REGISTRY.values() if scope is None or t.scope == scope]
+def all_types(*, scope: str | None = None, bundle: str | None = None) -> list[ImportType]:
+    """The types of ``scope`` (all scopes: None) that are files on their own, or with ``bundle``
+    the files of that bundle format."""
+    return [t for t in _REGISTRY.values() if (scope is None or t.scope == scope) and t.bundle == bundle]
 
 
-def get_type(name: str) -> ImportType | None:
-    return _REGISTRY.get(name)
+def get_type(name: str, *, bundle: str | None = None) -> ImportType | None:
+    """The type named ``name`` among files on their own (or the files of ``bundle``)."""
+    found = _REGISTRY.get(name)
+    return found if found is not None and found.bundle == bundle else None
 
 
 def owners_of(name: str, *, scope: str | None = None) -> list[str]:

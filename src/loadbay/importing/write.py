@@ -74,11 +74,12 @@ class Table:
 @cache
 def table_of(model: type[Base]) -> Table:
     table = model.__table__
-    uniques = [
-        [column.name for column in c.columns]
-        for c in table.constraints  # type: ignore[attr-defined]
-        if isinstance(c, UniqueConstraint)
-    ]
+    # ``constraints`` is a set: the first unique key declared is the table's natural key.
+    declared = sorted(
+        (c for c in table.constraints if isinstance(c, UniqueConstraint)),  # type: ignore[attr-defined]
+        key=lambda c: c._creation_order,
+    )
+    uniques = [[column.name for column in c.columns] for c in declared]
     scope, *key = uniques[0]
     types: dict[str, pl.DataType] = {}
     for column in table.columns:

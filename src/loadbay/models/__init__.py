@@ -4,6 +4,7 @@ from loadbay.models.base import Base, utcnow
 from loadbay.models.files import Account, AccountGrant, StoredFile
 from loadbay.models.idempotency import IdempotencyKey
 from loadbay.models.imports import CANCELLED, FAILED, PENDING, PROCESSED, ImportJob, ImportMessage
+from loadbay.models.oneroster import AcademicSession, Course, Demographic
 from loadbay.models.payments import (
     Company,
     CompanyProject,
@@ -30,12 +31,15 @@ __all__ = [
     "PENDING",
     "PROCESSED",
     "ROOT_ORGANIZATION",
+    "AcademicSession",
     "Account",
     "AccountGrant",
     "ApiClient",
     "Base",
     "Company",
     "CompanyProject",
+    "Course",
+    "Demographic",
     "GroupMembership",
     "IdempotencyKey",
     "ImportBatch",

@@ -66,6 +66,9 @@ class ImportJob(Base):
     # Set once the stored upload, the result file and the messages are deleted (on request or by
     # the retention sweep); the row keeps its counts, and the imported rows stay.
     files_deleted_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # A bundle (a OneRoster zip): its files' progress as JSON, per file in import order
+    # (importing/bundle.py); null for a single CSV file.
+    bundle: Mapped[str | None] = mapped_column(Text, default=None)
 
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
@@ -90,6 +93,8 @@ class ImportMessage(Base):
     # 1, 2, ... in the order the messages were found; 0 for a notice about the whole import.
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     line: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The file of a bundle the line is in (users.csv); null for a single file.
+    file: Mapped[str | None] = mapped_column(String(255), default=None)
     column: Mapped[str | None] = mapped_column(String(255), default=None)
     # A stable name for the kind of problem (importing.messages.CODES).
     code: Mapped[str] = mapped_column(String(32))

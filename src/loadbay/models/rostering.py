@@ -26,6 +26,9 @@ class OrgUnit(Base):
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text, default=None)
     parent_org_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    # OneRoster orgs (org_id = sourcedId): type (district, school, ...) and identifier.
+    org_type: Mapped[str | None] = mapped_column(String(32), default=None)
+    identifier: Mapped[str | None] = mapped_column(String(255), default=None)
     # False once a mode=sync organizations file left the unit out; the template has no column
     # for it, so any later organizations file that names the unit turns it back on.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -36,7 +39,8 @@ class OrgUnit(Base):
 
 class RosterUser(Base):
     __tablename__ = "roster_users"
-    __table_args__ = (UniqueConstraint("tenant_id", "username"),)
+    # The username is the TAO key; a OneRoster user is matched by its sourcedId (null for TAO's).
+    __table_args__ = (UniqueConstraint("tenant_id", "username"), UniqueConstraint("tenant_id", "source_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(Integer)
@@ -51,6 +55,19 @@ class RosterUser(Base):
     # JSON text, compared as text when diffing a row against what is stored.
     external_id: Mapped[str | None] = mapped_column(Text, default=None)
     metadata_json: Mapped[str | None] = mapped_column("metadata", Text, default=None)
+    # OneRoster users: sourcedId, the name's parts, every org (comma-separated; organization_id is
+    # the first), and the rest of the row as sent.
+    source_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    given_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    family_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    middle_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    identifier: Mapped[str | None] = mapped_column(String(255), default=None)
+    organization_ids: Mapped[str | None] = mapped_column(Text, default=None)
+    user_ids: Mapped[str | None] = mapped_column(Text, default=None)
+    agent_ids: Mapped[str | None] = mapped_column(Text, default=None)
+    grades: Mapped[str | None] = mapped_column(String(255), default=None)
+    phone: Mapped[str | None] = mapped_column(String(64), default=None)
+    sms: Mapped[str | None] = mapped_column(String(64), default=None)
     last_import_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -67,22 +84,42 @@ class RosterGroup(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     organization_id: Mapped[str] = mapped_column(String(255))
     metadata_json: Mapped[str | None] = mapped_column("metadata", Text, default=None)
+    # OneRoster classes (name = the class's sourcedId, description = its title): the class's
+    # code, type, course, terms (comma-separated sessions), grades and subjects.
+    class_code: Mapped[str | None] = mapped_column(String(255), default=None)
+    class_type: Mapped[str | None] = mapped_column(String(32), default=None)
+    course_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    term_ids: Mapped[str | None] = mapped_column(Text, default=None)
+    grades: Mapped[str | None] = mapped_column(String(255), default=None)
+    subjects: Mapped[str | None] = mapped_column(Text, default=None)
     last_import_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class GroupMembership(Base):
-    """A user's role in a group; the three together are the link's key."""
+    """A user's role in a group; the three together are the link's key.
+
+    A OneRoster enrollment is one too, matched by its sourcedId (null for TAO's links)."""
 
     __tablename__ = "group_memberships"
-    __table_args__ = (UniqueConstraint("tenant_id", "username", "group_name", "role"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "username", "group_name", "role"),
+        UniqueConstraint("tenant_id", "source_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(Integer)
     username: Mapped[str] = mapped_column(String(255))
     group_name: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    # OneRoster enrollments: the user's sourcedId, the class's school, primary, begin and end.
+    user_source_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    school_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    is_primary: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    begin_date: Mapped[str | None] = mapped_column(String(10), default=None)
+    end_date: Mapped[str | None] = mapped_column(String(10), default=None)
     last_import_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""OneRoster academic_sessions.csv (being written)."""

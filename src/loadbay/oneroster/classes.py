@@ -1,0 +1,1 @@
+"""OneRoster classes.csv (being written)."""

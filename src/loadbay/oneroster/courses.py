@@ -1,0 +1,1 @@
+"""OneRoster courses.csv (being written)."""

@@ -1,0 +1,1 @@
+"""OneRoster demographics.csv (being written)."""

@@ -1,0 +1,1 @@
+"""OneRoster enrollments.csv (being written)."""

@@ -1,0 +1,1 @@
+"""OneRoster orgs.csv (being written)."""

@@ -1,0 +1,1 @@
+"""OneRoster users.csv (being written)."""
