@@ -104,6 +104,7 @@ class ImportRun:
                 settings=self.runtime.settings,
                 scope=self.scope,
                 forced=str(forced) if forced else None,
+                bundle=self.options.get("file_bundle"),
             )
             self.endings.name_type(shape.import_type.name)
             if self.cancel_requested:
@@ -222,6 +223,7 @@ class ImportRun:
             now=utcnow(),
             dry_run=not write,
             synced_model=shape.import_type.sync.model if self.sync and shape.import_type.sync else None,
+            file_mode=self.options.get("file_mode"),
         )
 
         def commit(number: int, messages: pl.DataFrame, in_transaction: bool) -> None:

@@ -29,8 +29,11 @@ class Shape:
         return frozenset(self.header)
 
 
-def file_shape(header: Header, *, settings: Settings, scope: str, forced: str | None) -> Shape:
-    """The import type the header fits (``forced`` when the upload named one); FileRejected if none."""
+def file_shape(
+    header: Header, *, settings: Settings, scope: str, forced: str | None, bundle: str | None = None
+) -> Shape:
+    """The import type the header fits (``forced`` when the upload named one, or a ``bundle``'s
+    manifest did); FileRejected if none."""
     names = header.names
     if len(names) > settings.max_columns:
         raise FileRejected(
@@ -38,7 +41,7 @@ def file_shape(header: Header, *, settings: Settings, scope: str, forced: str | 
             code="too_many_columns",
         )
     if forced:
-        import_type = get_type(forced)
+        import_type = get_type(forced, bundle=bundle)
         if import_type is None:
             raise FileRejected(f"unknown import type {forced!r}.", code="header_mismatch")
         problems = import_type.header_problems(names)
