@@ -58,10 +58,18 @@ class OneRosterTenant:
             self.tenant_id, self.client_id = client.tenant_id, client.id
 
     def run(
-        self, entity: str, rows: list[dict[str, str]] | str, *, mode: str = "bulk", **options: Any
+        self,
+        entity: str,
+        rows: list[dict[str, str]] | str,
+        *,
+        mode: str = "bulk",
+        sync: bool = False,
+        **options: Any,
     ) -> Imported:
         """Import ``rows`` (dicts in column order, or the CSV text) as ``<entity>.csv`` of a
-        bundle, ``bulk`` or ``delta``. ``options``: dry_run, on_error="abort", mode="sync"…"""
+        bundle, ``bulk`` or ``delta``. ``sync``: a bulk file's sync follows it (the type's
+        SyncRule), with no change threshold unless ``change_threshold`` is given.
+        ``options``: other job options, dry_run, on_error="abort"…"""
         text = rows if isinstance(rows, str) else csv_text(rows)
         reference = new_reference_id()
         key = f"tests/{reference}.csv"
@@ -74,6 +82,9 @@ class OneRosterTenant:
             "file_mode": mode,
             **options,
         }
+        if sync:
+            job_options["mode"] = "sync"
+            job_options.setdefault("change_threshold", 100.0)
         upload = ReceivedUpload(key=key, filename=f"{entity}.csv", size=len(text), sha256="0" * 64)
         with transaction(self.runtime.write_sessions) as session:
             create_import(
