@@ -35,9 +35,9 @@ from loadbay.rostering.common import known_org_ids
 CLASS_TYPES = ("homeroom", "scheduled")
 # What ``remember`` records the ids a bundle accepted without writing them under (a dry run):
 # this file's classes, and the files it refers to.
-ACCEPTED_CLASSES = "classes"
-ACCEPTED_COURSES = "courses"
-ACCEPTED_SESSIONS = "academicSessions"
+ACCEPTED_CLASSES = "oneroster.classes"
+ACCEPTED_COURSES = "oneroster.courses"
+ACCEPTED_SESSIONS = "oneroster.academicSessions"
 
 COLUMNS = (
     Column("title", Required.ALWAYS, "The class's title (the group's description)."),
@@ -123,8 +123,8 @@ def plan_classes(context: BatchContext, frame: pl.DataFrame) -> Planned:
     ]
     messages = ordered(head_findings(context, df), findings(df, checks))
     accepted = df.filter(~failed_rows(messages))
-    remember(context, ACCEPTED_CLASSES, accepted["name"])
     kept = accepted.filter(~pl.col("_deleted"))
+    remember(context, ACCEPTED_CLASSES, kept["name"])
     optional_columns = {"classCode": "class_code", "grades": "grades", "subjects": "subjects"}
     rows = kept.select(
         ROW,
