@@ -155,3 +155,34 @@ def test_a_dry_run_writes_nothing(tenant: OneRosterTenant) -> None:
     )
     assert (done.counts["created"], done.counts["failed"]) == (1, 1), done.messages
     assert links(tenant) == {}
+
+
+def test_a_user_has_each_role_in_a_class_once(tenant: OneRosterTenant) -> None:
+    first = tenant.run("enrollments", [enrollment("e1", "k1", "u1"), enrollment("e2", "k1", "u1")])
+    assert (first.counts["created"], first.counts["failed"]) == (1, 1), first.messages
+    assert first.messages[0][:3] == (3, "classSourcedId", "duplicate_key")
+    assert (
+        "another enrollment of this file gives user 'u1' the role student in class 'k1'"
+        in first.messages[0][4]
+    )
+    with transaction(tenant.runtime.write_sessions) as session:
+        session.add(
+            GroupMembership(tenant_id=tenant.tenant_id, username="bob", group_name="k1", role="teacher")
+        )
+    done = tenant.run(
+        "enrollments",
+        [
+            enrollment("e1", "k1", "u1"),
+            enrollment("e3", "k1", "u1"),
+            enrollment("e4", "k1", "u2", "teacher"),
+            enrollment("e5", "k1", "u2"),
+        ],
+    )
+    assert [(line, code) for line, _, code, _, _ in done.messages] == [
+        (3, "duplicate_key"),
+        (4, "duplicate_key"),
+    ]
+    assert "enrollment 'e1' gives user 'u1'" in done.messages[0][4]
+    assert "a TAO group link gives user 'u2' the role teacher" in done.messages[1][4]
+    assert (done.counts["unchanged"], done.counts["created"]) == (1, 1)
+    assert sorted(s for s in links(tenant) if s) == ["e1", "e5"]

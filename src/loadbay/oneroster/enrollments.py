@@ -21,7 +21,7 @@ from loadbay.importing.messages import Finding, ordered
 from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import SyncRule
 from loadbay.importing.write import ROW, TableWrite, frame_of, literal, quoted, select_all, table_of
-from loadbay.models import GroupMembership, RosterGroup, RosterUser
+from loadbay.models import Base, GroupMembership, RosterGroup, RosterUser
 from loadbay.oneroster.classes import ACCEPTED_CLASSES
 from loadbay.oneroster.common import (
     date_check,
@@ -40,6 +40,9 @@ ACCEPTED_USERS = "oneroster.users"
 # each batch looks its classes up.
 CLASS_NAMES_READ_AT_ONCE = 200_000
 _CLASS_NAMES = "oneroster.enrollments.class_names"
+_MEMBERSHIPS_AT_START = "oneroster.enrollments.memberships_at_start"
+_LINKS_SEEN = "oneroster.enrollments.links_seen"
+LINK = ("username", "group_name", "role")
 
 
 def _true_or_false(value: pl.Expr) -> pl.Expr:
@@ -65,20 +68,23 @@ COLUMNS = (
 )
 
 
+def _tenant_count(context: BatchContext, model: type[Base]) -> int:
+    table = table_of(model)
+    sql = (
+        f"SELECT COUNT(*) AS n FROM {quoted(table.name)} "  # noqa: S608
+        f"WHERE {quoted(table.scope)} = {literal(context.tenant_id)}"
+    )
+    return int(frame_of(context.bulk.run([Query(sql)])[0])["n"][0])
+
+
 def _stored_class_names(context: BatchContext) -> pl.Series | None:
     """The tenant's group names, read at the first batch of the import when there are not too
     many (None: there are; look them up per batch). Kept apart per dry run: the check pass of
     onError=abort reads them before the bundle's classes are written, the write pass after."""
     key = f"{_CLASS_NAMES}.{context.dry_run}"
     if key not in context.cache:
-        table = table_of(RosterGroup)
-        count_sql = (
-            f"SELECT COUNT(*) AS n FROM {quoted(table.name)} "  # noqa: S608
-            f"WHERE {quoted(table.scope)} = {literal(context.tenant_id)}"
-        )
-        count = int(frame_of(context.bulk.run([Query(count_sql)])[0])["n"][0])
         read: pl.Series | None = None
-        if count <= CLASS_NAMES_READ_AT_ONCE:
+        if _tenant_count(context, RosterGroup) <= CLASS_NAMES_READ_AT_ONCE:
             stored = select_all(context.bulk, RosterGroup, scope_value=context.tenant_id, columns=["name"])
             read = stored["name"]
         context.cache[key] = read
@@ -145,6 +151,51 @@ def _reference_checks(context: BatchContext, df: pl.DataFrame) -> tuple[pl.DataF
     return df, checks
 
 
+def _duplicate_links(context: BatchContext, live: pl.DataFrame) -> pl.DataFrame:
+    """Errors on the rows (not failed, not tobedeleted) that would give a user a role in a class
+    the user has already by another enrollment: a membership's user, group and role are unique,
+    and the database would refuse the whole batch. Another enrollment is an earlier row of the
+    file (hashes of the links it accepted are kept per import) or a stored one with another
+    sourcedId (or a TAO link). Stored ones are looked up only when the tenant had memberships
+    when the import began: on an initial load the file's own earlier rows are all there is."""
+    suffix = f".{context.dry_run}"
+    if _MEMBERSHIPS_AT_START + suffix not in context.cache:
+        context.cache[_MEMBERSHIPS_AT_START + suffix] = _tenant_count(context, GroupMembership)
+        context.cache[_LINKS_SEEN + suffix] = pl.Series(dtype=pl.UInt64)
+    seen: pl.Series = context.cache[_LINKS_SEEN + suffix]
+    df = live.with_columns(pl.struct(*LINK).hash().alias("_link"))
+    other: pl.Expr = pl.when(
+        ~pl.col("_link").is_first_distinct() | pl.col("_link").is_in(seen.implode())
+    ).then(pl.lit("another enrollment of this file"))
+    if context.cache[_MEMBERSHIPS_AT_START + suffix]:
+        stored = context.lookup(GroupMembership, df.select(ROW, *LINK), ["source_id"])
+        stored = stored.select(ROW, pl.col("source_id").alias("_stored_id"), pl.lit(True).alias("_stored"))
+        df = df.join(stored, on=ROW, how="left", maintain_order="left")
+        theirs = pl.col("_stored").fill_null(False) & (pl.col("_stored_id") != pl.col("source_id")).fill_null(
+            True
+        )
+        other = (
+            pl.when(theirs & pl.col("_stored_id").is_null())
+            .then(pl.lit("a TAO group link"))
+            .when(theirs)
+            .then(pl.format("enrollment '{}'", pl.col("_stored_id")))
+            .otherwise(other)
+        )
+    df = df.with_columns(other.alias("_other"))
+    text = pl.format(
+        "{} gives user '{}' the role {} in class '{}' already; a user has each role in a class once",
+        pl.col("_other"),
+        pl.col("user_source_id"),
+        pl.col("role"),
+        pl.col("group_name"),
+    )
+    messages = findings(
+        df, [Finding("classSourcedId", "duplicate_key", pl.when(pl.col("_other").is_not_null()).then(text))]
+    )
+    seen.append(df.filter(pl.col("_other").is_null())["_link"])
+    return messages
+
+
 def _date_order(present: frozenset[str]) -> list[Finding]:
     if not {"beginDate", "endDate"} <= present:
         return []
@@ -172,6 +223,11 @@ def plan_enrollments(context: BatchContext, frame: pl.DataFrame) -> Planned:
     )
     df, checks = _reference_checks(context, df)
     messages = ordered(head_findings(context, df), findings(df, [*checks, *_date_order(present)]))
+    live = df.filter(~failed_rows(messages) & ~pl.col("_deleted")).with_columns(
+        stripped("role").alias("role")
+    )
+    if live.height:
+        messages = ordered(messages, _duplicate_links(context, live))
     accepted = df.filter(~failed_rows(messages))
     kept = accepted.filter(~pl.col("_deleted"))
     primary = stripped("primary").str.to_lowercase()
