@@ -231,3 +231,37 @@ def test_a_dry_run_writes_nothing(tenant: OneRosterTenant) -> None:
     done = tenant.run("users", [user("u1", "ada", password="Secret#123"), user("u2", "bob")], dry_run=True)
     assert done.counts["created"] == 2, done.messages
     assert tenant.rows(RosterUser) == []
+
+
+def test_a_bulk_sync_deactivates_the_users_left_out_and_never_taos(
+    tenant: OneRosterTenant, runtime: Runtime
+) -> None:
+    tenant.run("users", [user(f"u{i}", f"name{i}") for i in range(20)])
+    with transaction(runtime.write_sessions) as session:
+        session.add(RosterUser(tenant_id=tenant.tenant_id, username="tao", organization_id="root"))
+    done = tenant.run("users", [user(f"u{i}", f"name{i}") for i in range(19)], sync=True)
+    assert done.job.status == "processed", done.messages
+    assert (done.counts["unchanged"], done.counts["deactivated"]) == (19, 1), done.messages
+    users = stored(tenant)
+    assert users["u19"].active is False
+    assert users[None].active is True
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="importing/sync.py's plan counts the tenant's TAO users (no sourcedId) as missing from the "
+    "file, so changeThreshold refuses a complete bulk file; the sync's UPDATE itself never touches them",
+)
+def test_taos_users_do_not_count_against_the_change_threshold(
+    tenant: OneRosterTenant, runtime: Runtime
+) -> None:
+    tenant.run("users", [user(f"u{i}", f"name{i}") for i in range(20)])
+    with transaction(runtime.write_sessions) as session:
+        session.add_all(
+            RosterUser(tenant_id=tenant.tenant_id, username=f"tao{i}", organization_id="root")
+            for i in range(5)
+        )
+    done = tenant.run(
+        "users", [user(f"u{i}", f"name{i}") for i in range(20)], sync=True, change_threshold=10.0
+    )
+    assert done.job.status == "processed", done.messages
