@@ -56,7 +56,8 @@ def memberships(
 def list_collection(
     name: str, client: RosteringClient, session: DbSession, limit: Limit = 100, cursor: str | None = None
 ) -> Any:
-    """A page of organizations, users, groups or sessions, oldest first; follow ``nextCursor``."""
+    """A page of organizations, users, groups, sessions, academicSessions, courses or
+    demographics, oldest first; follow ``nextCursor``."""
     return list_page(
         session,
         collection=_collection(name),
@@ -68,7 +69,8 @@ def list_collection(
 
 @router.get("/{name}/{key}")
 def get_item(name: str, key: str, client: RosteringClient, session: DbSession) -> Any:
-    """One organization (by id), user (username), group (name) or session (name)."""
+    """One organization (by id), user (username), group (name), session (name), or academic
+    session, course or demographics record (sourcedId)."""
     collection = _collection(name)
     if collection.key is None:
         raise ApiError(404, "Memberships have no single-item address; filter the list instead.")

@@ -14,12 +14,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loadbay.kit.pagination import encode_cursor
-from loadbay.models import GroupMembership, OrgUnit, RosterGroup, RosterUser, TestSession
+from loadbay.models import (
+    AcademicSession,
+    Course,
+    Demographic,
+    GroupMembership,
+    OrgUnit,
+    RosterGroup,
+    RosterUser,
+    TestSession,
+)
 from loadbay.models.base import iso_utc
 
 
 def _json(value: str | None) -> Any:
     return json.loads(value) if value else None
+
+
+def _split(value: str | None) -> list[str]:
+    """A multi-valued column (ids joined by commas) as a list."""
+    return value.split(",") if value else []
 
 
 def organization_view(unit: OrgUnit) -> dict[str, Any]:
@@ -28,6 +42,8 @@ def organization_view(unit: OrgUnit) -> dict[str, Any]:
         "name": unit.name,
         "description": unit.description,
         "parentOrganizationId": unit.parent_org_id,
+        "type": unit.org_type,
+        "identifier": unit.identifier,
         "active": unit.active,
         "createdAt": iso_utc(unit.created_at),
         "updatedAt": iso_utc(unit.updated_at),
@@ -46,6 +62,17 @@ def user_view(user: RosterUser) -> dict[str, Any]:
         "externalId": _json(user.external_id),
         "metadata": _json(user.metadata_json) or {},
         "hasPassword": user.password_hash is not None,
+        "sourcedId": user.source_id,
+        "givenName": user.given_name,
+        "familyName": user.family_name,
+        "middleName": user.middle_name,
+        "identifier": user.identifier,
+        "organizationIds": _split(user.organization_ids),
+        "userIds": _split(user.user_ids),
+        "agentSourcedIds": _split(user.agent_ids),
+        "grades": _split(user.grades),
+        "phone": user.phone,
+        "sms": user.sms,
         "createdAt": iso_utc(user.created_at),
         "updatedAt": iso_utc(user.updated_at),
     }
@@ -58,6 +85,12 @@ def group_view(group: RosterGroup) -> dict[str, Any]:
         "active": group.active,
         "organizationId": group.organization_id,
         "metadata": _json(group.metadata_json) or {},
+        "classCode": group.class_code,
+        "classType": group.class_type,
+        "courseSourcedId": group.course_id,
+        "termSourcedIds": _split(group.term_ids),
+        "grades": _split(group.grades),
+        "subjects": _split(group.subjects),
         "createdAt": iso_utc(group.created_at),
         "updatedAt": iso_utc(group.updated_at),
     }
@@ -68,12 +101,14 @@ def membership_view(link: GroupMembership) -> dict[str, Any]:
         "username": link.username,
         "groupName": link.group_name,
         "role": link.role,
+        "sourcedId": link.source_id,
+        "userSourcedId": link.user_source_id,
+        "schoolSourcedId": link.school_id,
+        "primary": link.is_primary,
+        "beginDate": link.begin_date,
+        "endDate": link.end_date,
         "createdAt": iso_utc(link.created_at),
     }
-
-
-def _split(value: str | None) -> list[str]:
-    return value.split(",") if value else []
 
 
 def session_view(item: TestSession) -> dict[str, Any]:
@@ -98,6 +133,56 @@ def session_view(item: TestSession) -> dict[str, Any]:
     }
 
 
+def academic_session_view(item: AcademicSession) -> dict[str, Any]:
+    return {
+        "sourcedId": item.source_id,
+        "title": item.title,
+        "type": item.session_type,
+        "startDate": item.start_date,
+        "endDate": item.end_date,
+        "parentSourcedId": item.parent_id,
+        "schoolYear": item.school_year,
+        "createdAt": iso_utc(item.created_at),
+        "updatedAt": iso_utc(item.updated_at),
+    }
+
+
+def course_view(item: Course) -> dict[str, Any]:
+    return {
+        "sourcedId": item.source_id,
+        "title": item.title,
+        "schoolYearSourcedId": item.school_year_id,
+        "courseCode": item.course_code,
+        "grades": _split(item.grades),
+        "orgSourcedId": item.org_id,
+        "subjects": _split(item.subjects),
+        "subjectCodes": _split(item.subject_codes),
+        "createdAt": iso_utc(item.created_at),
+        "updatedAt": iso_utc(item.updated_at),
+    }
+
+
+def demographic_view(item: Demographic) -> dict[str, Any]:
+    return {
+        "sourcedId": item.source_id,
+        "birthDate": item.birth_date,
+        "sex": item.sex,
+        "americanIndianOrAlaskaNative": item.american_indian_or_alaska_native,
+        "asian": item.asian,
+        "blackOrAfricanAmerican": item.black_or_african_american,
+        "nativeHawaiianOrOtherPacificIslander": item.native_hawaiian_or_other_pacific_islander,
+        "white": item.white,
+        "demographicRaceTwoOrMoreRaces": item.two_or_more_races,
+        "hispanicOrLatinoEthnicity": item.hispanic_or_latino_ethnicity,
+        "countryOfBirthCode": item.country_of_birth_code,
+        "stateOfBirthAbbreviation": item.state_of_birth_abbreviation,
+        "cityOfBirth": item.city_of_birth,
+        "publicSchoolResidenceStatus": item.public_school_residence_status,
+        "createdAt": iso_utc(item.created_at),
+        "updatedAt": iso_utc(item.updated_at),
+    }
+
+
 @dataclass(frozen=True)
 class Collection:
     """One readable entity: its table, its key column, how it is shown."""
@@ -114,6 +199,12 @@ COLLECTIONS = {
     "groups": Collection("group", RosterGroup, RosterGroup.name, group_view),
     "memberships": Collection("membership", GroupMembership, None, membership_view),
     "sessions": Collection("session", TestSession, TestSession.name, session_view),
+    # OneRoster's own entities, by sourcedId.
+    "academicSessions": Collection(
+        "academic session", AcademicSession, AcademicSession.source_id, academic_session_view
+    ),
+    "courses": Collection("course", Course, Course.source_id, course_view),
+    "demographics": Collection("demographics record", Demographic, Demographic.source_id, demographic_view),
 }
 
 
