@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     # Work a file can force on the server is bounded: its columns, and its metadata columns.
     max_columns: int = Field(default=1000, gt=0)
     max_metadata_keys: int = Field(default=100, ge=0)
+    # A bundle (a OneRoster zip, no larger than max_upload_bytes) may unpack to at most this many
+    # bytes in all, hold this many entries, and compress no entry (nor the whole) more than this
+    # ratio: CSV compresses 5-20 times; a zip bomb, thousands of times.
+    max_bundle_unpacked_bytes: int = Field(default=20 * 1024 * MiB, gt=0)
+    max_bundle_entries: int = Field(default=32, gt=0)
+    max_bundle_ratio: float = Field(default=200.0, gt=1)
     # Completion webhooks (webhooks/): a private or loopback target is refused unless allowed (an
     # internal receiver; the tests); each attempt may take this long; failed attempts are retried
     # with exponential back-off from this first step, for this many hours after the event.

@@ -247,11 +247,6 @@ def test_a_bulk_sync_deactivates_the_users_left_out_and_never_taos(
     assert users[None].active is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importing/sync.py's plan counts the tenant's TAO users (no sourcedId) as missing from the "
-    "file, so changeThreshold refuses a complete bulk file; the sync's UPDATE itself never touches them",
-)
 def test_taos_users_do_not_count_against_the_change_threshold(
     tenant: OneRosterTenant, runtime: Runtime
 ) -> None:

@@ -121,7 +121,7 @@ def test_not_multipart_is_400(rostering: ApiUser) -> None:
     ("filename", "content", "problem"),
     [
         ("users.xlsx", USERS_CSV.encode(), ".csv"),
-        ("users.csv", b"PK\x03\x04\x00\x00binary", "NUL"),
+        ("users.csv", b"GIF89a\x00\x00binary", "NUL"),
         ("users.csv", b"user_username\n\xff\xfe\xfa\n", "CSV UTF-8"),
         ("users.csv", b"", "empty"),
         ("users.csv", b"\n\nalice\n", "header"),

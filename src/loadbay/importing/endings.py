@@ -140,8 +140,28 @@ class Endings:
         self._store_failed_copy()
         self._finish(STATUS_FAILED, tally, final_key=stored_key(self.job_id, "failed"), messages=[message])
 
+    def finish(
+        self,
+        status: str,
+        tally: Tally,
+        *,
+        final_key: str,
+        result: str,
+        messages: list[ImportMessage] | None = None,
+    ) -> None:
+        """Record an ending whose result file (``result``) and kept copy (``final_key``) the run
+        stored itself (a bundle's zips)."""
+        self.lease.ensure()
+        self._finish(status, tally, final_key=final_key, messages=messages, result=result)
+
     def _finish(
-        self, status: str, tally: Tally, *, final_key: str, messages: list[ImportMessage] | None = None
+        self,
+        status: str,
+        tally: Tally,
+        *,
+        final_key: str,
+        messages: list[ImportMessage] | None = None,
+        result: str | None = None,
     ) -> None:
         # Every line was read: the count is exact (the upload's may include trailing blank lines).
         # A file that stopped early keeps the upload's count: the lines it never reached.
@@ -151,7 +171,14 @@ class Endings:
             else max(self.total_lines, tally.file_line)
         )
         with self.runtime.write_sessions() as session:
-            self._record(session, status=status, tally=tally, final_key=final_key, total=total)
+            self._record(
+                session,
+                status=status,
+                tally=tally,
+                final_key=final_key,
+                total=total,
+                result=result or result_key(self.job_id),
+            )
             session.add_all(messages or [])
             # In the same commit as the ending: the event is queued if and only if the import ended.
             import_ended(
@@ -170,14 +197,16 @@ class Endings:
         self.storage.delete_prefix(work_prefix(self.job_id))
         log.info("import %s %s: %s", self.job_id, status, tally.counts)
 
-    def _record(self, session: Session, *, status: str, tally: Tally, final_key: str, total: int) -> None:
-        result = session.execute(
+    def _record(
+        self, session: Session, *, status: str, tally: Tally, final_key: str, total: int, result: str
+    ) -> None:
+        recorded = session.execute(
             update(ImportJob)
             .where(ImportJob.id == self.job_id, ImportJob.lease_owner == self.lease.worker_id)
             .values(
                 **tally.progress(),
                 status=status,
-                result_key=result_key(self.job_id),
+                result_key=result,
                 object_key=final_key,
                 total_lines=total,
                 finished_at=utcnow(),
@@ -185,7 +214,7 @@ class Endings:
                 lease_expires_at=None,
             )
         )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not recorded.rowcount:  # type: ignore[attr-defined]
             session.rollback()
             raise LeaseLost(self.job_id)
 

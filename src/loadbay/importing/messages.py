@@ -37,6 +37,7 @@ CODES: dict[str, str] = {
     "aborted": "onError=abort and some rows failed: nothing was written.",
     "given_up": "Every attempt to run the import died; it was given up.",
     "storage": "The stored upload could not be read.",
+    "invalid_bundle": "A bundle (a OneRoster zip) cannot be imported: its zip or manifest.csv is refused.",
     "sync_threshold": "mode=sync would take away more than changeThreshold percent: nothing was written.",
     "sync_unsupported": "mode=sync is not available for the file's import type.",
     # One row (the row is not written when the severity is error).
@@ -145,9 +146,11 @@ def error_rows(messages: pl.DataFrame) -> pl.Series:
     return messages.filter(pl.col("severity") == ERROR)["row"].unique(maintain_order=True)
 
 
-def render(line: int | None, column: str | None, text: str) -> str:
-    """The seed's words: ``Line N: column: text``."""
+def render(line: int | None, column: str | None, text: str, file: str | None = None) -> str:
+    """The seed's words: ``Line N: column: text``; in a bundle ``users.csv line N: column: text``."""
     body = f"{column}: {text}" if column else text
+    if file is not None:
+        return f"{file} line {line}: {body}" if line is not None else f"{file}: {body}"
     return f"Line {line}: {body}" if line is not None else body
 
 
@@ -185,12 +188,12 @@ def message_page(
 def first_messages(session: Session, *, import_id: str, limit: int) -> list[str]:
     """The first ``limit`` messages rendered as the seed's strings (the status endpoint's list)."""
     rows = session.execute(
-        select(ImportMessage.line, ImportMessage.column, ImportMessage.message)
+        select(ImportMessage.line, ImportMessage.column, ImportMessage.message, ImportMessage.file)
         .where(ImportMessage.import_id == import_id)
         .order_by(ImportMessage.seq)
         .limit(limit)
     )
-    return [render(line, column, text) for line, column, text in rows]
+    return [render(line, column, text, file) for line, column, text, file in rows]
 
 
 # The words TAO's status endpoint shows for a cancelled import (its status there reads failed).
@@ -213,6 +216,8 @@ def cancelled_notice(import_id: str) -> ImportMessage:
 def record(message: ImportMessage) -> dict[str, object]:
     """One stored message as the imports API shows it."""
     return {
+        # The file of a bundle the line is in (users.csv); null for a single file.
+        "file": message.file,
         "line": message.line,
         "column": message.column,
         "code": message.code,

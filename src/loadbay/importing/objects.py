@@ -7,17 +7,19 @@ WORK_ROOT = "import-csv/work/"
 RESULT_PARTS = "result"
 
 
-def result_key(import_id: str) -> str:
-    return f"import-csv/results/{import_id}.csv"
+def result_key(import_id: str, extension: str = "csv") -> str:
+    """The result file: a CSV, or for a bundle a zip of its files' result CSVs."""
+    return f"import-csv/results/{import_id}.{extension}"
 
 
 def stored_prefix(state: str) -> str:
     return f"import-csv/{state}/"
 
 
-def stored_key(import_id: str, state: str) -> str:
-    """Where the upload lives: ``pending`` until imported, then ``processed`` or ``failed``."""
-    return f"{stored_prefix(state)}{import_id}.csv"
+def stored_key(import_id: str, state: str, extension: str = "csv") -> str:
+    """Where the upload lives: ``pending`` until imported, then ``processed`` or ``failed``
+    (a bundle's kept copy is a zip)."""
+    return f"{stored_prefix(state)}{import_id}.{extension}"
 
 
 def work_prefix(import_id: str, what: str = "") -> str:

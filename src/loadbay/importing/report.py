@@ -83,6 +83,7 @@ def message_table(import_id: str, messages: pl.DataFrame, *, first_seq: int) -> 
         pl.lit(import_id).alias("import_id"),
         pl.int_range(first_seq, first_seq + messages.height, dtype=pl.Int32).alias("seq"),
         pl.col("line").cast(pl.Int32),
+        (pl.col("file") if "file" in messages.columns else pl.lit(None, dtype=pl.Utf8)).alias("file"),
         "column",
         "code",
         "severity",
@@ -98,6 +99,7 @@ def checkpoint_steps(
     messages: pl.DataFrame,
     batches: int,
     synced_at: datetime | None = None,
+    bundle: str | None = None,
 ) -> list[Step]:
     """Store the batch's messages and move the import's progress on, if this worker still holds it.
 
@@ -113,6 +115,9 @@ def checkpoint_steps(
     values = {**tally.progress(), "checkpoint_batches": batches}
     if synced_at is not None:
         values["synced_at"] = synced_at
+    if bundle is not None:
+        # A bundle's progress per file (importing/bundle_run.py) commits with the checkpoint.
+        values["bundle"] = bundle
     sets = ", ".join(f"{quoted(name)} = {literal(value)}" for name, value in values.items())
     steps.append(
         Query(

@@ -78,15 +78,19 @@ class PartWriter:
         names it finished, and a worker that takes over after a crash here assembles them again.
         The import deletes its work folder once that commit is done.
         """
-        header = io.StringIO()
-        csv.writer(header, delimiter=self._delimiter, lineterminator=_CRLF).writerow(self.header)
         with tempfile.NamedTemporaryFile(suffix=".csv") as spool:
-            spool.write(header.getvalue().encode("utf-8"))
-            for number in range(1, parts + 1):
-                with self._storage.open(self.part_key(number)) as part:
-                    shutil.copyfileobj(part, spool, 1024 * 1024)
+            self.write_to(spool, first=1, last=parts)
             spool.flush()
             self._storage.put_file(key, Path(spool.name))
+
+    def write_to(self, out: IO[bytes], *, first: int, last: int) -> None:
+        """The header and parts ``first``..``last`` (a bundle's file's share of the parts) into ``out``."""
+        header = io.StringIO()
+        csv.writer(header, delimiter=self._delimiter, lineterminator=_CRLF).writerow(self.header)
+        out.write(header.getvalue().encode("utf-8"))
+        for number in range(first, last + 1):
+            with self._storage.open(self.part_key(number)) as part:
+                shutil.copyfileobj(part, out, 1024 * 1024)
 
 
 class ResultWriter(PartWriter):

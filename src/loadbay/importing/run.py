@@ -23,6 +23,7 @@ from loadbay.importing.lease import Lease, LeaseLost
 from loadbay.importing.passes import Pass, Source
 from loadbay.importing.read import open_stored
 from loadbay.importing.report import Tally, checkpoint_steps
+from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.importing.shape import Shape, file_shape
 from loadbay.importing.sync import (
     DEFAULT_THRESHOLD,
@@ -63,6 +64,11 @@ def run_import(runtime: Runtime, *, job_id: str, lease: Lease) -> str | None:
         if job is None or job.status != PENDING:
             return None
         run = ImportRun(runtime, job, lease)
+        if (job.options or {}).get("bundle"):
+            # Here, not at the top: a bundle's run is an ImportRun (importing/bundle_run.py).
+            from loadbay.importing.bundle_run import BundleRun
+
+            run = BundleRun(runtime, job, lease)
     run.execute()
     return run.endings.import_type
 
@@ -149,7 +155,7 @@ class ImportRun:
                 self.tally,
             )
 
-    def _sync_keys(self, shape: Shape, bulk: BulkSession) -> pl.DataFrame:
+    def _sync_keys(self, shape: Shape, bulk: BulkSession, key: str | None = None) -> pl.DataFrame:
         """The keys the file names; before anything is written, refuse a sync that would take away
         more than changeThreshold percent of the tenant's rows of the template."""
         rule = shape.import_type.sync
@@ -168,7 +174,9 @@ class ImportRun:
                 line=None,
                 code="sync_unsupported",
             )
-        keys = file_keys(self.storage, key=self.source_key, shape=shape, settings=self.runtime.settings)
+        keys = file_keys(
+            self.storage, key=key or self.source_key, shape=shape, settings=self.runtime.settings
+        )
         if not self.resume_batches:
             plan = plan_sync(bulk, rule=rule, tenant_id=self.tenant_id, import_id=self.job_id, keys=keys)
             threshold = float(self.options.get("change_threshold", DEFAULT_THRESHOLD))
@@ -203,7 +211,7 @@ class ImportRun:
             changed = plan.missing
         rows = result_rows(plan, changed, shape)
         self.tally.add(rows["outcomes"])
-        results, redacted = self.endings.results(shape), self.endings.redacted_copy(shape)
+        results, redacted = self._writers(shape)
         results.write_batch(**rows)
         results.flush(part)
         if redacted is not None:
@@ -212,8 +220,42 @@ class ImportRun:
         self._checkpoint(bulk, messages=pl.DataFrame(), batches=part, begin=not in_transaction, synced_at=now)
         return part
 
+    def _writers(self, shape: Shape) -> tuple[ResultWriter, RedactedCopy | None]:
+        """Where a pass over ``shape``'s file puts its result rows and its copy without secrets."""
+        return self.endings.results(shape), self.endings.redacted_copy(shape)
+
+    def _progress(self) -> str | None:
+        """What a checkpoint records besides the counts (a bundle's progress per file)."""
+        return None
+
     def _pass(self, shape: Shape, bulk: BulkSession, *, write: bool, checkpoint: bool) -> int:
         """One pass over the upload (see importing/passes.py); returns how many parts it stored."""
+        resumed = checkpoint and self.resume_batches
+        return self._pass_over(
+            Source(self.source_key, shape, mode=self.options.get("file_mode")),
+            bulk,
+            write=write,
+            checkpoint=checkpoint,
+            synced=self.sync,
+            resume_line=self.tally.file_line if resumed else 0,
+            first_part=self.resume_batches if checkpoint else 0,
+        )
+
+    def _pass_over(
+        self,
+        source: Source,
+        bulk: BulkSession,
+        *,
+        write: bool,
+        checkpoint: bool,
+        synced: bool,
+        resume_line: int,
+        first_part: int,
+        cache: dict[str, Any] | None = None,
+    ) -> int:
+        """One pass over ``source`` from after ``resume_line``, its parts numbered after
+        ``first_part``; ``synced``: the file is the tenant's whole list of its type."""
+        shape = source.shape
         context = BatchContext(
             bulk=bulk,
             settings=self.runtime.settings,
@@ -222,8 +264,9 @@ class ImportRun:
             present=shape.present,
             now=utcnow(),
             dry_run=not write,
-            synced_model=shape.import_type.sync.model if self.sync and shape.import_type.sync else None,
-            file_mode=self.options.get("file_mode"),
+            synced_model=shape.import_type.sync.model if synced and shape.import_type.sync else None,
+            cache=cache if cache is not None else {},
+            file_mode=source.mode,
         )
 
         def commit(number: int, messages: pl.DataFrame, in_transaction: bool) -> None:
@@ -237,6 +280,7 @@ class ImportRun:
                 if not (self.abort_on_error and write):
                     raise _Cancelled(number)
 
+        results, redacted = self._writers(shape)
         one_pass = Pass(
             storage=self.storage,
             settings=self.runtime.settings,
@@ -244,17 +288,11 @@ class ImportRun:
             tally=self.tally,
             stored=self.stored,
             context=context,
-            results=self.endings.results(shape),
-            redacted=self.endings.redacted_copy(shape),
+            results=results,
+            redacted=redacted,
             commit=commit,
         )
-        resumed = checkpoint and self.resume_batches
-        return one_pass.run(
-            Source(self.source_key, shape),
-            write=write,
-            resume_line=self.tally.file_line if resumed else 0,
-            first_part=self.resume_batches if checkpoint else 0,
-        )
+        return one_pass.run(source, write=write, resume_line=resume_line, first_part=first_part)
 
     def _checkpoint(
         self,
@@ -273,6 +311,7 @@ class ImportRun:
             messages=messages,
             batches=batches,
             synced_at=synced_at,
+            bundle=self._progress(),
         )
         try:
             progress = bulk.run(steps, begin=begin, commit=True)[-1]

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from loadbay.importing.bundle import progress_view
 from loadbay.importing.messages import first_messages
 from loadbay.importing.objects import result_key, work_prefix
 from loadbay.importing.results import ResultWriter
@@ -32,6 +33,8 @@ class ReceivedUpload:
     fields: dict[str, str] = field(default_factory=dict)
     # Physical lines, header included: the total a progress bar counts towards (None: not counted).
     lines: int | None = None
+    # A bundle (a zip of CSV files): its format's name (oneroster); None for a CSV file.
+    bundle: str | None = None
 
 
 def new_reference_id() -> str:
@@ -108,6 +111,8 @@ def import_summary(job: ImportJob) -> dict[str, Any]:
         "finishedAt": iso_utc(job.finished_at),
         "cancelRequestedAt": iso_utc(job.cancel_requested_at),
         "filesDeletedAt": iso_utc(job.files_deleted_at),
+        # A bundle's files in import order, each with its status, lines and counts; null for a CSV.
+        "files": progress_view(job.bundle),
     }
 
 
@@ -159,6 +164,12 @@ def ensure_result_file(session: Session, storage: ObjectStorage, job: ImportJob)
 def signed_result_url(storage: ObjectStorage, job: ImportJob, *, key: str, ttl_seconds: int) -> str:
     """A time-limited link to the result file, downloading as ``<uploaded name>-result.csv``."""
     stem = (job.original_filename or job.id).removesuffix(".csv").removesuffix(".CSV")
+    if key.endswith(".zip"):
+        # A bundle's result: a zip of its files' result CSVs.
+        stem = stem.removesuffix(".zip").removesuffix(".ZIP")
+        return storage.signed_url(
+            key, ttl_seconds=ttl_seconds, filename=f"{stem}-result.zip", content_type="application/zip"
+        )
     return storage.signed_url(
         key, ttl_seconds=ttl_seconds, filename=f"{stem}-result.csv", content_type="text/csv; charset=utf-8"
     )

@@ -56,17 +56,22 @@ def sync_options(*, mode: str, change_threshold: str) -> dict[str, object]:
         if change_threshold:
             raise ValueError("changeThreshold applies to mode=sync only; add mode=sync or leave it out.")
         return {}
-    threshold = DEFAULT_THRESHOLD
-    if change_threshold:
-        try:
-            threshold = float(change_threshold)
-        except ValueError:
-            threshold = -1.0
-        if not 0 <= threshold <= 100:  # NaN fails both comparisons
-            raise ValueError(
-                f"changeThreshold must be a percentage from 0 to 100, not '{change_threshold[:32]}'."
-            )
-    return {"mode": SYNC, "change_threshold": threshold}
+    return {"mode": SYNC, "change_threshold": parse_threshold(change_threshold)}
+
+
+def parse_threshold(change_threshold: str) -> float:
+    """changeThreshold as a percentage (blank: the default); ValueError says what is wrong."""
+    if not change_threshold:
+        return DEFAULT_THRESHOLD
+    try:
+        threshold = float(change_threshold)
+    except ValueError:
+        threshold = -1.0
+    if not 0 <= threshold <= 100:  # NaN fails both comparisons
+        raise ValueError(
+            f"changeThreshold must be a percentage from 0 to 100, not '{change_threshold[:32]}'."
+        )
+    return threshold
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,9 @@ def plan_sync(
     if rule.deactivate:
         where.append("t.active")
     where += [f"t.{quoted(table.key[0])} <> {literal(kept)}" for kept in rule.keep]
+    # A row without the key (a TAO user, keyed by username, when OneRoster's sourcedId keys the
+    # sync) is not the file's to keep or take away: it is neither counted nor touched.
+    where += [f"t.{quoted(c)} IS NOT NULL" for c in table.key]
     projected = ", ".join(f"t.{quoted(c)} AS {quoted(c)}" for c in table.key)
     sql = f"SELECT {projected} FROM {quoted(table.name)} AS t WHERE {' AND '.join(where)}"  # noqa: S608
     stored = frame_of(bulk.run([Query(sql)])[0])

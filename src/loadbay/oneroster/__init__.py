@@ -6,7 +6,17 @@ order a bundle's files are imported: a file's references point only to earlier f
 
 # isort: off
 from loadbay.oneroster import orgs, academic_sessions, courses, classes, users, enrollments, demographics
+from loadbay.oneroster import manifest
 
 # isort: on
 
-__all__ = ["academic_sessions", "classes", "courses", "demographics", "enrollments", "orgs", "users"]
+__all__ = [
+    "academic_sessions",
+    "classes",
+    "courses",
+    "demographics",
+    "enrollments",
+    "manifest",
+    "orgs",
+    "users",
+]

@@ -198,6 +198,11 @@ def with_deletions(
     writes = [kept] if kept is not None else []
     gone: TableWrite | None = None
     if deleted.height:
+        # Only stored records: a tobedeleted row for one never imported is unchanged (an update of
+        # nothing would try to create it without its mandatory columns).
+        stored = context.lookup(model, deleted, [], key=other)
+        deleted = deleted.filter(pl.col(ROW).is_in(stored[ROW].implode()))
+    if deleted.height:
         if deactivate:
             frame = deleted.select(ROW, key, pl.lit(False).alias("active"))
             gone = TableWrite(model, frame, context.constants(), key=other)

@@ -11,7 +11,8 @@ import csv
 import io
 from dataclasses import dataclass
 
-from loadbay.oneroster.common import BULK, DELTA
+from loadbay.importing.bundle import BundleEntry, BundleFormat, BundleRefused, register_format
+from loadbay.oneroster.common import BULK, BUNDLE, DELTA, type_name
 
 MANIFEST = "manifest.csv"
 ABSENT = "absent"
@@ -187,3 +188,15 @@ def _check_entries(modes: dict[str, str], entries: list[str]) -> None:
             raise ManifestRefused(
                 f"{MANIFEST} declares file.{entity} as {mode} but the bundle has no {name}."
             )
+
+
+def bundle_entries(content: bytes, names: list[str]) -> list[BundleEntry]:
+    """The manifest read as the engine takes it: each file with its import type and mode."""
+    try:
+        files = read_manifest(content, entries=names)
+    except ManifestRefused as exc:
+        raise BundleRefused(exc.message) from None
+    return [BundleEntry(f.name, type_name(f.entity), f.mode) for f in files]
+
+
+ONEROSTER = register_format(BundleFormat(name=BUNDLE, manifest=MANIFEST, read=bundle_entries))

@@ -25,7 +25,7 @@ from loadbay.importing.service import (
     new_reference_id,
     status_payload,
 )
-from loadbay.importing.sync import sync_options
+from loadbay.importing.sync import parse_threshold, sync_options
 from loadbay.importing.uploads import receive_csv_upload
 from loadbay.limiting.uploads import admit
 from loadbay.logs import annotate
@@ -63,6 +63,7 @@ async def upload(
         max_bytes=runtime.settings.max_upload_bytes,
         field_name=upload_options.FILE_FIELD,
         check_field=upload_options.check_field,
+        bundles=runtime.settings,
     )
     try:
         # Each option a form field or a query parameter, whichever the client sent.
@@ -84,11 +85,14 @@ async def upload(
         )
     options: dict[str, object] = {"scope": "rostering", "dry_run": dry_run, "on_error": on_error}
     try:
-        options |= sync_options(mode=option["mode"], change_threshold=option["changeThreshold"])
-    except ValueError as exc:
+        if received.bundle is not None:
+            options |= _bundle_options(received.bundle, option)
+        else:
+            options |= sync_options(mode=option["mode"], change_threshold=option["changeThreshold"])
+    except (ValueError, ApiError) as exc:
         runtime.storage.delete(key)
-        raise ApiError(400, str(exc)) from None
-    if import_type := option["importType"]:
+        raise exc if isinstance(exc, ApiError) else ApiError(400, str(exc)) from None
+    if received.bundle is None and (import_type := option["importType"]):
         # The header must then fit this template; without it the header picks one.
         names = [t.name for t in all_types(scope="rostering")]
         if import_type not in names:
@@ -131,6 +135,20 @@ async def upload(
     UPLOAD_BYTES.labels("rostering").inc(received.size)
     runtime.wakeup.set()
     return body
+
+
+def _bundle_options(bundle: str, option: dict[str, str]) -> dict[str, object]:
+    """A bundle's manifest names each file's type and whether it is bulk (the whole truth, with
+    the full-sync rule and its changeThreshold) or delta: importType and mode do not apply."""
+    if option["importType"]:
+        raise ApiError(400, "importType does not apply to a bundle: its manifest.csv names each file's type.")
+    if option["mode"]:
+        raise ApiError(
+            400,
+            "mode does not apply to a bundle: its manifest.csv declares each file bulk (the whole truth, "
+            "synced with changeThreshold) or delta.",
+        )
+    return {"bundle": bundle, "change_threshold": parse_threshold(option["changeThreshold"])}
 
 
 def _find(session: Session, client: RosteringClient, reference_id: str) -> ImportJob:

@@ -1,0 +1,271 @@
+"""Run a bundle's import: its files one after another, in the manifest's order, as one import.
+
+Each file is a pass of its own (importing/passes.py) under its import type and mode; the files
+share the run's tally, part numbers, checkpoint and lease, and one cache (the ids a pass that
+writes nothing accepted, which later files look up). A ``bulk`` file is the tenant's whole list
+of its type: after its pass, what it left out is deactivated or removed (its sync rule), and
+before anything is written every bulk file's sync is held to changeThreshold. The progress per
+file is kept on the import row (``imports.bundle``) and commits with every checkpoint, so a
+worker that takes the import over skips the files done and resumes the current one after its
+last committed line. The result is a zip of the files' result CSVs; the kept copy, a zip of the
+files with their secrets blanked.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from loadbay.importing.bulk import BulkSession, bulk_session
+from loadbay.importing.bundle import (
+    BULK,
+    DONE,
+    PENDING,
+    RUNNING,
+    BundleRefused,
+    FileProgress,
+    load_progress,
+    unpack,
+)
+from loadbay.importing.csvtext import FileRejected
+from loadbay.importing.failed_copy import store_failed_copy
+from loadbay.importing.lease import Lease
+from loadbay.importing.messages import ERROR, cancelled_notice
+from loadbay.importing.objects import RESULT_PARTS, result_key, stored_key, work_prefix
+from loadbay.importing.passes import Source
+from loadbay.importing.read import open_stored
+from loadbay.importing.registry import get_type
+from loadbay.importing.report import OUTCOMES, Tally
+from loadbay.importing.results import RedactedCopy, ResultWriter
+from loadbay.importing.run import ImportRun, _Cancelled
+from loadbay.importing.shape import Shape, file_shape
+from loadbay.importing.write import FAILED
+from loadbay.models import CANCELLED, PROCESSED, ImportJob, ImportMessage
+from loadbay.models import FAILED as STATUS_FAILED
+from loadbay.runtime import Runtime
+
+
+class BundleRun(ImportRun):
+    def __init__(self, runtime: Runtime, job: ImportJob, lease: Lease) -> None:
+        super().__init__(runtime, job, lease)
+        self.files = load_progress(job.bundle) if self.resume_batches else []
+        if self.dry_run and self.resume_batches:
+            # A dry run's accepted ids live in memory only: taken over, it starts again.
+            self.resume_batches, self.tally, self.files = 0, Tally(), []
+        self.keys: dict[str, str] = {}
+        self.shapes: dict[str, Shape] = {}
+        self.current: FileProgress | None = None
+        self.cache: dict[str, Any] = {}
+        self.parts = self.resume_batches
+        self.threshold = self.options.get("change_threshold")
+
+    def execute(self) -> None:
+        if not self.resume_batches:
+            self.endings.clear_messages()
+        try:
+            bundle_format, unpacked = unpack(
+                self.storage,
+                key=self.source_key,
+                prefix=work_prefix(self.job_id, "files/"),
+                settings=self.runtime.settings,
+            )
+            self.endings.name_type(bundle_format.name)
+            self.keys = {entry.name: key for entry, key in unpacked}
+            if not self.files:
+                self.files = [FileProgress(e.name, e.import_type, e.mode) for e, _ in unpacked]
+            # Every file's header fits its type before a row of any is written.
+            self.shapes = {f.name: self._shape(f) for f in self.files}
+            if self.cancel_requested:
+                raise _Cancelled(self.resume_batches)
+            with bulk_session(self.runtime) as bulk:
+                if not self.resume_batches:
+                    for f in self.files:
+                        if f.mode == BULK and self.shapes[f.name].import_type.sync is not None:
+                            # Refuses a sync over changeThreshold; the keys are read again later.
+                            self._sync_keys(self.shapes[f.name], bulk, self.keys[f.name])
+                if self.abort_on_error and not self.dry_run and not self.resume_batches:
+                    for f in self.files:
+                        self._file_pass(f, bulk, write=False, checkpoint=False)
+                    if self.tally.counts[FAILED]:
+                        self._end(STATUS_FAILED, notice=self._aborted_notice())
+                        return
+                    self.tally, self.cache = Tally(), {}
+                    self.files = [FileProgress(f.name, f.import_type, f.mode) for f in self.files]
+                    self.endings.clear_messages()
+                for f in self.files:
+                    if f.status != DONE:
+                        self._run_file(f, bulk)
+            self._end(PROCESSED)
+        except _Cancelled as cancel:
+            if cancel.checking:
+                self.tally = Tally(file_line=self.tally.file_line, message_count=self.tally.message_count)
+                self.files = [FileProgress(f.name, f.import_type, f.mode) for f in self.files]
+            else:
+                self.parts = cancel.parts
+            self.tally.message_count += 1
+            self._end(CANCELLED, notice=cancelled_notice(self.job_id))
+        except (FileRejected, BundleRefused) as exc:
+            self._rejected(exc)
+
+    def _shape(self, f: FileProgress) -> Shape:
+        try:
+            with self.storage.open(self.keys[f.name]) as binary:
+                header = open_stored(binary).header
+            return file_shape(
+                header,
+                settings=self.runtime.settings,
+                scope=self.scope,
+                forced=f.import_type,
+                bundle=f.import_type.split(".", 1)[0],
+            )
+        except FileRejected as exc:
+            raise FileRejected(f"{f.name}: {exc.text}", line=exc.line, code=exc.code) from None
+
+    def _run_file(self, f: FileProgress, bulk: BulkSession) -> None:
+        """Import one file (and sync it, when bulk), then record it done with a checkpoint."""
+        resumed = f.status == RUNNING
+        if not resumed:
+            f.status, f.first_part, f.base = RUNNING, self.parts, dict(self.tally.counts)
+            self.tally.file_line = 1
+        self.current = f
+        shape = self.shapes[f.name]
+        sync = f.mode == BULK and shape.import_type.sync is not None
+        keys = self._sync_keys(shape, bulk, self.keys[f.name]) if sync and not f.synced else None
+        if not (resumed and f.synced):
+            self.parts = self._file_pass(f, bulk, write=not self.dry_run, checkpoint=True, resumed=resumed)
+        if keys is not None:
+            f.synced = True
+            self.parts = self._sync(shape, bulk, keys, part=self.parts + 1, write=not self.dry_run)
+        f.status, f.last_part, f.lines = DONE, self.parts, self.tally.file_line
+        self._count(f)
+        self._checkpoint(bulk, messages=pl.DataFrame(), batches=self.parts, begin=True)
+
+    def _file_pass(
+        self, f: FileProgress, bulk: BulkSession, *, write: bool, checkpoint: bool, resumed: bool = False
+    ) -> int:
+        self.current = f
+        if not checkpoint:
+            self.tally.file_line = 1
+        return self._pass_over(
+            Source(self.keys[f.name], self.shapes[f.name], name=f.name, mode=f.mode),
+            bulk,
+            write=write,
+            checkpoint=checkpoint,
+            synced=f.mode == BULK,
+            resume_line=self.tally.file_line if resumed else 0,
+            first_part=self.parts if checkpoint else 0,
+            cache=self.cache,
+        )
+
+    def _count(self, f: FileProgress) -> None:
+        f.lines = self.tally.file_line
+        f.counts = {k: self.tally.counts[k] - f.base.get(k, 0) for k in OUTCOMES}
+
+    def _writers(self, shape: Shape) -> tuple[ResultWriter, RedactedCopy | None]:
+        # Each file its own result parts (its columns); the kept copy is made at the end.
+        return self._results(shape), None
+
+    def _results(self, shape: Shape) -> ResultWriter:
+        return ResultWriter(
+            self.storage,
+            prefix=work_prefix(self.job_id, f"{RESULT_PARTS}/{shape.import_type.name}"),
+            columns=shape.header,
+            secret=shape.import_type.secret_columns,
+        )
+
+    def _progress(self) -> str | None:
+        if self.current is not None and self.current.status == RUNNING:
+            self._count(self.current)
+        return json.dumps([asdict(f) for f in self.files])
+
+    def _aborted_notice(self) -> ImportMessage:
+        failed = self.tally.counts[FAILED]
+        self.tally.message_count += 1
+        return ImportMessage(
+            import_id=self.job_id,
+            seq=0,
+            line=None,
+            column=None,
+            code="aborted",
+            severity=ERROR,
+            message=(
+                f"onError=abort: {failed} row(s) of the bundle failed validation, so nothing was "
+                "written; fix them and upload the bundle again."
+            ),
+        )
+
+    def _rejected(self, exc: FileRejected | BundleRefused) -> None:
+        text = exc.message if isinstance(exc, BundleRefused) else exc.text
+        code = "invalid_bundle" if isinstance(exc, BundleRefused) else exc.code
+        self.tally.message_count += 1
+        message = ImportMessage(
+            import_id=self.job_id,
+            seq=self.tally.message_count,
+            line=exc.line if isinstance(exc, FileRejected) else None,
+            file=self.current.name if self.current is not None else None,
+            column=None,
+            code=code,
+            severity=ERROR,
+            message=text,
+        )
+        self._end(STATUS_FAILED, notice=message)
+
+    def _end(self, status: str, *, notice: ImportMessage | None = None) -> None:
+        """The result zip and the kept copy, then the ending on the import row."""
+        self.lease.ensure()
+        if self.current is not None and self.current.status == RUNNING:
+            self._count(self.current)
+        result = result_key(self.job_id, "zip")
+        with tempfile.NamedTemporaryFile(suffix=".zip") as spool:
+            with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for f in self.files:
+                    if f.name not in self.shapes or f.status == PENDING:
+                        continue
+                    last = f.last_part if f.status == DONE else self.parts
+                    with archive.open(f.name.removesuffix(".csv") + "-result.csv", "w") as out:
+                        self._results(self.shapes[f.name]).write_to(out, first=f.first_part + 1, last=last)
+                if notice is not None and status == STATUS_FAILED and notice.code != "aborted":
+                    archive.writestr("bundle-messages.txt", notice.message + "\r\n")
+            spool.flush()
+            self.storage.put_file(result, Path(spool.name))
+        state = "processed" if status == PROCESSED else "failed"
+        kept = self._kept(state)
+        self.tally.file_line = sum(f.lines for f in self.files) or self.tally.file_line
+        self.endings.finish(
+            status,
+            self.tally,
+            final_key=kept or stored_key(self.job_id, state, "zip"),
+            result=result,
+            messages=[notice] if notice is not None else None,
+        )
+
+    def _kept(self, state: str) -> str | None:
+        """The bundle's files, secrets blanked, zipped at the kept copy's key; None when it was
+        never unpacked (a zip refused while inflating is not kept: it may be a bomb)."""
+        if not self.keys:
+            return None
+        final = stored_key(self.job_id, state, "zip")
+        with tempfile.NamedTemporaryFile(suffix=".zip") as spool:
+            with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for f in self.files:
+                    redacted = work_prefix(self.job_id, f"kept/{f.name}")
+                    store_failed_copy(
+                        self.storage,
+                        source_key=self.keys[f.name],
+                        final_key=redacted,
+                        work_prefix=work_prefix(self.job_id, f"kept-parts/{f.name}"),
+                        import_type=get_type(f.import_type, bundle=f.import_type.split(".", 1)[0]),
+                        scope=self.scope,
+                    )
+                    with self.storage.open(redacted) as source, archive.open(f.name, "w") as out:
+                        while chunk := source.read(1024 * 1024):
+                            out.write(chunk)
+            spool.flush()
+            self.storage.put_file(final, Path(spool.name))
+        return final
