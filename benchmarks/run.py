@@ -16,16 +16,23 @@ raw rows/s. Peak RSS is the most the server process and its SQLite writer proces
 BENCH_BAD_ROWS (default 1000000) adds one more import: a groups file with 10% bad rows of mixed
 kinds, against the clean file. Password hashing is slow by design and timed on its own
 (BENCH_HASH_ROWS, default 10000 plain passwords at the default argon2id cost).
+
+BENCH_BUNDLE_ENROLLMENTS (default 1000000) times a OneRoster 1.1 bulk bundle: orgs, a term,
+courses, classes, users (one per ten enrollments) and that many enrollments, zipped, against the
+raw load of every file's rows (polars + ADBC ingest into a table per file, keyed by tenant and
+sourcedId) in the same run.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import tempfile
 import threading
 import time
 import uuid
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -410,6 +417,130 @@ def bench_hashing(work: Path, rows: int) -> None:
         server.stop()
 
 
+_BUNDLE_FILES = {
+    "orgs": ["sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"],
+    "academicSessions": [
+        "sourcedId", "status", "dateLastModified", "title", "type", "startDate", "endDate",
+        "parentSourcedId", "schoolYear",
+    ],
+    "courses": [
+        "sourcedId", "status", "dateLastModified", "schoolYearSourcedId", "title", "courseCode", "grades",
+        "orgSourcedId", "subjects", "subjectCodes",
+    ],
+    "classes": [
+        "sourcedId", "status", "dateLastModified", "title", "grades", "courseSourcedId", "classCode",
+        "classType", "location", "schoolSourcedId", "termSourcedIds", "subjects", "subjectCodes", "periods",
+    ],
+    "users": [
+        "sourcedId", "status", "dateLastModified", "enabledUser", "orgSourcedIds", "role", "username",
+        "userIds", "givenName", "familyName", "middleName", "identifier", "email", "sms", "phone",
+        "agentSourcedIds", "grades", "password",
+    ],
+    "enrollments": [
+        "sourcedId", "status", "dateLastModified", "classSourcedId", "schoolSourcedId", "userSourcedId",
+        "role", "primary", "beginDate", "endDate",
+    ],
+}  # fmt: skip
+
+
+def write_bundle(folder: Path, enrollments: int) -> tuple[Path, dict[str, Path]]:
+    """A OneRoster bulk bundle with ``enrollments`` enrollments (ten per user, 50 per class)."""
+    users, classes, schools = max(1, enrollments // 10), max(1, enrollments // 50), 10
+    rows = {
+        "orgs": [["d1", "", "", "District", "district", "", ""]]
+        + [[f"s{i}", "", "", f"School {i}", "school", "", "d1"] for i in range(schools)],
+        "academicSessions": [["t1", "", "", "Fall", "term", "2026-09-01", "2026-12-20", "", "2027"]],
+        "courses": [[f"c{i}", "", "", "t1", f"Course {i}", "", "", f"s{i}", "", ""] for i in range(schools)],
+        "classes": (
+            [f"k{i}", "", "", f"Class {i}", "", f"c{i % schools}", "", "scheduled", "", f"s{i % schools}", "t1", "", "", ""]
+            for i in range(classes)
+        ),
+        "users": (
+            [f"u{i}", "", "", "true", f"s{i % schools}", "student", f"user{i}", "", f"Given{i}", f"Family{i}"]
+            + [""] * 8
+            for i in range(users)
+        ),
+        "enrollments": (
+            [f"e{i}", "", "", f"k{(i // 10 + i % 10 * 7919) % classes}", f"s{i // 10 % schools}", f"u{i // 10}", "student", "", "", ""]
+            for i in range(enrollments)
+        ),
+    }  # fmt: skip
+    paths: dict[str, Path] = {}
+    for entity, records in rows.items():
+        paths[entity] = folder / f"{entity}.csv"
+        with paths[entity].open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(_BUNDLE_FILES[entity])
+            writer.writerows(records)
+    manifest = io.StringIO()
+    manifest.write("propertyName,value\r\nmanifest.version,1.0\r\noneroster.version,1.1\r\n")
+    for entity in (*_BUNDLE_FILES, "demographics"):
+        manifest.write(f"file.{entity},{'bulk' if entity in paths else 'absent'}\r\n")
+    bundle = folder / "bundle.zip"
+    with zipfile.ZipFile(bundle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.csv", manifest.getvalue())
+        for entity, path in paths.items():
+            archive.write(path, f"{entity}.csv")
+    return bundle, paths
+
+
+def raw_bundle(dialect: str, url: str, paths: dict[str, Path]) -> float:
+    """Seconds to bulk-load every file's rows into a table per file (text columns, the tenant, a
+    unique key on tenant and sourcedId)."""
+    if dialect == "sqlite":
+        import adbc_driver_sqlite.dbapi as driver
+
+        connection = driver.connect(url)
+    else:
+        import adbc_driver_postgresql.dbapi as driver  # type: ignore[no-redef]
+
+        connection = driver.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+    with connection.cursor() as cursor:
+        for entity in paths:
+            # Same-shaped: every file's rows keyed by (tenant, sourcedId), as Loadbay keys them.
+            columns = ", ".join(f'"{c}" TEXT' for c in _BUNDLE_FILES[entity])
+            cursor.execute(
+                f"CREATE TABLE raw_{entity.lower()} (tenant_id INTEGER, {columns}, "
+                '"last_import_id" TEXT, UNIQUE (tenant_id, "sourcedId"))'
+            )
+        connection.commit()
+        started = time.perf_counter()
+        for entity, path in paths.items():
+            frame = pl.read_csv(path, infer_schema=False).with_columns(
+                pl.lit(1, dtype=pl.Int32).alias("tenant_id"),
+                pl.lit(str(uuid.uuid4())).alias("last_import_id"),
+            )
+            cursor.adbc_ingest(f"raw_{entity.lower()}", frame.to_arrow(), mode="append")
+        connection.commit()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def bench_bundle(kind: str, work: Path, pg_base: str | None, enrollments: int) -> None:
+    case = work / f"{kind}-bundle"
+    case.mkdir()
+    server, raw_url, dropped = _server(kind, case, pg_base)
+    try:
+        bundle, paths = write_bundle(case, enrollments)
+        total = sum(sum(1 for _ in path.open()) - 1 for path in paths.values())
+        elapsed, result, rss = run_loadbay(server, client_token(server), bundle)
+        assert result["status"] == "processed", result
+        assert result["counts"]["created"] == total, result  # type: ignore[index]
+        raw = raw_bundle(kind, raw_url, paths)
+        elapsed_per_row = elapsed / total
+        _print(kind, "bundle", total, "create", elapsed, raw, rss)
+        print(
+            f"{'':<10}  OneRoster bundle: {enrollments:,} enrollments, {total - enrollments:,} other rows; "
+            f"{elapsed_per_row * 1e6:.1f} µs a row",
+            flush=True,
+        )
+    finally:
+        server.stop()
+        for name in dropped:
+            drop_postgres(pg_base, name)  # type: ignore[arg-type]
+
+
 def main() -> None:
     sizes = [int(size) for size in os.environ.get("BENCH_ROWS", "1000000,5000000").split(",")]
     bad_rows = int(os.environ.get("BENCH_BAD_ROWS", "1000000"))
@@ -430,11 +561,16 @@ def main() -> None:
                 "peak_rss",
             )
         )
+        enrollments = int(os.environ.get("BENCH_BUNDLE_ENROLLMENTS", "1000000"))
         if "sqlite" in databases:
             bench_database("sqlite", sizes, work, pg_base, bad_rows)
+            if enrollments:
+                bench_bundle("sqlite", work, pg_base, enrollments)
         if "postgresql" in databases:
             if pg_base:
                 bench_database("postgresql", sizes, work, pg_base, bad_rows)
+                if enrollments:
+                    bench_bundle("postgresql", work, pg_base, enrollments)
             else:
                 print("(PostgreSQL skipped: set LOADBAY_TEST_DATABASE_URL to include it)")
         bench_small(work)
