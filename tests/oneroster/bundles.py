@@ -68,7 +68,8 @@ def bundle(
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.csv", manifest_text if manifest_text is not None else manifest(declared))
         for entity, records in files.items():
-            archive.writestr(f"{entity}.csv", csv_text(rows(entity, *records)))
+            text = csv_text(rows(entity, *records)) if records else ",".join(COLUMNS[entity]) + "\r\n"
+            archive.writestr(f"{entity}.csv", text)
         for name, content in (extra or {}).items():
             archive.writestr(name, content)
     return out.getvalue()
@@ -77,3 +78,88 @@ def bundle(
 def unzip(content: bytes) -> dict[str, str]:
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         return {name: archive.read(name).decode("utf-8-sig") for name in archive.namelist()}
+
+
+# A password TAO's policy accepts; it must never come back out of Loadbay.
+PASSWORD = "Wonder#land1"
+
+
+def district() -> dict[str, list[dict[str, str]]]:
+    """A small district's full export: every OneRoster 1.1 file Loadbay imports, bulk (blank
+    status and dateLastModified), with multi-valued cells and one user with a password."""
+    year = {"startDate": "2026-09-01", "endDate": "2027-06-30", "schoolYear": "2027"}
+    fall = {
+        "startDate": "2026-09-01",
+        "endDate": "2027-01-31",
+        "schoolYear": "2027",
+        "parentSourcedId": "y27",
+    }
+    return {
+        "orgs": [
+            {"sourcedId": "d1", "name": "North District", "type": "district", "identifier": "ND-01"},
+            {"sourcedId": "s1", "name": "Hill School", "type": "school", "parentSourcedId": "d1"},
+            {"sourcedId": "s2", "name": "Vale School", "type": "school", "parentSourcedId": "d1"},
+        ],
+        "academicSessions": [
+            {"sourcedId": "y27", "title": "2026-2027", "type": "schoolYear", **year},
+            {"sourcedId": "t1", "title": "Fall", "type": "term", **fall},
+        ],
+        "courses": [
+            {"sourcedId": "c1", "schoolYearSourcedId": "y27", "title": "Algebra I", "courseCode": "MA-101"}
+            | {"grades": "09,10", "orgSourcedId": "s1", "subjects": "Mathematics", "subjectCodes": "02052"},
+            {"sourcedId": "c2", "schoolYearSourcedId": "y27", "title": "Art", "orgSourcedId": "s2"},
+        ],
+        "classes": [
+            {"sourcedId": "k1", "title": "Algebra I, 1st period", "grades": "09", "courseSourcedId": "c1"}
+            | {
+                "classCode": "ALG-1",
+                "classType": "scheduled",
+                "schoolSourcedId": "s1",
+                "termSourcedIds": "t1",
+            }
+            | {"subjects": "Mathematics", "periods": "1"},
+            {"sourcedId": "k2", "title": "Art", "courseSourcedId": "c2", "classType": "scheduled"}
+            | {"schoolSourcedId": "s2", "termSourcedIds": "t1"},
+            {"sourcedId": "k3", "title": "Homeroom 9A", "courseSourcedId": "c1", "classType": "homeroom"}
+            | {"schoolSourcedId": "s1", "termSourcedIds": "t1"},
+        ],
+        "users": [
+            user("u1", "ada", "s1", "student", givenName="Ada", familyName="Lovelace", password=PASSWORD)
+            | {"userIds": "{SIS:1001},{LDAP:ada}", "grades": "09", "email": "ada@example.org"},
+            user("u2", "bob", "s1,s2", "student", givenName="Bob", familyName="Byte"),
+            user("u3", "cy", "s1", "teacher", givenName="Cy", familyName="Press", middleName="J"),
+            user("u4", "dee", "s2", "student", givenName="Dee", familyName="Ward", agentSourcedIds="u3"),
+        ],
+        "enrollments": [
+            {"sourcedId": "e1", "classSourcedId": "k1", "schoolSourcedId": "s1", "userSourcedId": "u1"}
+            | {"role": "student", "beginDate": "2026-09-01", "endDate": "2027-01-31"},
+            {"sourcedId": "e2", "classSourcedId": "k1", "schoolSourcedId": "s1", "userSourcedId": "u3"}
+            | {"role": "teacher", "primary": "true"},
+            {"sourcedId": "e3", "classSourcedId": "k2", "schoolSourcedId": "s2", "userSourcedId": "u4"}
+            | {"role": "student"},
+            {"sourcedId": "e4", "classSourcedId": "k3", "schoolSourcedId": "s1", "userSourcedId": "u2"}
+            | {"role": "student"},
+        ],
+        "demographics": [
+            {
+                "sourcedId": "u1",
+                "birthDate": "2011-04-02",
+                "sex": "female",
+                "asian": "true",
+                "white": "false",
+            },
+            {
+                "sourcedId": "u2",
+                "birthDate": "2010-12-24",
+                "sex": "male",
+                "hispanicOrLatinoEthnicity": "true",
+            },
+        ],
+    }
+
+
+def user(sourced_id: str, username: str, orgs: str, role: str, **cells: str) -> dict[str, str]:
+    return {"sourcedId": sourced_id, "enabledUser": "true", "orgSourcedIds": orgs, "role": role} | {
+        "username": username,
+        **cells,
+    }

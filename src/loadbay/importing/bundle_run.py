@@ -91,8 +91,14 @@ class BundleRun(ImportRun):
                             self._sync_keys(self.shapes[f.name], bulk, self.keys[f.name])
                 if self.abort_on_error and not self.dry_run and not self.resume_batches:
                     for f in self.files:
-                        self._file_pass(f, bulk, write=False, checkpoint=False)
+                        f.base = dict(self.tally.counts)
+                        f.last_part = self._file_pass(f, bulk, write=False, checkpoint=False)
+                        self._count(f)
                     if self.tally.counts[FAILED]:
+                        # Each file's result lists its rows as they would have gone, as an
+                        # aborted file's result does.
+                        for f in self.files:
+                            f.status = DONE
                         self._end(STATUS_FAILED, notice=self._aborted_notice())
                         return
                     self.tally, self.cache = Tally(), {}
@@ -223,7 +229,7 @@ class BundleRun(ImportRun):
             self._count(self.current)
         result = result_key(self.job_id, "zip")
         with tempfile.NamedTemporaryFile(suffix=".zip") as spool:
-            with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
                 for f in self.files:
                     if f.name not in self.shapes or f.status == PENDING:
                         continue
@@ -252,7 +258,7 @@ class BundleRun(ImportRun):
             return None
         final = stored_key(self.job_id, state, "zip")
         with tempfile.NamedTemporaryFile(suffix=".zip") as spool:
-            with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
                 for f in self.files:
                     redacted = work_prefix(self.job_id, f"kept/{f.name}")
                     store_failed_copy(
