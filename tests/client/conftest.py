@@ -29,12 +29,14 @@ def server(
     server.stop()
 
 
-def add_client(server: LoadbayServer, *, scopes: tuple[str, ...] = ("rostering",)) -> Credentials:
-    """A new API client of tenant district-a, made in this process: ``loadbay clients create``
-    would cost a second of start-up per client."""
+def add_client(
+    server: LoadbayServer, *, scopes: tuple[str, ...] = ("rostering",), tenant: str = "district-a"
+) -> Credentials:
+    """A new API client of ``tenant``, made in this process: ``loadbay clients create`` would cost
+    a second of start-up per client."""
     runtime = Runtime.create(make_settings(server.data_dir, server.database_url))
     try:
-        return new_client(runtime, scopes=scopes)
+        return new_client(runtime, scopes=scopes, tenant=tenant)
     finally:
         runtime.close()
 

@@ -110,6 +110,7 @@ def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     assert real["counts"] == counts(created=1, failed=1)
     assert real["messagePage"]["items"] == [
         {
+            "file": None,
             "line": 3,
             "column": "user_email",
             "code": "invalid_format",
@@ -208,7 +209,12 @@ EXIT_CODES: dict[str, tuple[list[str], dict[str, str], int, str]] = {
         2,
         "the header does not fit groups",
     ),
-    "not-csv": (["push", "{not_csv}"], {}, 2, "Invalid file type: only .csv files are accepted"),
+    "not-csv": (
+        ["push", "{not_csv}"],
+        {},
+        2,
+        "Invalid file type: only .csv files and .zip bundles are accepted",
+    ),
     "too-large": (
         ["push", "{too_large}"],
         {},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from email.message import Message
 from email.parser import BytesParser
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -16,7 +17,7 @@ def parse(body: MultipartFile, data: bytes) -> list[Message]:
     message = BytesParser().parsebytes(f"Content-Type: {body.content_type}\r\n\r\n".encode() + data)
     parts = message.get_payload()
     assert isinstance(parts, list)
-    return parts
+    return cast(list[Message], parts)
 
 
 def test_fields_then_the_file_with_the_length_announced(tmp_path: Path) -> None:
@@ -49,3 +50,13 @@ def test_a_file_that_shrinks_while_it_is_sent_stops_the_upload(tmp_path: Path) -
 
     with pytest.raises(UsageError, match="shrank while it was being uploaded"):
         b"".join(body.chunks())
+
+
+def test_a_bundle_goes_as_a_zip(tmp_path: Path) -> None:
+    path = tmp_path / "district.zip"
+    path.write_bytes(b"PK\x03\x04" + bytes(range(256)))
+    body = MultipartFile(path, fields={}, content_type="application/zip")
+
+    (upload,) = parse(body, b"".join(body.chunks()))
+    assert upload.get_content_type() == "application/zip"
+    assert upload.get_payload(decode=True) == path.read_bytes()

@@ -26,7 +26,7 @@ DETECT_BYTES = 64 * 1024
 PAYMENTS_SCOPE = "payments"
 
 # The 400s about the file itself (README, "Errors"); other 400s are about the options sent.
-_FILE_REFUSED = ("Invalid file type", "Missing file")
+_FILE_REFUSED = ("Invalid file type", "Invalid bundle", "Missing file")
 # The detect endpoint's 400 about the file; its other 400 is about the scope asked for.
 _NOT_CSV = "The file cannot be read as CSV"
 # A 404 or a 501 for the token request: whatever answers at the URL is not Loadbay.
@@ -199,14 +199,18 @@ class LoadbayClient:
         options: dict[str, str],
         on_progress: Callable[[int, int | None], None] | None = None,
         idempotency_key: str | None = None,
+        bundle: bool = False,
     ) -> str:
         """Stream ``path`` to ``POST /api/v1/upload`` with ``options`` as form fields; the reference id.
+
+        ``bundle``: the file is a zip of CSV files with a manifest, which the server recognises by
+        its content; it is sent as one.
 
         A file over the server's limit is refused before a byte of it is sent. With
         ``idempotency_key``, a file the server took with that key within 24 hours is not taken
         again: the answer is the first upload's reference.
         """
-        body = MultipartFile(path, fields=options)
+        body = MultipartFile(path, fields=options, content_type="application/zip" if bundle else "text/csv")
         self.refuse_if_too_large(body.size)
         response = self._post_file(
             "/api/v1/upload", body, on_progress=on_progress, idempotency_key=idempotency_key

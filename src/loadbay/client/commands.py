@@ -1,7 +1,8 @@
 """``loadbay push`` and ``loadbay imports list|show|download``: a Loadbay server from a script.
 
 ``push`` sends a rostering file to the upload API, or with ``--company`` a payments file to the
-batches API (``payments.py``); either way it then follows the import through the imports API.
+batches API (``payments.py``); either way it then follows the import through the imports API. A
+OneRoster bundle (a .zip of CSV files with manifest.csv) goes to the upload API as one import.
 
 Exit codes (``outcome.ExitCode``): 0 done and clean, 1 processed with failed rows, 2 the import
 failed or the file was refused, 3 anything about the command, the credentials or the connection.
@@ -48,7 +49,15 @@ if TYPE_CHECKING:
 
 
 def push(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="The CSV file to import.", show_default=False)],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="The CSV file to import, or a OneRoster 1.1 bundle: a .zip of CSV files with "
+            "manifest.csv, imported as one import in the manifest's order.",
+            show_default=False,
+        ),
+    ],
     url: Url = DEFAULT_URL,
     client_id: ClientId = None,
     client_secret: ClientSecret = None,
@@ -56,7 +65,8 @@ def push(
         str | None,
         typer.Option(
             "--type",
-            help="The template the file must fit (users, Transactions, ...). Default: its header.",
+            help="The template the file must fit (users, Transactions, ...). Default: its header. "
+            "Not for a bundle, whose manifest.csv names each file's.",
         ),
     ] = None,
     company: Annotated[
@@ -88,7 +98,7 @@ def push(
             "--sync",
             help="Full sync: the file is the complete list, so the tenant's rows of its template "
             "that it leaves out are deactivated (users, groups, organizations) or removed (links, "
-            "sessions).",
+            "sessions). Not for a bundle: its manifest.csv declares each file bulk (synced) or delta.",
         ),
     ] = False,
     change_threshold: Annotated[
@@ -98,8 +108,8 @@ def push(
             metavar="PERCENT",
             min=0,
             max=100,
-            help="With --sync: fail and write nothing if more than this share of the tenant's rows "
-            "would go. Default on the server: 10.",
+            help="With --sync, or for a bundle's bulk files: fail and write nothing if more than "
+            "this share of the tenant's rows would go. Default on the server: 10.",
             show_default=False,
         ),
     ] = None,
@@ -124,16 +134,20 @@ def push(
     as_json: AsJson = False,
     quiet: Quiet = False,
 ) -> None:
-    """Upload a CSV file for import; with --wait, follow it and exit 0, 1 (failed rows) or 2 (failed)."""
+    """Upload a CSV file or a OneRoster bundle (.zip) for import; with --wait, follow it and exit 0,
+    1 (failed rows) or 2 (failed)."""
     from loadbay.client.payments import check_batch_options, push_batch
 
     check_batch_options(
         company=company, project=project, dry_run=dry_run, abort_on_error=abort_on_error, sync=sync
     )
-    if change_threshold is not None and not sync:
-        raise UsageError("--change-threshold applies to a full sync only: add --sync, or leave it out.")
     if not file.is_file():
         raise UsageError(f"{file} is not a file." if file.exists() else f"{file}: no such file.")
+    bundle = is_bundle_file(file)
+    if bundle:
+        check_bundle_options(import_type=import_type, sync=sync, company=company)
+    elif change_threshold is not None and not sync:
+        raise UsageError("--change-threshold applies to a full sync only: add --sync, or leave it out.")
     if result is not None and not result.resolve().parent.is_dir():
         # Found now, not after the upload and the wait.
         raise UsageError(f"Cannot write {result}: no such folder {result.parent}.")
@@ -153,7 +167,7 @@ def push(
                 if company is None:
                     key = client.push_key(file, options) if idempotent else None
                     reference_id = client.upload(
-                        file, options=options, on_progress=advance, idempotency_key=key
+                        file, options=options, on_progress=advance, idempotency_key=key, bundle=bundle
                     )
                 else:
                     batch = push_batch(
@@ -185,7 +199,7 @@ def push(
             note(quiet, f"accepted; follow it with: loadbay imports show {reference_id} --wait")
             return
         note(quiet, f"accepted as {reference_id}")
-        detail = follow(client, reference_id, quiet=quiet, message_limit=max(message_count, 1))
+        detail = follow(client, reference_id, quiet=quiet, message_limit=max(message_count, 1), bundle=bundle)
         if result is not None:
             save_result(client, reference_id, result, quiet=quiet)
     if as_json:
@@ -319,7 +333,8 @@ def imports_download(
     ] = "-",
     quiet: Quiet = False,
 ) -> None:
-    """Download a finished import's result file (CSV: line, outcome, key, messages, the row)."""
+    """Download a finished import's result file (CSV: line, outcome, key, messages, the row); a
+    bundle's is a zip of one such CSV per file (users-result.csv, ...)."""
     with open_client(url, client_id, client_secret) as client:
         if output == "-":
             client.download(reference_id, sys.stdout.buffer)
@@ -327,6 +342,34 @@ def imports_download(
             return
         size = save_result(client, reference_id, Path(output), quiet=quiet)
     note(quiet, f"wrote {output} ({size:,} bytes)")
+
+
+def is_bundle_file(path: Path) -> bool:
+    """Whether ``path`` is a bundle: a zip, named .zip or (as some exports are) .csv. The server
+    knows a bundle by its content too; a workbook (.xlsx, a zip as well) is left to it to refuse."""
+    from loadbay.importing.bundle import is_zip
+
+    if path.suffix.lower() not in (".zip", ".csv"):
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+    except OSError as exc:
+        raise UsageError(f"Cannot read {path}: {exc.strerror or exc}") from None
+    return is_zip(head)
+
+
+def check_bundle_options(*, import_type: str | None, sync: bool, company: str | None) -> None:
+    """Refuse, before the upload, the options a bundle's manifest decides (the server would too)."""
+    if import_type is not None:
+        raise UsageError("--type does not apply to a bundle: its manifest.csv names each file's type.")
+    if sync:
+        raise UsageError(
+            "--sync does not apply to a bundle: its manifest.csv declares each file bulk (the whole "
+            "truth, fully synced within --change-threshold) or delta."
+        )
+    if company is not None:
+        raise UsageError("A bundle is a rostering upload: --company is for a payments file.")
 
 
 def add_client_commands(app: typer.Typer) -> None:

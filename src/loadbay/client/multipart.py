@@ -24,7 +24,9 @@ class MultipartFile:
     some proxies in front of a server refuse.
     """
 
-    def __init__(self, path: Path, *, fields: dict[str, str], field_name: str = "file") -> None:
+    def __init__(
+        self, path: Path, *, fields: dict[str, str], field_name: str = "file", content_type: str = "text/csv"
+    ) -> None:
         self.path = path
         self.size = path.stat().st_size
         self.boundary = f"loadbay-{secrets.token_hex(16)}"
@@ -34,7 +36,7 @@ class MultipartFile:
         ]
         disposition = f'form-data; name="{_quote(field_name)}"; filename="{_quote(path.name)}"'
         parts.append(
-            f"--{self.boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: text/csv\r\n\r\n"
+            f"--{self.boundary}\r\nContent-Disposition: {disposition}\r\nContent-Type: {content_type}\r\n\r\n"
         )
         self._preamble = "".join(parts).encode()
         self._epilogue = f"\r\n--{self.boundary}--\r\n".encode()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TypedDict
 
 from rich.console import Console
 from rich.filesize import decimal
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -19,9 +21,11 @@ from rich.progress import (
 from rich.table import Column, Table
 from rich.text import Text
 
-from loadbay.client.schemas import Counts, Import, Message
+from loadbay.client.schemas import BundleFile, Counts, Import, Message
 
 _STATUS_STYLE = {"pending": "yellow", "processed": "green", "failed": "bold red", "cancelled": "magenta"}
+_FILE_STATUS_STYLE = {"pending": "dim", "running": "cyan", "done": "green"}
+COUNT_NAMES = ("created", "updated", "unchanged", "failed", "deactivated", "removed")
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow"}
 
 
@@ -50,6 +54,43 @@ def line_progress(console: Console, *, disable: bool = False) -> Progress:
     )
 
 
+def files_progress(console: Console, *, disable: bool = False) -> Progress:
+    """One line per file of a bundle: name, bulk or delta, status, lines read, counts so far."""
+    return Progress(
+        TextColumn("{task.description}"),
+        TextColumn("{task.fields[mode]}"),
+        TextColumn("{task.fields[status]}"),
+        TextColumn("{task.fields[lines]}", justify="right"),
+        TextColumn("{task.fields[counts]}"),
+        console=console,
+        disable=disable,
+    )
+
+
+class FileCells(TypedDict):
+    """A bundle file's cells on its progress line (rich markup); its name is the description."""
+
+    mode: str
+    status: str
+    lines: str
+    counts: str
+
+
+def file_fields(item: BundleFile) -> FileCells:
+    status = item["status"]
+    return {
+        "mode": item["mode"],
+        "status": f"[{_FILE_STATUS_STYLE.get(status, '')}]{escape(status)}[/]",
+        "lines": f"{item['lines']:,} lines" if item["lines"] else "",
+        "counts": escape(rows_text(item["counts"])) if any(item["counts"].values()) else "",
+    }
+
+
+def is_bundle(item: Import) -> bool:
+    """Whether the import is of a bundle: its files are listed once a worker has opened it."""
+    return item.get("files") is not None or item["importType"] == "oneroster"
+
+
 def _seconds_between(start: str | None, end: str | None) -> float | None:
     if start is None or end is None:
         return None
@@ -66,7 +107,9 @@ def _duration(seconds: float | None) -> str:
 def mode(item: Import) -> str:
     """The import's options as a person reads them."""
     on_error = "abort on error (all or nothing)" if item["onError"] == "abort" else "partial"
-    if item.get("mode") == "sync":
+    if any(f["mode"] == "bulk" for f in item.get("files") or []):
+        on_error += f", bulk files fully synced (change threshold {item.get('changeThreshold'):g}%)"
+    elif item.get("mode") == "sync":
         on_error += f", full sync (change threshold {item.get('changeThreshold'):g}%)"
     return f"dry run (nothing written), {on_error}" if item["dryRun"] else on_error
 
@@ -86,13 +129,19 @@ def summary_table(item: Import) -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     counts = item["counts"]
+    files = item.get("files")
+    template = item["importType"] or "none detected"
+    read = f"{lines(item)}, header included"
+    if files is not None:
+        template = f"{template} bundle of {len(files)} file(s)"
+        read = f"{item['fileLine']} in {len(files)} file(s), headers included"
     rows: list[tuple[str, str | Text]] = [
         ("reference", item["referenceId"]),
         ("status", status_text(item["status"])),
         ("file", f"{item['fileName'] or '-'} ({decimal(item['sizeBytes'])})"),
-        ("template", item["importType"] or "none detected"),
+        ("template", template),
         ("mode", mode(item)),
-        ("lines", f"{lines(item)}, header included"),
+        ("lines", read),
         ("created", str(counts["created"])),
         ("updated", str(counts["updated"])),
         ("unchanged", str(counts["unchanged"])),
@@ -126,14 +175,36 @@ def verdict(item: Import) -> str:
     return "Dry run: every row would import. Nothing was written." if dry else "Every row was imported."
 
 
+def files_table(files: Iterable[BundleFile]) -> Table:
+    """A bundle's files in import order, each with its own counts."""
+    table = Table("file", "mode", "status", "lines", *COUNT_NAMES, title="Files")
+    for item in files:
+        counts = item["counts"]
+        table.add_row(
+            item["name"],
+            item["mode"],
+            Text(item["status"], style=_FILE_STATUS_STYLE.get(item["status"], "")),
+            str(item["lines"]),
+            *[
+                Text(str(counts.get(name, 0)), style="red" if name == "failed" and counts.get(name) else "")
+                for name in COUNT_NAMES
+            ],
+        )
+    return table
+
+
 def messages_table(messages: Iterable[Message]) -> Table:
     """The problems found, one a row, in line order; each says whether its row was written
-    (a warning) or not (an error), in words as well as colour (a pipe has no colour)."""
-    table = Table("line", "severity", "column", "message")
+    (a warning) or not (an error), in words as well as colour (a pipe has no colour). A bundle's
+    messages name their file in a column of its own."""
+    messages = list(messages)
+    with_file = any(message.get("file") for message in messages)
+    table = Table(*(["file"] if with_file else []), "line", "severity", "column", "message")
     for message in messages:
         line = message["line"]
         severity = message.get("severity") or "error"
         table.add_row(
+            *([message.get("file") or ""] if with_file else []),
             "" if line is None else str(line),
             Text(severity, style=_SEVERITY_STYLE.get(severity, "")),
             message["column"] or "",
@@ -144,14 +215,7 @@ def messages_table(messages: Iterable[Message]) -> Table:
 
 def rows_text(counts: Counts) -> str:
     """``1 created, 1 failed``: the counts that are not zero."""
-    done = [
-        (counts["created"], "created"),
-        (counts["updated"], "updated"),
-        (counts["unchanged"], "unchanged"),
-        (counts["failed"], "failed"),
-        (counts.get("deactivated", 0), "deactivated"),
-        (counts.get("removed", 0), "removed"),
-    ]
+    done = [(counts.get(name, 0), name) for name in COUNT_NAMES]
     return ", ".join(f"{number} {name}" for number, name in done if number) or "-"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 Status = Literal["pending", "processed", "failed", "cancelled"]
 
@@ -14,6 +14,21 @@ class Counts(TypedDict):
     failed: int
     deactivated: int
     removed: int
+
+
+class BundleFile(TypedDict):
+    """One file of a bundle, in import order: how far it got and its own counts."""
+
+    name: str
+    importType: str
+    # bulk: the whole truth, synced after it is imported; delta: changes only.
+    mode: str
+    # pending, running or done.
+    status: str
+    # Physical lines read so far, header included.
+    lines: int
+    # Empty until the file has started.
+    counts: Counts
 
 
 class Import(TypedDict):
@@ -37,9 +52,13 @@ class Import(TypedDict):
     finishedAt: str | None
     cancelRequestedAt: str | None
     filesDeletedAt: str | None
+    # A bundle's files once a worker has opened it; null for a CSV file (absent on older servers).
+    files: NotRequired[list[BundleFile] | None]
 
 
 class Message(TypedDict):
+    # The file of a bundle the line is in (users.csv); null for a CSV file.
+    file: NotRequired[str | None]
     line: int | None
     column: str | None
     code: str

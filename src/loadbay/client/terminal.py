@@ -21,8 +21,16 @@ from typer.core import TyperCommand, TyperGroup
 
 from loadbay.client.errors import ClientError, UsageError
 from loadbay.client.outcome import ExitCode
-from loadbay.client.render import byte_progress, line_progress, messages_table, summary_table, verdict
-from loadbay.client.schemas import ImportDetail, Message
+from loadbay.client.progress import ImportProgress
+from loadbay.client.render import (
+    byte_progress,
+    files_table,
+    is_bundle,
+    messages_table,
+    summary_table,
+    verdict,
+)
+from loadbay.client.schemas import Import, ImportDetail, Message
 
 if TYPE_CHECKING:
     from loadbay.client.api import LoadbayClient
@@ -147,23 +155,16 @@ def print_json(payload: object) -> None:
     typer.echo(json.dumps(payload, indent=2))
 
 
-def follow(client: LoadbayClient, reference_id: str, *, quiet: bool, message_limit: int) -> ImportDetail:
-    """Wait for the import with a bar of its lines; Ctrl-C stops the wait, not the import."""
+def follow(
+    client: LoadbayClient, reference_id: str, *, quiet: bool, message_limit: int, bundle: bool = False
+) -> ImportDetail:
+    """Wait for the import with a bar of its lines, or a line per file of a bundle (``bundle``: the
+    file pushed is one); Ctrl-C stops the wait, not the import."""
     from loadbay.client.waiting import wait_finished
 
-    with line_progress(err, disable=quiet) as progress:
-        task = progress.add_task("importing", total=None)
-
-        def update(detail: ImportDetail) -> None:
-            progress.update(
-                task,
-                completed=detail["fileLine"],
-                total=detail["totalLines"],
-                description=f"importing ({detail['importType']})" if detail["importType"] else "importing",
-            )
-
+    with ImportProgress(err, quiet=quiet, bundle=bundle) as progress:
         try:
-            return wait_finished(client, reference_id, on_update=update, message_limit=message_limit)
+            return wait_finished(client, reference_id, on_update=progress.update, message_limit=message_limit)
         except KeyboardInterrupt:
             progress.stop()
             print_error(f"stopped waiting; the import goes on: loadbay imports show {reference_id} --wait")
@@ -210,6 +211,8 @@ def report(detail: ImportDetail, *, messages: list[Message], result: Path | None
     """The summary, the messages listed, and what to run to see the rest."""
     reference_id = detail["referenceId"]
     out.print(summary_table(detail))
+    if files := detail.get("files"):
+        out.print(files_table(files))
     if messages:
         out.print(messages_table(messages))
     out.print(verdict(detail), markup=False, soft_wrap=True)
@@ -224,7 +227,17 @@ def report(detail: ImportDetail, *, messages: list[Message], result: Path | None
         out.print(f"Result file: {result}", markup=False, soft_wrap=True)
     elif detail["status"] != "pending":
         out.print(
-            f"Result file (every row's outcome): loadbay imports download {reference_id} -o result.csv",
+            f"{result_hint(detail)}: loadbay imports download {reference_id} -o {result_name(detail)}",
             markup=False,
             soft_wrap=True,
         )
+
+
+def result_hint(item: Import) -> str:
+    if is_bundle(item):
+        return "Result zip (a result CSV per file of the bundle, every row's outcome)"
+    return "Result file (every row's outcome)"
+
+
+def result_name(item: Import) -> str:
+    return "result.zip" if is_bundle(item) else "result.csv"
