@@ -11,7 +11,8 @@ from sqlalchemy import select
 from loadbay.auth.service import get_or_create_tenant
 from loadbay.db import transaction
 from loadbay.importing.bulk import Execute, Refused, bulk_session
-from loadbay.importing.write import ROW, TableWrite, written
+from loadbay.importing.tables import ROW
+from loadbay.importing.write import TableWrite, written
 from loadbay.models import RosterGroup
 from loadbay.runtime import Runtime
 

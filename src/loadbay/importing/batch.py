@@ -12,7 +12,8 @@ import polars as pl
 from loadbay.config import Settings
 from loadbay.importing.bulk import BulkSession
 from loadbay.importing.messages import no_messages
-from loadbay.importing.write import TableWrite, lookup
+from loadbay.importing.tables import lookup
+from loadbay.importing.write import TableWrite
 from loadbay.models import Base
 
 

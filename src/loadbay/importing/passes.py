@@ -25,8 +25,9 @@ from loadbay.importing.read import ahead, open_stored
 from loadbay.importing.report import Reporter, Tally, placed
 from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.importing.shape import Shape
+from loadbay.importing.tables import ROW
 from loadbay.importing.validate import Checked, Validator
-from loadbay.importing.write import FAILED, ROW, UNCHANGED, UPDATED, TableWrite, written
+from loadbay.importing.write import FAILED, UNCHANGED, UPDATED, TableWrite, written
 from loadbay.kit.storage import ObjectStorage
 from loadbay.models import utcnow
 

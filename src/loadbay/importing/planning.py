@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from loadbay.importing.messages import Finding, error_rows, found, ordered
-from loadbay.importing.write import ROW
+from loadbay.importing.tables import ROW
 
 if TYPE_CHECKING:
     from loadbay.importing.batch import BatchContext

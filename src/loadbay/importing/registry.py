@@ -12,7 +12,7 @@ from loadbay.importing.columns import Column, Required
 
 if TYPE_CHECKING:
     from loadbay.importing.batch import BatchContext, Planned
-    from loadbay.importing.write import Table
+    from loadbay.importing.tables import Table
     from loadbay.models import Base
 
 
@@ -40,7 +40,7 @@ class SyncRule:
 
     @property
     def table(self) -> Table:
-        from loadbay.importing.write import table_of
+        from loadbay.importing.tables import table_of
 
         table = table_of(self.model)
         return table if self.key is None else table.keyed_by(self.key)

@@ -20,7 +20,8 @@ from loadbay.importing.bulk import Ingest, Query, Step
 from loadbay.importing.messages import row_texts
 from loadbay.importing.read import Batch
 from loadbay.importing.results import ResultWriter
-from loadbay.importing.write import CREATED, DEACTIVATED, FAILED, REMOVED, UNCHANGED, UPDATED, literal, quoted
+from loadbay.importing.tables import literal, quoted
+from loadbay.importing.write import CREATED, DEACTIVATED, FAILED, REMOVED, UNCHANGED, UPDATED
 from loadbay.models import ImportJob, ImportMessage
 
 OUTCOMES = (CREATED, UPDATED, UNCHANGED, FAILED, DEACTIVATED, REMOVED)

@@ -27,15 +27,8 @@ from loadbay.importing.csvtext import FileRejected
 from loadbay.importing.read import open_stored
 from loadbay.importing.registry import SyncRule
 from loadbay.importing.shape import Shape
-from loadbay.importing.write import (
-    DEACTIVATED,
-    REMOVED,
-    distinct_from,
-    frame_of,
-    literal,
-    quoted,
-    stage_name,
-)
+from loadbay.importing.tables import distinct_from, frame_of, literal, quoted, stage_name
+from loadbay.importing.write import DEACTIVATED, REMOVED
 from loadbay.kit.storage import ObjectStorage
 
 MERGE = "merge"

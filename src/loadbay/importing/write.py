@@ -6,19 +6,16 @@ target says which rows are stored and which of those change; then one
 ``INSERT … SELECT … ON CONFLICT DO UPDATE … WHERE <a column differs>`` writes the stored rows
 that change and one plain ``INSERT … SELECT`` the new ones. An unchanged row is not rewritten.
 A dry run stops after the join. Writers that need stored values for a rule (a password to verify,
-metadata to merge) read them with :func:`lookup`, also through a staged frame.
+metadata to merge) read them with ``tables.lookup``, also through a staged frame.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 import polars as pl
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, SmallInteger, UniqueConstraint
-from sqlalchemy.dialects import postgresql
 
 from loadbay.importing.bulk import (
     POSTGRESQL,
@@ -32,6 +29,19 @@ from loadbay.importing.bulk import (
     Refused,
     Step,
 )
+from loadbay.importing.tables import (
+    POLARS_TIME,
+    ROW,
+    STORED_TIME,
+    Table,
+    distinct_from,
+    frame_of,
+    key_join,
+    literal,
+    quoted,
+    stage_name,
+    table_of,
+)
 from loadbay.models import Base
 
 CREATED = "created"
@@ -40,91 +50,6 @@ UNCHANGED = "unchanged"
 FAILED = "failed"
 DEACTIVATED = "deactivated"
 REMOVED = "removed"
-# The batch row a planned row stands for, in every staged frame.
-ROW = "_row"
-_STORED_TIME = "%Y-%m-%d %H:%M:%S.%f"
-_POLARS_TIME = "%Y-%m-%d %H:%M:%S%.f"
-
-
-@dataclass(frozen=True)
-class Table:
-    """What the engine needs of an ORM table: its name, natural key and column types."""
-
-    name: str
-    # The column that scopes every key (tenant_id, or a payment's company_id).
-    scope: str
-    key: tuple[str, ...]
-    polars: dict[str, pl.DataType]
-    sql: dict[str, str]
-    # Columns a new row must have (NOT NULL, no default in SQL).
-    required: frozenset[str] = frozenset()
-    # Each column's exact type on PostgreSQL, for a binary COPY straight into the table (it takes
-    # no other width: an INTEGER column wants 32-bit integers).
-    exact: dict[str, pl.DataType] = field(default_factory=dict)
-    # Every unique key of the table after its scope column: a write may be keyed by another one
-    # than ``key`` (a OneRoster user by its sourcedId rather than its username).
-    keys: frozenset[tuple[str, ...]] = frozenset()
-
-    def keyed_by(self, key: tuple[str, ...]) -> Table:
-        if key not in self.keys:
-            raise ValueError(f"{self.name} has no unique key ({self.scope}, {', '.join(key)})")
-        return replace(self, key=key)
-
-
-@cache
-def table_of(model: type[Base]) -> Table:
-    table = model.__table__
-    # ``constraints`` is a set: the first unique key declared is the table's natural key.
-    declared = sorted(
-        (c for c in table.constraints if isinstance(c, UniqueConstraint)),  # type: ignore[attr-defined]
-        key=lambda c: c._creation_order,
-    )
-    uniques = [[column.name for column in c.columns] for c in declared]
-    scope, *key = uniques[0]
-    types: dict[str, pl.DataType] = {}
-    for column in table.columns:
-        kind = column.type
-        types[column.name] = (
-            pl.Boolean()
-            if isinstance(kind, Boolean)
-            else pl.Int64()
-            if isinstance(kind, Integer)
-            else pl.Utf8()
-        )
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    sql = {column.name: column.type.compile(dialect=dialect) for column in table.columns}
-    # Timestamps travel as text and are read back as text, the way SQLite stores them.
-    for column in table.columns:
-        if isinstance(column.type, DateTime):
-            types[column.name] = pl.Utf8()
-    required = frozenset(c.name for c in table.columns if not c.nullable and not c.primary_key)
-    exact = {column.name: _exact(column.type) for column in table.columns}
-    return Table(
-        name=table.name,  # type: ignore[attr-defined]
-        scope=scope,
-        key=tuple(key),
-        polars=types,
-        sql=sql,
-        required=required,
-        exact=exact,
-        keys=frozenset(tuple(u[1:]) for u in uniques if u[0] == scope),
-    )
-
-
-def _exact(kind: Any) -> pl.DataType:
-    if isinstance(kind, Boolean):
-        return pl.Boolean()
-    if isinstance(kind, BigInteger):
-        return pl.Int64()
-    if isinstance(kind, SmallInteger):
-        return pl.Int16()
-    if isinstance(kind, Integer):
-        return pl.Int32()
-    if isinstance(kind, Float):
-        return pl.Float64()
-    if isinstance(kind, DateTime):
-        return pl.Datetime("us")
-    return pl.Utf8()
 
 
 @dataclass
@@ -184,39 +109,10 @@ class TableWrite:
         return bool(self.table.required - given)
 
 
-def frame_of(result: Any) -> pl.DataFrame:
-    """A query step's Arrow answer as a polars frame."""
-    frame = pl.from_arrow(result)
-    assert isinstance(frame, pl.DataFrame)
-    return frame
-
-
-def quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: Any) -> str:
-    """A constant inlined into a statement: only Loadbay's own ints, ids and timestamps get here."""
-    if isinstance(value, bool) or not isinstance(value, (int, str, datetime)):
-        raise TypeError(f"not an inlinable constant: {value!r}")
-    if isinstance(value, int):
-        return str(value)
-    text = value.strftime(_STORED_TIME) if isinstance(value, datetime) else value
-    return "'" + text.replace("'", "''") + "'"
-
-
-def stage_name(dialect: str, name: str) -> str:
-    return f"temp.{quoted(name)}" if dialect == SQLITE else quoted(name)
-
-
 def _value(dialect: str, table: Table, column: str, alias: str) -> str:
     """A staged column as the target column's type (PostgreSQL will not put text into a timestamp)."""
     ref = f"{alias}.{quoted(column)}"
     return f"CAST({ref} AS {table.sql[column]})" if dialect == POSTGRESQL else ref
-
-
-def distinct_from(dialect: str) -> str:
-    return "IS NOT" if dialect == SQLITE else "IS DISTINCT FROM"
 
 
 def _set(target: str, column: str, *, keep: bool) -> str:
@@ -229,23 +125,6 @@ def _change(dialect: str, stored: str, new: str, *, keep: bool) -> str:
     """Whether ``new`` changes ``stored`` (null-aware; with ``keep``, a null changes nothing)."""
     differs = f"{stored} {distinct_from(dialect)} {new}"
     return f"({new} IS NOT NULL AND {differs})" if keep else differs
-
-
-def select_all(bulk: BulkSession, model: type[Base], *, scope_value: Any, columns: list[str]) -> pl.DataFrame:
-    """``columns`` of every stored row in the scope (a tenant's organization units: a short list)."""
-    table = table_of(model)
-    projected = ", ".join(_read(bulk.dialect, table, c) for c in columns)
-    sql = (
-        f"SELECT {projected} FROM {quoted(table.name)} AS t "  # noqa: S608
-        f"WHERE t.{quoted(table.scope)} = {literal(scope_value)}"
-    )
-    return frame_of(bulk.run([Query(sql)])[0]).cast({c: table.polars[c] for c in columns}, strict=False)
-
-
-def _join(table: Table, left: str, right: str, scope_value: Any) -> str:
-    on = [f"{left}.{quoted(table.scope)} = {literal(scope_value)}"]
-    on += [f"{left}.{quoted(k)} = {right}.{quoted(k)}" for k in table.key]
-    return " AND ".join(on)
 
 
 def existing_steps(dialect: str, write: TableWrite, *, stage: str) -> list[Step]:
@@ -265,7 +144,7 @@ def existing_steps(dialect: str, write: TableWrite, *, stage: str) -> list[Step]
     )
     sql = (
         f"SELECT s.{quoted(ROW)} AS {quoted(ROW)}, ({differs}) AS changed FROM {staged} AS s "  # noqa: S608
-        f"JOIN {target} AS t ON {_join(table, 't', 's', scope_value)}"
+        f"JOIN {target} AS t ON {key_join(table, 't', 's', scope_value)}"
     )
     return [Ingest(stage, write.frame.to_arrow()), Query(sql)]
 
@@ -292,7 +171,7 @@ def _update(dialect: str, write: TableWrite, *, stage: str, returning: str = "")
     )
     return (
         f"UPDATE {quoted(table.name)} AS t SET {', '.join(sets)} FROM {stage_name(dialect, stage)} AS s "  # noqa: S608
-        f"WHERE {_join(table, 't', 's', constants[table.scope])} AND ({differs or 'false'}){returning}"
+        f"WHERE {key_join(table, 't', 's', constants[table.scope])} AND ({differs or 'false'}){returning}"
     )
 
 
@@ -337,7 +216,7 @@ def _merge(dialect: str, write: TableWrite, *, stage: str) -> _Merge:
     # Identifiers are quoted and the only values are Loadbay's own constants (see literal()).
     return _Merge(
         insert=f"INSERT INTO {target} ({names}) SELECT {selected} FROM {stage_name(dialect, stage)} AS s",  # noqa: S608
-        stored=f"SELECT 1 FROM {target} AS t WHERE {_join(table, 't', 's', constants[table.scope])}",  # noqa: S608
+        stored=f"SELECT 1 FROM {target} AS t WHERE {key_join(table, 't', 's', constants[table.scope])}",  # noqa: S608
         conflict=f"ON CONFLICT ({keys}) {action}",
         updates=updates,
     )
@@ -381,13 +260,11 @@ def appended(dialect: str, write: TableWrite) -> Ingest:
         if kind == pl.Datetime("us"):
             # Timestamps travel as text (see table_of); SQLite stores them so.
             text = value.cast(pl.Utf8)
-            return text if dialect == SQLITE else text.str.to_datetime(_POLARS_TIME, time_unit="us")
+            return text if dialect == SQLITE else text.str.to_datetime(POLARS_TIME, time_unit="us")
         return value.cast(kind)
 
     constants = pl.select(
-        typed(pl.lit(value.strftime(_STORED_TIME) if isinstance(value, datetime) else value), name).alias(
-            name
-        )
+        typed(pl.lit(value.strftime(STORED_TIME) if isinstance(value, datetime) else value), name).alias(name)
         for name, value in write.constants.items()
     )
     frame = write.frame.select(typed(pl.col(c), c) for c in write.frame.columns if c != ROW)
@@ -514,7 +391,8 @@ def _deleted(bulk: BulkSession, keys: TableWrite, *, stage: str, write: bool, be
         returning = ", ".join(quoted(k) for k in table.key)
         sql = (
             f"DELETE FROM {quoted(table.name)} AS t WHERE EXISTS "  # noqa: S608
-            f"(SELECT 1 FROM {staged} AS s WHERE {_join(table, 't', 's', scope_value)}) RETURNING {returning}"
+            f"(SELECT 1 FROM {staged} AS s WHERE {key_join(table, 't', 's', scope_value)}) "
+            f"RETURNING {returning}"
         )
         returned = frame_of(bulk.run([Ingest(stage, frame.to_arrow()), Query(sql)], begin=begin)[-1])
         found = frame.join(
@@ -528,42 +406,3 @@ def _deleted(bulk: BulkSession, keys: TableWrite, *, stage: str, write: bool, be
     return frame.select(
         ROW, pl.when(removed).then(pl.lit(REMOVED)).otherwise(pl.lit(UNCHANGED)).alias("outcome")
     )
-
-
-def lookup(
-    bulk: BulkSession,
-    model: type[Base],
-    *,
-    scope_value: Any,
-    keys: pl.DataFrame,
-    columns: list[str],
-    key: tuple[str, ...] | None = None,
-) -> pl.DataFrame:
-    """The stored ``columns`` of the rows whose key (``key``, default the table's first unique
-    key) is in ``keys`` (``_row`` and the key columns): ``_row`` and the columns, for the rows
-    found only, typed as ``table_of(model).polars``."""
-    table = table_of(model) if key is None else table_of(model).keyed_by(key)
-    if not keys.height:
-        return pl.DataFrame(schema={ROW: pl.Int64, **{c: table.polars[c] for c in columns}})
-    staged = stage_name(bulk.dialect, f"lb_keys_{table.name}")
-    projected = ", ".join(
-        [f"k.{quoted(ROW)} AS {quoted(ROW)}"] + [_read(bulk.dialect, table, c) for c in columns]
-    )
-    sql = (
-        f"SELECT {projected} FROM {staged} AS k JOIN {quoted(table.name)} AS t "  # noqa: S608
-        f"ON {_join(table, 't', 'k', scope_value)}"
-    )
-    stage = keys.select(pl.col(ROW).cast(pl.Int64), *(pl.col(k).cast(pl.Utf8) for k in table.key))
-    result = bulk.run([Ingest(f"lb_keys_{table.name}", stage.to_arrow()), Query(sql)])[-1]
-    return frame_of(result).cast({ROW: pl.Int64, **{c: table.polars[c] for c in columns}}, strict=False)
-
-
-def _read(dialect: str, table: Table, column: str) -> str:
-    ref = f"t.{quoted(column)}"
-    if (
-        dialect == POSTGRESQL
-        and table.polars[column] == pl.Utf8
-        and table.sql[column].startswith("TIMESTAMP")
-    ):
-        ref = f"to_char({ref}, 'YYYY-MM-DD HH24:MI:SS.US')"
-    return f"{ref} AS {quoted(column)}"

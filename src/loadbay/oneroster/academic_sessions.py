@@ -15,7 +15,8 @@ from loadbay.importing.columns import Column, Required, one_of, pattern
 from loadbay.importing.messages import Finding, error_rows, ordered
 from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import SyncRule
-from loadbay.importing.write import ROW, TableWrite
+from loadbay.importing.tables import ROW
+from loadbay.importing.write import TableWrite
 from loadbay.models import AcademicSession
 from loadbay.oneroster.common import (
     date_check,

@@ -16,7 +16,8 @@ from loadbay.importing.columns import Column, Required, one_of
 from loadbay.importing.messages import Finding, ordered
 from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import SyncRule
-from loadbay.importing.write import ROW, TableWrite
+from loadbay.importing.tables import ROW
+from loadbay.importing.write import TableWrite
 from loadbay.models import AcademicSession, Course, RosterGroup
 from loadbay.oneroster.common import (
     head_findings,

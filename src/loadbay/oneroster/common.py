@@ -20,7 +20,8 @@ from loadbay.importing.columns import Check, Column, Required
 from loadbay.importing.messages import Finding
 from loadbay.importing.planning import findings, stripped
 from loadbay.importing.registry import ImportType, SyncRule, Writer, register
-from loadbay.importing.write import DEACTIVATED, ROW, UPDATED, TableWrite, table_of
+from loadbay.importing.tables import ROW, table_of
+from loadbay.importing.write import DEACTIVATED, UPDATED, TableWrite
 from loadbay.models import Base
 
 BUNDLE = "oneroster"

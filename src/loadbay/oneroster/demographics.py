@@ -15,7 +15,8 @@ from loadbay.importing.columns import Column, one_of
 from loadbay.importing.messages import ordered
 from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import SyncRule
-from loadbay.importing.write import ROW, TableWrite
+from loadbay.importing.tables import ROW
+from loadbay.importing.write import TableWrite
 from loadbay.models import Demographic, RosterUser
 from loadbay.oneroster.common import (
     date_check,

@@ -20,7 +20,8 @@ from loadbay.importing.columns import Check, Column, Required, one_of
 from loadbay.importing.messages import Finding, ordered
 from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import SyncRule
-from loadbay.importing.write import ROW, TableWrite, frame_of, literal, quoted, select_all, table_of
+from loadbay.importing.tables import ROW, frame_of, literal, quoted, select_all, table_of
+from loadbay.importing.write import TableWrite
 from loadbay.models import Base, GroupMembership, RosterGroup, RosterUser
 from loadbay.oneroster.classes import ACCEPTED_CLASSES
 from loadbay.oneroster.common import (

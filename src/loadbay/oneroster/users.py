@@ -26,7 +26,8 @@ from loadbay.importing.columns import EMAIL, Check, Column, Required, one_of, pa
 from loadbay.importing.messages import Finding, no_messages, ordered
 from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import SyncRule
-from loadbay.importing.write import ROW, TableWrite
+from loadbay.importing.tables import ROW
+from loadbay.importing.write import TableWrite
 from loadbay.models import ROOT_ORGANIZATION, RosterUser
 from loadbay.oneroster.common import (
     head_findings,

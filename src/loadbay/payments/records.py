@@ -19,7 +19,8 @@ from loadbay.importing.bulk import Query
 from loadbay.importing.columns import Check, Column, Required
 from loadbay.importing.messages import Finding, found
 from loadbay.importing.planning import failed_rows, findings, stripped
-from loadbay.importing.write import ROW, TableWrite, literal, quoted
+from loadbay.importing.tables import ROW, literal, quoted
+from loadbay.importing.write import TableWrite
 from loadbay.models import Base, ImportBatch
 from loadbay.payments.cards import shown
 from loadbay.payments.money import amount_problem, minor_units, normalized_amount

@@ -17,7 +17,7 @@ import polars as pl
 from loadbay.importing.batch import BatchContext
 from loadbay.importing.messages import WARNING, Finding
 from loadbay.importing.planning import stripped
-from loadbay.importing.write import ROW, select_all
+from loadbay.importing.tables import ROW, select_all
 from loadbay.models import OrgUnit, RosterGroup
 
 

@@ -9,7 +9,8 @@ from loadbay.importing.columns import Column, Required, boolean
 from loadbay.importing.messages import Finding
 from loadbay.importing.planning import failed_rows, findings, optional_value, required_on_create, stripped
 from loadbay.importing.registry import ImportType, SyncRule, register
-from loadbay.importing.write import ROW, TableWrite
+from loadbay.importing.tables import ROW
+from loadbay.importing.write import TableWrite
 from loadbay.models import RosterGroup
 from loadbay.rostering.common import active_value, active_warning, merged_metadata, unknown_org
 

@@ -25,7 +25,8 @@ import polars as pl
 from loadbay.importing.batch import BatchContext
 from loadbay.importing.messages import Finding, found, ordered
 from loadbay.importing.planning import failed_rows
-from loadbay.importing.write import CREATED, ROW, UNCHANGED, UPDATED, TableWrite
+from loadbay.importing.tables import ROW
+from loadbay.importing.write import CREATED, UNCHANGED, UPDATED, TableWrite
 from loadbay.models import RosterUser
 from loadbay.rostering import users
 from loadbay.rostering.passwords import PasswordHashing, is_prehashed

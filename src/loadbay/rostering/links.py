@@ -13,7 +13,8 @@ from loadbay.importing.columns import Column, Required, one_of
 from loadbay.importing.messages import Finding, ordered
 from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import ImportType, SyncRule, register
-from loadbay.importing.write import CREATED, FAILED, ROW, UNCHANGED, UPDATED, TableWrite
+from loadbay.importing.tables import ROW
+from loadbay.importing.write import CREATED, FAILED, UNCHANGED, UPDATED, TableWrite
 from loadbay.models import GroupMembership, RosterUser
 from loadbay.rostering import users
 from loadbay.rostering.common import known_group_names

@@ -11,7 +11,8 @@ from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.columns import Column, Required
 from loadbay.importing.messages import ERROR, MESSAGE_SCHEMA
 from loadbay.importing.registry import ImportType, SyncRule, register
-from loadbay.importing.write import ROW, TableWrite
+from loadbay.importing.tables import ROW
+from loadbay.importing.write import TableWrite
 from loadbay.models import ROOT_ORGANIZATION, OrgUnit
 from loadbay.rostering.common import apply_optional, cell, known_org_ids
 

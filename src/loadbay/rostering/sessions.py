@@ -19,7 +19,8 @@ from loadbay.importing.columns import Check, Column, Required, pattern
 from loadbay.importing.messages import ERROR, MESSAGE_SCHEMA, Finding
 from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import ImportType, SyncRule, register
-from loadbay.importing.write import ROW, TableWrite
+from loadbay.importing.tables import ROW
+from loadbay.importing.write import TableWrite
 from loadbay.models import TestSession
 from loadbay.rostering import groups
 from loadbay.rostering.common import apply_optional, cell, known_group_names, normalize_list

@@ -20,7 +20,8 @@ from loadbay.importing.columns import (
 from loadbay.importing.messages import Finding, found
 from loadbay.importing.planning import failed_rows, findings, optional_value, required_on_create, stripped
 from loadbay.importing.registry import ImportType, SyncRule, register
-from loadbay.importing.write import ROW, TableWrite
+from loadbay.importing.tables import ROW
+from loadbay.importing.write import TableWrite
 from loadbay.models import RosterUser
 from loadbay.rostering.common import active_value, active_warning, list_value, merged_metadata, unknown_org
 from loadbay.rostering.passwords import PREHASHED, PasswordHashing, password_policy

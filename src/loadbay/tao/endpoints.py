@@ -23,6 +23,7 @@ from loadbay.importing.service import (
     files_deleted_message,
     get_tenant_import,
     new_reference_id,
+    signed_result_url,
     status_payload,
 )
 from loadbay.importing.sync import parse_threshold, sync_options
@@ -181,7 +182,6 @@ def download(reference_id: str, client: RosteringClient, session: WriteSession, 
         key = ensure_result_file(session, runtime.storage, job)
     except FilesDeleted:
         raise ApiError(410, files_deleted_message(job)) from None
-    return {
-        "signedUrl": runtime.storage.signed_url(key, ttl_seconds=runtime.settings.signed_url_ttl_seconds),
-        "expiresIn": runtime.settings.signed_url_ttl_seconds,
-    }
+    ttl = runtime.settings.signed_url_ttl_seconds
+    # Named after the upload (users-result.csv, or a bundle's bundle-result.zip).
+    return {"signedUrl": signed_result_url(runtime.storage, job, key=key, ttl_seconds=ttl), "expiresIn": ttl}
