@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 
 from tests.oneroster.writing import csv_text
@@ -163,3 +164,33 @@ def user(sourced_id: str, username: str, orgs: str, role: str, **cells: str) -> 
         "username": username,
         **cells,
     }
+
+
+def patched(content: bytes, name: str, *, flags: int = 0, file_size: int | None = None) -> bytes:
+    """The zip ``content`` with the headers of entry ``name`` changed as a hostile zip tool would:
+    ``flags`` OR-ed into its general purpose bits (0x1: encrypted), ``file_size`` declared as
+    its uncompressed size (in its local header and the central directory alike)."""
+    data = bytearray(content)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        info = archive.getinfo(name)
+    central = _central_entry(data, name)
+    local = info.header_offset
+    for header, flag_at, size_at in ((central, 8, 24), (local, 6, 22)):
+        (bits,) = struct.unpack_from("<H", data, header + flag_at)
+        struct.pack_into("<H", data, header + flag_at, bits | flags)
+        if file_size is not None:
+            struct.pack_into("<I", data, header + size_at, file_size)
+    return bytes(data)
+
+
+def _central_entry(data: bytearray, name: str) -> int:
+    """Where the central directory entry of ``name`` starts (read from the end record)."""
+    end = data.rindex(b"PK\x05\x06")
+    (count,) = struct.unpack_from("<H", data, end + 10)
+    (at,) = struct.unpack_from("<I", data, end + 16)
+    for _ in range(count):
+        lengths = struct.unpack_from("<HHH", data, at + 28)
+        if bytes(data[at + 46 : at + 46 + lengths[0]]) == name.encode():
+            return at
+        at += 46 + sum(lengths)
+    raise KeyError(name)
