@@ -67,6 +67,11 @@ class ImportType:
     # The bundle format this type is a file of ("oneroster"): the bundle's manifest names it, so
     # it is never detected from a header alone nor named by importType. None: a file on its own.
     bundle: str | None = None
+    # Given the file's columns, an expression true on the rows that only take their record away
+    # (a OneRoster delta's tobedeleted rows); of the column checks, only those of
+    # ``removal_columns`` apply to such rows: their other cells are not needed.
+    removal: Callable[[frozenset[str]], pl.Expr | None] | None = field(default=None, compare=False)
+    removal_columns: tuple[str, ...] = ()
     _by_lower: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -2,7 +2,8 @@
 
 A row with more or fewer fields than the header gets one message and nothing else: its cells
 are cut or padded, so they are not checked and its key is not remembered (a correct row with
-that key later is no repeat). The other rows get their columns' checks, and a key already seen
+that key later is no repeat). The other rows get their columns' checks (a row that only takes its
+record away, those of its key), and a key already seen
 on an earlier line (in this batch or an earlier one) is an error on the later row. The result
 is the batch, its messages as a frame, and each row's key as text for the result file.
 """
@@ -52,6 +53,7 @@ class Validator:
         self.import_type = import_type
         self.findings = column_findings(import_type.columns, present)
         self.seen = KeyIndex()
+        self.removal = import_type.removal(present) if import_type.removal is not None else None
 
     def remember(self, batch: Batch) -> None:
         """Rows done before a crash: only their keys matter, for the repeats that follow. The
@@ -78,6 +80,14 @@ class Validator:
         if reader.height:
             # A ragged row's cells are cut or padded: checking them would only add noise.
             columns = columns.filter(~pl.col("row").is_in(reader["row"].implode()))
+        if self.removal is not None and columns.height:
+            removing = frame.select(self.removal.fill_null(False)).to_series()
+            if removing.any():
+                rows = pl.int_range(frame.height, eager=True, dtype=pl.Int64).filter(removing)
+                kept = list(self.import_type.removal_columns)
+                columns = columns.filter(
+                    ~(pl.col("row").is_in(rows.implode()) & ~pl.col("column").is_in(kept))
+                )
         keys = row_keys(shown, self.import_type.key_columns)
         first = self.seen.first_lines(_indexed(keys, batch), batch.lines)
         repeat = found(

@@ -122,7 +122,8 @@ def plan_classes(context: BatchContext, frame: pl.DataFrame) -> Planned:
         ),
         _unknown_terms(terms),
     ]
-    messages = ordered(head_findings(context, df), findings(df, checks))
+    # A tobedeleted row only names its class: its references are not needed.
+    messages = ordered(head_findings(context, df), findings(df.filter(~pl.col("_deleted")), checks))
     accepted = df.filter(~failed_rows(messages))
     kept = accepted.filter(~pl.col("_deleted"))
     remember(context, ACCEPTED_CLASSES, kept["name"])

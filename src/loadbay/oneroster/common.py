@@ -64,8 +64,18 @@ def oneroster_type(
             writer=writer,
             sync=sync,
             bundle=BUNDLE,
+            # OneRoster 1.1's extension columns: accepted, not stored.
+            extra_prefix="metadata.",
+            removal=_removal,
+            removal_columns=tuple(column.name for column in HEAD),
         )
     )
+
+
+def _removal(present: frozenset[str]) -> pl.Expr | None:
+    """A tobedeleted row names its record; it needs no other cell (a bulk file's tobedeleted
+    rows are refused by ``status_findings`` anyway)."""
+    return stripped("status") == TOBEDELETED if "status" in present else None
 
 
 def date_check(problem: str = "is not a date such as 2026-09-01") -> Check:

@@ -70,7 +70,8 @@ def plan_orgs(context: BatchContext, frame: pl.DataFrame) -> Planned:
             ),
         ),
     ]
-    messages = ordered(head_findings(context, df), findings(df, checks))
+    # A tobedeleted row only names its org: its parent is not needed.
+    messages = ordered(head_findings(context, df), findings(df.filter(~pl.col("_deleted")), checks))
     accepted = df.filter(~failed_rows(messages))
     kept = accepted.filter(~pl.col("_deleted"))
     for org_id, parent_id in zip(kept["org_id"], kept["_parent"], strict=True):
