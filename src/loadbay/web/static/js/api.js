@@ -125,16 +125,19 @@ export async function requestToken(clientId, clientSecret) {
 }
 
 /**
- * Uploads a CSV file to the rostering API (`POST /api/v1/upload`) with a progress callback.
- * Resolves to the reference id of its import.
+ * Uploads a CSV file, or a OneRoster bundle (`bundle`: a zip with manifest.csv), to the rostering
+ * API (`POST /api/v1/upload`) with a progress callback. Resolves to the reference id of its import.
  */
-export async function uploadCsv(file, { dryRun, abortOnError, sync, changeThreshold }, { onProgress, signal }) {
+export async function uploadCsv(file, { dryRun, abortOnError, sync, changeThreshold, bundle = false }, { onProgress, signal }) {
   const form = new FormData();
   form.append("file", file, file.name);
   form.append("dryRun", dryRun ? "true" : "false");
   form.append("onError", abortOnError ? "abort" : "partial");
-  if (sync) {
+  if (sync && !bundle) {
     form.append("mode", "sync");
+  }
+  // A bundle's manifest says which files are bulk, and each of them is synced within the threshold.
+  if (sync || bundle) {
     form.append("changeThreshold", String(changeThreshold));
   }
   const payload = await sendFile("/api/v1/upload", form, file, { onProgress, signal });

@@ -1,4 +1,5 @@
 // One import: live progress while it runs, then its counts, its messages line by line, and the result file.
+// A bundle's import lists its files too, each with its own status and counts, and its messages name their file.
 
 import { api } from "../api.js";
 import { dataTable, fill, h, tableRow } from "../dom.js";
@@ -8,6 +9,7 @@ import { repeat } from "../poll.js";
 const POLL_MS = 1000;
 const MESSAGE_PAGE = 100;
 
+const FILE_COLUMN = { label: "File", className: "file" };
 const MESSAGE_COLUMNS = [
   { label: "Line", className: "num line" },
   { label: "Column", className: "column" },
@@ -18,13 +20,42 @@ const MESSAGE_COLUMNS = [
 // An error kept the row out; a warning's row was written all the same.
 const SEVERITY_LABELS = { error: "Error: not written", warning: "Warning: written" };
 
-function messageCells(message) {
+const COUNT_NAMES = ["created", "updated", "unchanged", "failed", "deactivated", "removed"];
+const BUNDLE_FILE_COLUMNS = [
+  { label: "File", className: "file" },
+  { label: "Mode", className: "mode" },
+  { label: "Status", className: "status" },
+  { label: "Lines", className: "num" },
+  ...COUNT_NAMES.map((name) => ({ label: name[0].toUpperCase() + name.slice(1), className: `num ${name}` })),
+];
+const FILE_MODES = { bulk: "Bulk", delta: "Delta" };
+const FILE_STATUSES = { pending: "Waiting", running: "Importing", done: "Done" };
+
+function bundleFileCells(file) {
+  const counts = file.counts || {};
   return [
+    h("code", null, file.name),
+    FILE_MODES[file.mode] || file.mode,
+    h("span", { class: `tag tag-file-${file.status}` }, FILE_STATUSES[file.status] || file.status),
+    formatNumber(file.lines),
+    ...COUNT_NAMES.map((name) =>
+      name === "failed" && counts.failed ? { content: formatNumber(counts.failed), className: "failed-count" } : formatNumber(counts[name] || 0),
+    ),
+  ];
+}
+
+function isBundle(item) {
+  return Array.isArray(item.files) || item.importType === "oneroster";
+}
+
+function messageCells(message, withFile) {
+  return [
+    withFile ? (message.file ? h("code", null, message.file) : h("span", { class: "muted" }, "Bundle")) : null,
     message.line === null ? h("span", { class: "muted" }, "File") : formatNumber(message.line),
     message.column === null ? h("span", { class: "muted" }, "Whole row") : h("code", null, message.column),
     message.message,
     h("span", { class: `tag tag-${message.severity === "warning" ? "warning" : "error"}` }, SEVERITY_LABELS[message.severity] || message.severity),
-  ];
+  ].filter((cell) => cell !== null);
 }
 
 function summary(item) {
@@ -56,6 +87,8 @@ export function importView(page) {
   const [referenceId] = page.params;
   let messagesCursor = null;
   let messagesExtended = false;
+  // Whether the messages shown have a File column (a bundle's do), so that more rows fit the table.
+  let messagesWithFile = false;
 
   const heading = h("h1", null, "Import");
   const badge = h("span", { class: "badge-slot" });
@@ -65,6 +98,14 @@ export function importView(page) {
   const progressText = h("span", { class: "progress-text", id: "import-progress-text" });
   const counts = h("dl", { class: "counts" });
   const details = h("dl", { class: "details" });
+  const filesBody = h("div");
+  const filesPanel = h(
+    "section",
+    { class: "panel bundle-files", "aria-labelledby": "files-heading", hidden: true },
+    h("h2", { id: "files-heading" }, "Files"),
+    h("p", { class: "hint" }, "In the order they are imported. A bulk file is the whole truth: what it leaves out is deactivated or removed. A delta file holds changes only."),
+    filesBody,
+  );
   const download = h("button", { type: "button", class: "button", hidden: true }, "Download result");
   const cancel = h("button", { type: "button", class: "button button-secondary", hidden: true }, "Cancel import");
   const remove = h("button", { type: "button", class: "button button-secondary", hidden: true }, "Delete files");
@@ -91,30 +132,36 @@ export function importView(page) {
     summaryLine.textContent = summary(item);
     showProgress(item);
     const c = item.counts || {};
+    const bundle = isBundle(item);
+    const syncs = item.mode === "sync" || bundle;
     fill(
       counts,
       countCard("Created", c.created),
       countCard("Updated", c.updated),
       countCard("Unchanged", c.unchanged),
       countCard("Failed", c.failed, c.failed ? "count-failed" : ""),
-      item.mode === "sync" ? countCard("Deactivated", c.deactivated) : null,
-      item.mode === "sync" ? countCard("Removed", c.removed) : null,
+      syncs ? countCard("Deactivated", c.deactivated) : null,
+      syncs ? countCard("Removed", c.removed) : null,
     );
+    showFiles(item);
     fill(
       details,
-      detail("Template", item.importType || (item.status === "pending" ? "Not read yet" : "None detected")),
+      detail(
+        "Template",
+        bundle
+          ? "OneRoster bundle (manifest.csv names each file’s type)"
+          : item.importType || (item.status === "pending" ? "Not read yet" : "None detected"),
+      ),
       detail("Size", formatBytes(item.sizeBytes)),
       detail("On error", item.onError === "abort" ? "Abort the whole file" : "Import the good rows"),
-      detail(
-        "Mode",
-        item.mode === "sync" ? `Full sync (change threshold ${item.changeThreshold}%)` : "Merge (nothing is removed)",
-      ),
+      detail("Mode", modeText(item, bundle)),
       detail("Uploaded", when(item.createdAt)),
       detail("Started", when(item.startedAt)),
       detail("Finished", when(item.finishedAt)),
       detail("Took", formatDuration(item.startedAt, item.finishedAt) || "—"),
       detail("Attempts", formatNumber(item.attempts)),
     );
+    download.textContent = bundle ? "Download result zip" : "Download result";
     download.hidden = item.status === "pending" || Boolean(item.filesDeletedAt);
     cancel.hidden = item.status !== "pending" || Boolean(item.cancelRequestedAt);
     remove.hidden = item.status === "pending" || Boolean(item.filesDeletedAt);
@@ -127,11 +174,32 @@ export function importView(page) {
     }
   }
 
+  function modeText(item, bundle) {
+    if (bundle) {
+      return `Per file, as manifest.csv declares: bulk files fully synced (change threshold ${item.changeThreshold}%), delta files merged`;
+    }
+    return item.mode === "sync" ? `Full sync (change threshold ${item.changeThreshold}%)` : "Merge (nothing is removed)";
+  }
+
+  function showFiles(item) {
+    const files = item.files || [];
+    filesPanel.hidden = !isBundle(item);
+    if (files.length === 0) {
+      fill(filesBody, h("p", { class: "muted" }, item.status === "pending" ? "The files are listed once the bundle is opened." : "No file of the bundle was imported."));
+      return;
+    }
+    fill(filesBody, dataTable({ caption: "Files of the bundle", columns: BUNDLE_FILE_COLUMNS, rows: files.map(bundleFileCells), className: "bundle-files" }));
+  }
+
   function detail(label, value) {
     return h("div", null, h("dt", null, label), h("dd", null, value));
   }
 
   function showProgress(item) {
+    if (item.files && item.files.length) {
+      showBundleProgress(item);
+      return;
+    }
     const fraction = progressFraction(item);
     if (fraction === null) {
       progress.removeAttribute("value");
@@ -147,6 +215,19 @@ export function importView(page) {
     }
   }
 
+  // A bundle's progress counts its files: how many are done, and the lines read in all of them.
+  function showBundleProgress(item) {
+    const done = item.files.filter((file) => file.status === "done").length;
+    const fraction = item.status === "pending" ? done / item.files.length : 1;
+    progress.value = fraction;
+    const lines = item.files.reduce((sum, file) => sum + (file.lines || 0), 0);
+    progressText.textContent = [
+      `${Math.floor(fraction * 100)}%`,
+      `${formatNumber(done)} of ${plural(item.files.length, "file")} done`,
+      `${plural(lines, "line")} read`,
+    ].join(" · ");
+  }
+
   function showMessages(item) {
     const pageOfMessages = item.messagePage || { items: [], nextCursor: null };
     messagesCursor = pageOfMessages.nextCursor;
@@ -157,13 +238,23 @@ export function importView(page) {
     } else if (pageOfMessages.items.length === 0) {
       fill(messagesBody, h("p", { class: "muted" }, item.status === "pending" ? "No messages so far." : "No messages: every line was fine."));
     } else {
+      messagesWithFile = isBundle(item) || pageOfMessages.items.some((message) => message.file);
       fill(
         messagesBody,
         h("p", { class: "hint" }, "Line numbers count the header as line 1, as a spreadsheet does."),
-        dataTable({ caption: "Messages by line", columns: MESSAGE_COLUMNS, rows: pageOfMessages.items.map(messageCells), className: "messages" }),
+        dataTable({
+          caption: messagesWithFile ? "Messages by file and line" : "Messages by line",
+          columns: messageColumns(),
+          rows: pageOfMessages.items.map((message) => messageCells(message, messagesWithFile)),
+          className: "messages",
+        }),
       );
     }
     moreMessages.hidden = !messagesCursor || item.status === "pending";
+  }
+
+  function messageColumns() {
+    return messagesWithFile ? [FILE_COLUMN, ...MESSAGE_COLUMNS] : MESSAGE_COLUMNS;
   }
 
   async function loadMoreMessages() {
@@ -178,7 +269,7 @@ export function importView(page) {
       const body = messagesBody.querySelector("tbody");
       const first = body.rows.length;
       for (const message of answer.messagePage.items) {
-        body.append(tableRow(MESSAGE_COLUMNS, messageCells(message)));
+        body.append(tableRow(messageColumns(), messageCells(message, messagesWithFile)));
       }
       messagesCursor = answer.messagePage.nextCursor;
       moreMessages.hidden = !messagesCursor;
@@ -283,6 +374,7 @@ export function importView(page) {
         h("a", { href: "#/upload", class: "button button-secondary" }, "Re-import a fixed file"),
       ),
     ),
+    filesPanel,
     h("section", { class: "panel" }, h("h2", null, "Details"), details),
     h("section", { class: "panel", "aria-live": "off" }, messagesHeading, filterBox, messagesBody, h("div", { class: "actions" }, moreMessages)),
   );

@@ -1,5 +1,6 @@
 // Pick or drop a CSV file, see which template its header fits, choose the options, upload.
-// A rostering file goes to POST /api/v1/upload. A payments file goes to an import batch of the
+// A rostering file goes to POST /api/v1/upload, and so does a OneRoster bundle (a zip of CSV files
+// with manifest.csv, known by its first bytes as the server knows it). A payments file goes to an import batch of the
 // company and project chosen here: create the batch, upload its file, follow its import.
 
 import { api, batchReferenceId, createBatch, listCompanies, uploadBatchFile, uploadCsv } from "../api.js";
@@ -10,6 +11,16 @@ import { companyPicker, noCompanyCallout } from "./company-picker.js";
 
 // The detect endpoint reads at most 64 KiB: plenty for a header row and a few lines.
 const DETECT_BYTES = 64 * 1024;
+// A zip's first bytes: a local file header, or the end of an empty zip's directory.
+const ZIP_MAGIC = [
+  [0x50, 0x4b, 0x03, 0x04],
+  [0x50, 0x4b, 0x05, 0x06],
+];
+
+async function isZip(file) {
+  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  return ZIP_MAGIC.some((magic) => magic.every((byte, index) => head[index] === byte));
+}
 
 // Which templates a client may detect among: both scopes, one, or (to say what would fit) rostering.
 function detectQuery(canRoster, canPay) {
@@ -54,11 +65,18 @@ export function uploadView(page) {
   // The detected (or closest) template and where its file goes: "rostering" or "payments".
   let importType = null;
   let route = null;
+  // The file is a bundle: its manifest names each file's type and whether it is bulk or delta.
+  let bundle = false;
   // The tenant's companies once loaded (payments clients only), or why they could not be.
   let companies = null;
   let companiesFailure = null;
 
-  const input = h("input", { id: "file", type: "file", accept: ".csv,text/csv", class: "visually-hidden" });
+  const input = h("input", {
+    id: "file",
+    type: "file",
+    accept: canRoster ? ".csv,text/csv,.zip,application/zip" : ".csv,text/csv",
+    class: "visually-hidden",
+  });
   const chosen = h("div", { class: "chosen", "aria-live": "polite" });
   const detection = h("div", { class: "detection", "aria-live": "polite" });
   const picker = companyPicker();
@@ -76,18 +94,24 @@ export function uploadView(page) {
     disabled: true,
   });
   sync.addEventListener("change", () => {
-    changeThreshold.disabled = !sync.checked;
+    changeThreshold.disabled = !sync.checked && !bundle;
   });
   const optionsNote = h(
     "p",
     { class: "hint options-note", id: "options-note" },
     "Payments files go through an import batch, which has no dry run and always imports the good rows.",
   );
+  const bundleNote = h(
+    "p",
+    { class: "hint bundle-note", id: "bundle-note", hidden: true },
+    "A bundle’s manifest.csv declares each file bulk or delta: every bulk file is fully synced, within the change threshold.",
+  );
   const options = h(
     "fieldset",
     { class: "options" },
     h("legend", null, "Options"),
     optionsNote,
+    bundleNote,
     h(
       "div",
       { class: "check" },
@@ -139,7 +163,7 @@ export function uploadView(page) {
     "div",
     { class: "dropzone" },
     input,
-    h("p", { class: "dropzone-title" }, "Drop a CSV file here"),
+    h("p", { class: "dropzone-title" }, canRoster ? "Drop a CSV file or a OneRoster .zip here" : "Drop a CSV file here"),
     h("p", { class: "muted" }, "or"),
     h("label", { for: "file", class: "button button-secondary file-label" }, "Choose a file…"),
     h("p", { class: "hint" }, "UTF-8 or UTF-16, separated by commas, semicolons or tabs.", limitHint),
@@ -149,6 +173,7 @@ export function uploadView(page) {
     file = null;
     importType = null;
     route = null;
+    bundle = false;
     chosen.replaceChildren();
     detection.replaceChildren();
     showRoute();
@@ -160,8 +185,16 @@ export function uploadView(page) {
     if (!candidate) {
       return;
     }
-    if (!candidate.name.toLowerCase().endsWith(".csv")) {
-      refuse(`${candidate.name} is not a .csv file. Save the spreadsheet as “CSV UTF-8” and choose that file.`);
+    const name = candidate.name.toLowerCase();
+    if (name.endsWith(".zip") && !canRoster) {
+      refuse(`${candidate.name}: a bundle is a rostering upload, and this client lacks the rostering scope.`);
+      return;
+    }
+    if (!name.endsWith(".csv") && !name.endsWith(".zip")) {
+      refuse(
+        `${candidate.name} is not a .csv file${canRoster ? " or a .zip bundle" : ""}. ` +
+          "Save the spreadsheet as “CSV UTF-8” and choose that file.",
+      );
       return;
     }
     // Until detection says where the file goes, only a client that can go one way knows its limit.
@@ -172,11 +205,50 @@ export function uploadView(page) {
     }
     file = candidate;
     importType = null;
+    bundle = false;
     // A client that may upload payments files waits for the template to know where the file goes.
     route = canPay ? null : "rostering";
     showRoute();
     fill(chosen, h("p", null, h("strong", null, file.name), h("span", { class: "muted" }, ` · ${formatBytes(file.size)}`)));
-    detect(file);
+    inspect(file);
+  }
+
+  // A zip is a bundle, whatever its name (some systems export one as .csv); anything else has a header to read.
+  async function inspect(candidate) {
+    let zip = false;
+    try {
+      zip = canRoster && (await isZip(candidate));
+    } catch {
+      // Unreadable here: the header check says so.
+    }
+    if (candidate !== file) {
+      return;
+    }
+    if (!zip) {
+      detect(candidate);
+      return;
+    }
+    bundle = true;
+    route = "rostering";
+    if (tooLarge(candidate, route)) {
+      refuse(tooLargeMessage(candidate, route));
+      return;
+    }
+    fill(
+      detection,
+      h(
+        "div",
+        { class: "callout callout-ok bundle-detected" },
+        h("p", null, h("strong", null, "OneRoster bundle"), ": a zip of CSV files with manifest.csv, imported as one import."),
+        h(
+          "p",
+          { class: "muted" },
+          "Loadbay checks the zip and its manifest as it arrives, then imports the files in dependency order " +
+            "(orgs, academic sessions, courses, classes, users, enrollments, demographics).",
+        ),
+      ),
+    );
+    showRoute();
   }
 
   function limitFor(where) {
@@ -235,6 +307,13 @@ export function uploadView(page) {
     picker.element.hidden = route !== "payments" || companies === null || noCompanies;
     options.disabled = route === "payments" || uploading !== null;
     optionsNote.hidden = route !== "payments";
+    bundleNote.hidden = !bundle;
+    // A bundle's manifest decides which files are synced: the threshold still applies to them.
+    sync.disabled = bundle;
+    if (bundle) {
+      sync.checked = false;
+    }
+    changeThreshold.disabled = !sync.checked && !bundle;
     if (route === "payments") {
       dryRun.checked = false;
       abortOnError.checked = false;
@@ -313,6 +392,7 @@ export function uploadView(page) {
                 abortOnError: abortOnError.checked,
                 sync: sync.checked,
                 changeThreshold: changeThreshold.value || "10",
+                bundle,
               },
               { onProgress: showProgress, signal: uploading.signal },
             )
