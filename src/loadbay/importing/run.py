@@ -155,7 +155,9 @@ class ImportRun:
                 self.tally,
             )
 
-    def _sync_keys(self, shape: Shape, bulk: BulkSession, key: str | None = None) -> pl.DataFrame:
+    def _sync_keys(
+        self, shape: Shape, bulk: BulkSession, key: str | None = None, *, source: str = "mode=sync"
+    ) -> pl.DataFrame:
         """The keys the file names; before anything is written, refuse a sync that would take away
         more than changeThreshold percent of the tenant's rows of the template."""
         rule = shape.import_type.sync
@@ -180,7 +182,7 @@ class ImportRun:
         if not self.resume_batches:
             plan = plan_sync(bulk, rule=rule, tenant_id=self.tenant_id, import_id=self.job_id, keys=keys)
             threshold = float(self.options.get("change_threshold", DEFAULT_THRESHOLD))
-            if (refusal := plan.refusal(threshold)) is not None:
+            if (refusal := plan.refusal(threshold, source=source)) is not None:
                 raise refusal
         return keys
 

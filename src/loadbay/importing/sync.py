@@ -79,15 +79,16 @@ class SyncPlan:
     def outcome(self) -> str:
         return DEACTIVATED if self.rule.deactivate else REMOVED
 
-    def refusal(self, threshold: float) -> FileRejected | None:
-        """The file refused as a whole when the sync would take away too much; None when it may run."""
+    def refusal(self, threshold: float, *, source: str = "mode=sync") -> FileRejected | None:
+        """The file refused as a whole when the sync would take away too much; None when it may run.
+        ``source``: what syncs, as the message names it (a bundle's "the bulk users.csv")."""
         share = 100.0 * self.missing.height / self.total if self.total else 0.0
         if share <= threshold:
             return None
         verb = "deactivate" if self.rule.deactivate else "remove"
         scope = "active " if self.rule.deactivate else ""
         return FileRejected(
-            f"mode=sync would {verb} {self.missing.height} of the tenant's {self.total} {scope}"
+            f"{source} would {verb} {self.missing.height} of the tenant's {self.total} {scope}"
             f"{self.rule.noun} ({share:.1f}%), more than changeThreshold={threshold:g}%, so nothing "
             "was written. Check that the file is complete, or upload it again with a higher "
             "changeThreshold.",
