@@ -1,7 +1,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from loadbay.importing.registry import all_types
+from loadbay.importing.registry import all_types, bundle_types
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def test_unknown_template_is_404_listing_the_known_ones(app_client: TestClient) 
 
 def test_templates_list_every_type_with_its_columns(app_client: TestClient) -> None:
     items = app_client.get("/api/v1/templates").json()["items"]
-    assert [item["name"] for item in items] == [t.name for t in all_types()]
+    assert [item["name"] for item in items] == [t.name for t in [*all_types(), *bundle_types()]]
     users = next(item for item in items if item["name"] == "users")
     assert users["scope"] == "rostering"
     assert users["key"] == ["user_username"]
@@ -144,3 +144,15 @@ def test_detect_never_says_a_column_mandatory_in_every_row_changes(
 ) -> None:
     body = app_client.post("/api/v1/templates/detect?scope=rostering", content=header.encode() + b"\n").json()
     assert (body["importType"], body["changes"]) == (import_type, changes)
+
+
+def test_oneroster_files_are_listed_as_files_of_a_bundle(app_client: TestClient) -> None:
+    items = {item["name"]: item for item in app_client.get("/api/v1/templates").json()["items"]}
+    users = items["oneroster.users"]
+    assert users["bundle"] == "oneroster"
+    assert items["users"]["bundle"] is None
+    assert [c["name"] for c in users["columns"]][:3] == ["sourcedId", "status", "dateLastModified"]
+    response = app_client.get("/api/v1/templates/oneroster.users.csv")
+    assert response.status_code == 200
+    assert 'filename="users.csv"' in response.headers["content-disposition"]
+    assert response.text.startswith("sourcedId,status,dateLastModified,")

@@ -162,6 +162,11 @@ def all_types(*, scope: str | None = None, bundle: str | None = None) -> list[Im
     return [t for t in _REGISTRY.values() if (scope is None or t.scope == scope) and t.bundle == bundle]
 
 
+def bundle_types() -> list[ImportType]:
+    """The types that are files of a bundle (OneRoster's), in the order they registered."""
+    return [t for t in _REGISTRY.values() if t.bundle is not None]
+
+
 def get_type(name: str, *, bundle: str | None = None) -> ImportType | None:
     """The type named ``name`` among files on their own (or the files of ``bundle``)."""
     found = _REGISTRY.get(name)

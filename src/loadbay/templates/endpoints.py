@@ -13,7 +13,14 @@ from starlette.responses import Response
 from loadbay.errors import ApiError
 from loadbay.importing.csvtext import FileRejected
 from loadbay.importing.read import open_stored
-from loadbay.importing.registry import ImportType, all_types, closest_type, detect, get_type, mismatch
+from loadbay.importing.registry import (
+    ImportType,
+    all_types,
+    bundle_types,
+    closest_type,
+    detect,
+    mismatch,
+)
 from loadbay.kit.csvsniff import detect_encoding
 
 router = APIRouter(tags=["templates"])
@@ -29,6 +36,8 @@ def _describe(import_type: ImportType) -> dict[str, Any]:
         "scope": import_type.scope,
         "key": list(import_type.key_columns),
         "extraPrefix": import_type.extra_prefix,
+        # A file of a bundle (oneroster): it comes inside the bundle's zip, never on its own.
+        "bundle": import_type.bundle,
         "templateUrl": f"/api/v1/templates/{import_type.name}.csv",
         "columns": [
             {
@@ -45,7 +54,7 @@ def _describe(import_type: ImportType) -> dict[str, Any]:
 @router.get("/api/v1/templates")
 def templates() -> Any:
     """Every import type with its columns: what a file may hold, and which columns it must."""
-    return {"items": [_describe(import_type) for import_type in all_types()]}
+    return {"items": [_describe(import_type) for import_type in [*all_types(), *bundle_types()]]}
 
 
 @router.post("/api/v1/templates/detect")
@@ -95,17 +104,19 @@ async def detect_template(request: Request, scope: str | None = None) -> Any:
 @router.get("/api/v1/templates/{name}.csv")
 def template(name: str) -> Response:
     """The header row of import type ``name`` (no data rows). Public: it holds no tenant data."""
-    import_type = get_type(name)
+    known = {t.name: t for t in [*all_types(), *bundle_types()]}
+    import_type = known.get(name)
     if import_type is None:
-        known = ", ".join(t.name for t in all_types())
-        raise ApiError(404, f"No template '{name}'. Templates: {known}.")
+        raise ApiError(404, f"No template '{name}'. Templates: {', '.join(known)}.")
+    # A bundle's file keeps the name the bundle needs (oneroster.users → users.csv).
+    filename = name.split(".", 1)[1] if import_type.bundle is not None else name
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow(import_type.template_header())
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="{import_type.name}.csv"',
+            "Content-Disposition": f'attachment; filename="{filename}.csv"',
             "X-Content-Type-Options": "nosniff",
         },
     )
