@@ -177,7 +177,10 @@ def verdict(item: Import) -> str:
 
 def files_table(files: Iterable[BundleFile]) -> Table:
     """A bundle's files in import order, each with its own counts."""
-    table = Table("file", "mode", "status", "lines", *COUNT_NAMES, title="Files")
+    files = list(files)
+    # A file's name is never cut: the counts are what may wrap on a narrow terminal.
+    name = Column("file", no_wrap=True, min_width=max((len(item["name"]) for item in files), default=4))
+    table = Table(name, "mode", "status", "lines", *COUNT_NAMES, title="Files")
     for item in files:
         counts = item["counts"]
         table.add_row(
@@ -199,12 +202,14 @@ def messages_table(messages: Iterable[Message]) -> Table:
     messages name their file in a column of its own."""
     messages = list(messages)
     with_file = any(message.get("file") for message in messages)
-    table = Table(*(["file"] if with_file else []), "line", "severity", "column", "message")
+    names = [message.get("file") or "" for message in messages]
+    file_column = Column("file", no_wrap=True, min_width=max(map(len, names), default=4))
+    table = Table(*([file_column] if with_file else []), "line", "severity", "column", "message")
     for message in messages:
         line = message["line"]
         severity = message.get("severity") or "error"
         table.add_row(
-            *([message.get("file") or ""] if with_file else []),
+            *([message.get("file") or "bundle"] if with_file else []),
             "" if line is None else str(line),
             Text(severity, style=_SEVERITY_STYLE.get(severity, "")),
             message["column"] or "",
