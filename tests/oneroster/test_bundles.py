@@ -406,8 +406,12 @@ def test_on_error_abort_writes_nothing_of_a_bundle_with_a_broken_reference(roste
     assert list(read(rostering, "organizations")) == ["root"]
     for collection in ("users", "groups", "memberships", "academicSessions", "courses", "demographics"):
         assert read(rostering, collection) == {}, collection
-    # Each file's result lists its rows as they would have gone.
+    # Each file's counts and result say how its rows would have gone.
+    files = status["files"]
+    assert isinstance(files, list)
+    assert {f["status"] for f in files} == {"done"}
     assert file_counts(status)["enrollments.csv"] == {"created": 4, "failed": 1}
+    assert file_counts(status)["demographics.csv"] == {"created": 2}
     result = result_zip(rostering, str(status["referenceId"]))
     assert sorted(result) == sorted(f"{entity}-result.csv" for entity in district())
     assert outcomes(result["enrollments-result.csv"]) == {

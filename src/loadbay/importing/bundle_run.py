@@ -242,6 +242,10 @@ class BundleRun(ImportRun):
             self.storage.put_file(result, Path(spool.name))
         state = "processed" if status == PROCESSED else "failed"
         kept = self._kept(state)
+        with bulk_session(self.runtime) as bulk:
+            # The files as they end (an aborted check's counts, a cancelled check's reset): the
+            # ending itself records the counts, not the files.
+            self._checkpoint(bulk, messages=pl.DataFrame(), batches=self.parts, begin=True)
         self.tally.file_line = sum(f.lines for f in self.files) or self.tally.file_line
         self.endings.finish(
             status,
