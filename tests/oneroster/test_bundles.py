@@ -318,8 +318,16 @@ def test_a_second_bulk_bundle_deactivates_the_user_it_leaves_out(imported: ApiUs
     files["users"] = [u for u in files["users"] if u["sourcedId"] != "u2"]
     files["enrollments"] = [e for e in files["enrollments"] if e["userSourcedId"] != "u2"]
     files["demographics"] = [d for d in files["demographics"] if d["sourcedId"] != "u2"]
+    # A dry run lists what the syncs would take away, and takes nothing.
+    dry = upload(imported, bundle(files), changeThreshold="50", dryRun="true")
+    assert dry["status"] == "processed", dry["messages"]
+    assert file_counts(dry)["users.csv"] == {"unchanged": 3, "deactivated": 1}
+    assert outcomes(result_zip(imported, str(dry["referenceId"]))["users-result.csv"])["u2"] == "deactivated"
+    assert read(imported, "users")["bob"]["active"]
+    assert "e4" in read(imported, "memberships")
     status = upload(imported, bundle(files), changeThreshold="50")
     assert status["status"] == "processed", status["messages"]
+    assert file_counts(status) == file_counts(dry)
     counted = file_counts(status)
     assert counted["users.csv"] == {"unchanged": 3, "deactivated": 1}
     assert counted["enrollments.csv"] == {"unchanged": 3, "removed": 1}

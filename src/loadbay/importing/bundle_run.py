@@ -63,7 +63,6 @@ class BundleRun(ImportRun):
         self.current: FileProgress | None = None
         self.cache: dict[str, Any] = {}
         self.parts = self.resume_batches
-        self.threshold = self.options.get("change_threshold")
 
     def execute(self) -> None:
         if not self.resume_batches:
