@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import struct
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -145,8 +146,16 @@ def identify(binary: IO[bytes], *, settings: Settings) -> tuple[BundleFormat, li
 def _refuse_workbook(binary: IO[bytes]) -> None:
     try:
         names = zipfile.ZipFile(binary).namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return  # SafeZip says what is wrong with it
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        struct.error,
+        NotImplementedError,
+        OverflowError,
+    ):
+        return  # a damaged directory, in one of the ways zipfile reports it: SafeZip says what is wrong
     finally:
         binary.seek(0)
     if _WORKBOOK_PART in names:
