@@ -45,7 +45,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from tests.e2e.server import LoadbayServer
 
+from loadbay.catalog import load_import_types
 from loadbay.config import normalize_database_url
+from loadbay.importing.registry import get_type
 
 
 @dataclass(frozen=True)
@@ -417,30 +419,15 @@ def bench_hashing(work: Path, rows: int) -> None:
         server.stop()
 
 
-_BUNDLE_FILES = {
-    "orgs": ["sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"],
-    "academicSessions": [
-        "sourcedId", "status", "dateLastModified", "title", "type", "startDate", "endDate",
-        "parentSourcedId", "schoolYear",
-    ],
-    "courses": [
-        "sourcedId", "status", "dateLastModified", "schoolYearSourcedId", "title", "courseCode", "grades",
-        "orgSourcedId", "subjects", "subjectCodes",
-    ],
-    "classes": [
-        "sourcedId", "status", "dateLastModified", "title", "grades", "courseSourcedId", "classCode",
-        "classType", "location", "schoolSourcedId", "termSourcedIds", "subjects", "subjectCodes", "periods",
-    ],
-    "users": [
-        "sourcedId", "status", "dateLastModified", "enabledUser", "orgSourcedIds", "role", "username",
-        "userIds", "givenName", "familyName", "middleName", "identifier", "email", "sms", "phone",
-        "agentSourcedIds", "grades", "password",
-    ],
-    "enrollments": [
-        "sourcedId", "status", "dateLastModified", "classSourcedId", "schoolSourcedId", "userSourcedId",
-        "role", "primary", "beginDate", "endDate",
-    ],
-}  # fmt: skip
+BUNDLE_ENTITIES = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments")
+
+
+def bundle_header(entity: str) -> list[str]:
+    """The OneRoster 1.1 columns of ``entity``'s file, as Loadbay declares them."""
+    load_import_types()
+    import_type = get_type(f"oneroster.{entity}", bundle="oneroster")
+    assert import_type is not None
+    return import_type.template_header()
 
 
 def write_bundle(folder: Path, enrollments: int) -> tuple[Path, dict[str, Path]]:
@@ -470,11 +457,11 @@ def write_bundle(folder: Path, enrollments: int) -> tuple[Path, dict[str, Path]]
         paths[entity] = folder / f"{entity}.csv"
         with paths[entity].open("w", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(_BUNDLE_FILES[entity])
+            writer.writerow(bundle_header(entity))
             writer.writerows(records)
     manifest = io.StringIO()
     manifest.write("propertyName,value\r\nmanifest.version,1.0\r\noneroster.version,1.1\r\n")
-    for entity in (*_BUNDLE_FILES, "demographics"):
+    for entity in (*BUNDLE_ENTITIES, "demographics"):
         manifest.write(f"file.{entity},{'bulk' if entity in paths else 'absent'}\r\n")
     bundle = folder / "bundle.zip"
     with zipfile.ZipFile(bundle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -498,7 +485,7 @@ def raw_bundle(dialect: str, url: str, paths: dict[str, Path]) -> float:
     with connection.cursor() as cursor:
         for entity in paths:
             # Same-shaped: every file's rows keyed by (tenant, sourcedId), as Loadbay keys them.
-            columns = ", ".join(f'"{c}" TEXT' for c in _BUNDLE_FILES[entity])
+            columns = ", ".join(f'"{c}" TEXT' for c in bundle_header(entity))
             cursor.execute(
                 f"CREATE TABLE raw_{entity.lower()} (tenant_id INTEGER, {columns}, "
                 '"last_import_id" TEXT, UNIQUE (tenant_id, "sourcedId"))'

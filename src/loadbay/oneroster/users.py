@@ -40,7 +40,7 @@ from loadbay.oneroster.common import (
     with_deletions,
 )
 from loadbay.rostering.common import known_org_ids
-from loadbay.rostering.passwords import PREHASHED, PasswordHashing, password_policy
+from loadbay.rostering.passwords import password_hashes, password_policy
 
 ROLES = ("administrator", "aide", "guardian", "parent", "proctor", "relative", "student", "teacher")
 # The memo of user sourcedIds a run accepted without writing them (common.known_ids): the later
@@ -149,7 +149,13 @@ def plan_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
         (stripped("enabledUser").str.to_lowercase() == "true").alias("active"),
     )
     if "password" in present and rows.height:
-        rows = rows.with_columns(_password_hashes(context, kept))
+        rows = rows.with_columns(
+            password_hashes(
+                context,
+                kept.select(ROW, "source_id", stripped("password").alias("_password")),
+                key="source_id",
+            )
+        )
     write = (
         TableWrite(RosterUser, rows, context.constants(), key=_KEY, keep_when_null=("password_hash",))
         if rows.height
@@ -247,30 +253,6 @@ def _taken_usernames(context: BatchContext, df: pl.DataFrame) -> pl.DataFrame:
     if fresh.height:
         context.cache[_TAKEN] = taken.vstack(fresh.unique("username", keep="first", maintain_order=True))
     return messages
-
-
-def _password_hashes(context: BatchContext, kept: pl.DataFrame) -> pl.Series:
-    """Each row's new password hash, as TAO's users template makes it: as given when pre-hashed,
-    argon2id of a plain password that differs from the stored one, null (keep) when blank or
-    equal to the stored one. Hashing is the only work here done row by row."""
-    df = kept.select(ROW, "source_id", stripped("password").alias("_password"))
-    password = pl.col("_password")
-    prehashed = password.str.contains(PREHASHED)
-    hashes = df.select(pl.when(prehashed).then(password).otherwise(None).alias("password_hash"))[
-        "password_hash"
-    ]
-    plain = df.filter((password != "") & ~prehashed)
-    if not plain.height:
-        return hashes
-    stored = context.lookup(RosterUser, plain.select(ROW, "source_id"), ["password_hash"], key=_KEY)
-    plain = plain.join(stored, on=ROW, how="left", maintain_order="left")
-    if "hashing" not in context.cache:
-        context.cache["hashing"] = PasswordHashing(context.settings)
-    hashing: PasswordHashing = context.cache["hashing"]
-    tasks = list(zip(plain["_password"].to_list(), plain["password_hash"].to_list(), strict=True))
-    new = pl.DataFrame({ROW: plain[ROW], "new": pl.Series(hashing.resolve(tasks), dtype=pl.Utf8)})
-    joined = df.select(ROW).with_columns(hashes).join(new, on=ROW, how="left", maintain_order="left")
-    return joined.select(pl.coalesce("new", "password_hash").alias("password_hash"))["password_hash"]
 
 
 USERS = oneroster_type(

@@ -11,7 +11,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from loadbay.config import Settings
+from loadbay.importing.batch import BatchContext
 from loadbay.importing.columns import Check
+from loadbay.importing.tables import ROW
+from loadbay.models import RosterUser
 
 # A password that is already a modern hash is stored as given (bulk migration from another system).
 PREHASHED = (
@@ -71,3 +74,28 @@ class PasswordHashing:
             except (VerificationError, InvalidHashError):
                 pass
         return self._hasher.hash(plain)
+
+
+def password_hashes(context: BatchContext, df: pl.DataFrame, *, key: str) -> pl.Series:
+    """Each row's new password hash (``df``: ``_row``, the user's ``key`` column, ``_password``):
+    as given when pre-hashed, argon2id of a plain password that differs from the stored one, null
+    (keep) when blank or equal to the stored one. Hashing is the only work done row by row."""
+    password = pl.col("_password")
+    prehashed = password.str.contains(PREHASHED)
+    hashes = df.select(pl.when(prehashed).then(password).otherwise(None).alias("password_hash"))[
+        "password_hash"
+    ]
+    plain = df.filter((password != "") & ~prehashed)
+    if not plain.height:
+        return hashes
+    # A TAO user by its username; a OneRoster user by its sourcedId, the table's other key.
+    by = None if key == "username" else (key,)
+    stored = context.lookup(RosterUser, plain.select(ROW, key), ["password_hash"], key=by)
+    plain = plain.join(stored, on=ROW, how="left", maintain_order="left")
+    if "hashing" not in context.cache:
+        context.cache["hashing"] = PasswordHashing(context.settings)
+    hashing: PasswordHashing = context.cache["hashing"]
+    tasks = list(zip(plain["_password"].to_list(), plain["password_hash"].to_list(), strict=True))
+    new = pl.DataFrame({ROW: plain[ROW], "new": pl.Series(hashing.resolve(tasks), dtype=pl.Utf8)})
+    joined = df.select(ROW).with_columns(hashes).join(new, on=ROW, how="left", maintain_order="left")
+    return joined.select(pl.coalesce("new", "password_hash").alias("password_hash"))["password_hash"]

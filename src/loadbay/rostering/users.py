@@ -24,7 +24,7 @@ from loadbay.importing.tables import ROW
 from loadbay.importing.write import TableWrite
 from loadbay.models import RosterUser
 from loadbay.rostering.common import active_value, active_warning, list_value, merged_metadata, unknown_org
-from loadbay.rostering.passwords import PREHASHED, PasswordHashing, password_policy
+from loadbay.rostering.passwords import password_hashes, password_policy
 
 ROLES = (
     "ADMIN",
@@ -115,7 +115,7 @@ def plan_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
             merged_metadata(context, df, model=RosterUser, key="username", prefix=METADATA_PREFIX)
         )
     if "user_password" in present:
-        rows = rows.with_columns(_password_hashes(context, df))
+        rows = rows.with_columns(password_hashes(context, df, key="username"))
     return Planned(messages=messages, writes=[user_write(context, rows)])
 
 
@@ -200,28 +200,6 @@ def _external_ids(df: pl.DataFrame) -> pl.DataFrame:
             "problem": pl.Series(problems, dtype=pl.Utf8),
         }
     )
-
-
-def _password_hashes(context: BatchContext, df: pl.DataFrame) -> pl.Series:
-    """Each row's new password hash: as given when pre-hashed, argon2id of a plain password that
-    differs from the stored one, null (keep) when blank or equal to the stored one."""
-    password = pl.col("_password")
-    prehashed = password.str.contains(PREHASHED)
-    hashes = df.select(pl.when(prehashed).then(password).otherwise(None).alias("password_hash"))[
-        "password_hash"
-    ]
-    plain = df.filter((password != "") & ~prehashed)
-    if not plain.height:
-        return hashes
-    stored = context.lookup(RosterUser, plain.select(ROW, "username"), ["password_hash"])
-    plain = plain.join(stored, on=ROW, how="left", maintain_order="left")
-    if "hashing" not in context.cache:
-        context.cache["hashing"] = PasswordHashing(context.settings)
-    hashing: PasswordHashing = context.cache["hashing"]
-    tasks = list(zip(plain["_password"].to_list(), plain["password_hash"].to_list(), strict=True))
-    new = pl.DataFrame({ROW: plain[ROW], "new": pl.Series(hashing.resolve(tasks), dtype=pl.Utf8)})
-    joined = df.select(ROW).with_columns(hashes).join(new, on=ROW, how="left", maintain_order="left")
-    return joined.select(pl.coalesce("new", "password_hash").alias("password_hash"))["password_hash"]
 
 
 def write_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
