@@ -442,3 +442,42 @@ def test_a_dry_run_writes_nothing_and_reports_what_the_import_would(rostering: A
     assert list(read(rostering, "organizations")) == ["root"]
     for collection in ("users", "groups", "memberships", "academicSessions", "courses", "demographics"):
         assert read(rostering, collection) == {}, collection
+
+
+def with_unknown_column() -> bytes:
+    """The district's bundle whose users.csv has a column OneRoster does not (after the password)."""
+    content = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(bundle(district()))) as source, zipfile.ZipFile(content, "w") as archive:
+        for name in source.namelist():
+            text = source.read(name).decode()
+            if name == "users.csv":
+                lines = text.split("\r\n")
+                text = "\r\n".join([lines[0] + ",nickname", *(line + ",x" for line in lines[1:-1]), ""])
+            archive.writestr(name, text)
+    return content.getvalue()
+
+
+def test_a_file_whose_header_does_not_fit_fails_the_bundle_before_anything_is_written(
+    rostering: ApiUser,
+) -> None:
+    status = upload(rostering, with_unknown_column())
+    assert status["status"] == "failed"
+    [message] = messages(status)
+    assert "users.csv: the header does not fit oneroster.users: unknown column(s) nickname." in message
+    assert list(read(rostering, "organizations")) == ["root"]
+    reference = str(status["referenceId"])
+    assert sorted(result_zip(rostering, reference)) == ["bundle-messages.txt"]
+    kept = rostering.runtime.settings.data_dir / "objects" / "import-csv" / "failed" / f"{reference}.zip"
+    users = unzip(kept.read_bytes())["users.csv"]
+    assert PASSWORD not in users
+    assert users.splitlines()[1].endswith(",,x")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="importing/shape.py lists the expected columns with describe_types(names=[...]) without the "
+    "bundle, and registry.all_types leaves a bundle's types out: 'Expected: ' is followed by nothing",
+)
+def test_the_header_message_lists_the_columns_of_the_file(rostering: ApiUser) -> None:
+    [message] = messages(upload(rostering, with_unknown_column()))
+    assert "Expected: oneroster.users: sourcedId*" in message
