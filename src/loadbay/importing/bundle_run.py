@@ -130,7 +130,8 @@ class BundleRun(ImportRun):
                 bundle=f.import_type.split(".", 1)[0],
             )
         except FileRejected as exc:
-            raise FileRejected(f"{f.name}: {exc.text}", line=exc.line, code=exc.code) from None
+            # About the file as a whole, named first: "users.csv: the header does not fit ...".
+            raise FileRejected(f"{f.name}: {exc.text}", line=None, code=exc.code) from None
 
     def _run_file(self, f: FileProgress, bulk: BulkSession) -> None:
         """Import one file (and sync it, when bulk), then record it done with a checkpoint."""
