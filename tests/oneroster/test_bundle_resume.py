@@ -216,12 +216,6 @@ def test_a_dry_run_or_an_all_or_nothing_import_cut_off_ends_as_an_uncut_one(
     assert outcome(api, reference) == outcome(rostering, uncut)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="oneroster/enrollments.py keeps 'the tenant had memberships as the import began' and the "
-    "links seen in the run's memory: a worker that takes an initial load over finds this import's own "
-    "enrollments stored and names 'enrollment e5' where the uncut run says 'another enrollment of this file'",
-)
 def test_a_duplicate_enrollment_after_the_cut_of_an_initial_load_reads_as_in_an_uncut_run(
     rostering: ApiUser,
 ) -> None:

@@ -475,11 +475,6 @@ def test_a_file_whose_header_does_not_fit_fails_the_bundle_before_anything_is_wr
     assert users.splitlines()[1].endswith(",,x")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importing/shape.py lists the expected columns with describe_types(names=[...]) without the "
-    "bundle, and registry.all_types leaves a bundle's types out: 'Expected: ' is followed by nothing",
-)
 def test_the_header_message_lists_the_columns_of_the_file(rostering: ApiUser) -> None:
     [message] = messages(upload(rostering, with_unknown_column()))
     assert "Expected: oneroster.users: sourcedId*" in message

@@ -230,12 +230,14 @@ def mismatch(header: list[str], *, scope: str | None = None) -> str:
     return f"it is closest to {closest.name}, but " + "; ".join(parts) if parts else closest.name
 
 
-def describe_types(*, scope: str | None = None, names: list[str] | None = None) -> str:
+def describe_types(
+    *, scope: str | None = None, names: list[str] | None = None, bundle: str | None = None
+) -> str:
     """Templates with their columns (* = mandatory in every row, + = mandatory when a row creates a
     record), for the message of a file that fits none."""
     return "; ".join(
         f"{t.name}: {', '.join(c.name + c.mandatory_label for c in t.columns)}"
         + (f", {t.extra_prefix}<KEY>" if t.extra_prefix else "")
-        for t in all_types(scope=scope)
+        for t in all_types(scope=scope, bundle=bundle)
         if names is None or t.name in names
     )

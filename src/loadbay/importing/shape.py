@@ -48,7 +48,7 @@ def file_shape(
         if problems:
             raise FileRejected(
                 f"the header does not fit {import_type.name}: {'; '.join(problems)}. "
-                f"Expected: {describe_types(names=[import_type.name])}",
+                f"Expected: {describe_types(names=[import_type.name], bundle=bundle)}",
                 code="header_mismatch",
             )
     else:

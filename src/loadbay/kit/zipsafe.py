@@ -358,6 +358,9 @@ def _check_entry(info: zipfile.ZipInfo, limits: ZipLimits) -> None:
 def _check_layout(infos: list[zipfile.ZipInfo], size: int) -> None:
     """Each entry's data lies in the file and in no other entry (shared data makes zip bombs)."""
     ordered = sorted(infos, key=lambda info: info.header_offset)
+    if ordered and ordered[0].header_offset < 0:
+        # zipfile computes it from where the end record says the directory starts: a lie there.
+        raise _damaged(ordered[0], "its directory says it starts before the file does")
     for info, following in zip(ordered, [*ordered[1:], None], strict=True):
         # The local header's extra field is not known yet: this end is the earliest possible.
         end = info.header_offset + _LOCAL_HEADER.size + len(_raw_name(info)) + info.compress_size

@@ -99,10 +99,10 @@ def _known_classes(context: BatchContext, wanted: pl.Series) -> pl.Series:
     remembered = pl.Series(list(context.cache.get(ACCEPTED_CLASSES, ())), dtype=pl.Utf8)
     names = _stored_class_names(context)
     if names is not None:
-        return wanted.filter(wanted.is_in(names) | wanted.is_in(remembered))
+        return wanted.filter(wanted.is_in(names.implode()) | wanted.is_in(remembered.implode()))
     keys = pl.DataFrame({ROW: pl.int_range(len(wanted), eager=True, dtype=pl.Int64), "name": wanted})
     found = context.lookup(RosterGroup, keys, ["name"])["name"]
-    return wanted.filter(wanted.is_in(found) | wanted.is_in(remembered))
+    return wanted.filter(wanted.is_in(found.implode()) | wanted.is_in(remembered.implode()))
 
 
 def _usernames(context: BatchContext, wanted: pl.Series) -> pl.DataFrame:
@@ -116,7 +116,10 @@ def _usernames(context: BatchContext, wanted: pl.Series) -> pl.DataFrame:
     remembered: set[str] = context.cache.get(ACCEPTED_USERS, set())
     if not remembered:
         return stored
-    standing_in = wanted.filter(~wanted.is_in(stored["user_source_id"]) & wanted.is_in(list(remembered)))
+    standing_in = wanted.filter(
+        ~wanted.is_in(stored["user_source_id"].implode())
+        & wanted.is_in(pl.Series(list(remembered)).implode())
+    )
     return pl.concat([stored, pl.DataFrame({"user_source_id": standing_in, "username": standing_in})])
 
 
@@ -144,7 +147,11 @@ def _reference_checks(context: BatchContext, df: pl.DataFrame) -> tuple[pl.DataF
 
     checks = [
         unknown(
-            "classSourcedId", "group_name", pl.col("group_name").is_in(classes), "a class", "classes.csv"
+            "classSourcedId",
+            "group_name",
+            pl.col("group_name").is_in(classes.implode()),
+            "a class",
+            "classes.csv",
         ),
         unknown("schoolSourcedId", "school_id", pl.col("school_id").is_in(schools), "an org", "orgs.csv"),
         unknown("userSourcedId", "user_source_id", pl.col("username").is_not_null(), "a user", "users.csv"),
@@ -169,8 +176,15 @@ def _duplicate_links(context: BatchContext, live: pl.DataFrame) -> pl.DataFrame:
         ~pl.col("_link").is_first_distinct() | pl.col("_link").is_in(seen.implode())
     ).then(pl.lit("another enrollment of this file"))
     if context.cache[_MEMBERSHIPS_AT_START + suffix]:
-        stored = context.lookup(GroupMembership, df.select(ROW, *LINK), ["source_id"])
-        stored = stored.select(ROW, pl.col("source_id").alias("_stored_id"), pl.lit(True).alias("_stored"))
+        stored = context.lookup(GroupMembership, df.select(ROW, *LINK), ["source_id", "last_import_id"])
+        stored = stored.select(
+            ROW,
+            pl.col("source_id").alias("_stored_id"),
+            pl.lit(True).alias("_stored"),
+            # Written by this import before a takeover: an earlier row of this file, as an
+            # uninterrupted run calls it.
+            (pl.col("last_import_id") == context.import_id).alias("_ours"),
+        )
         df = df.join(stored, on=ROW, how="left", maintain_order="left")
         theirs = pl.col("_stored").fill_null(False) & (pl.col("_stored_id") != pl.col("source_id")).fill_null(
             True
@@ -178,6 +192,8 @@ def _duplicate_links(context: BatchContext, live: pl.DataFrame) -> pl.DataFrame:
         other = (
             pl.when(theirs & pl.col("_stored_id").is_null())
             .then(pl.lit("a TAO group link"))
+            .when(theirs & pl.col("_ours").fill_null(False))
+            .then(pl.lit("another enrollment of this file"))
             .when(theirs)
             .then(pl.format("enrollment '{}'", pl.col("_stored_id")))
             .otherwise(other)
