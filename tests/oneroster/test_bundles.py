@@ -355,7 +355,7 @@ def test_a_bulk_bundle_over_the_change_threshold_fails_and_writes_nothing(import
     status = upload(imported, bundle(files), changeThreshold="10")
     assert status["status"] == "failed"
     [message] = messages(status)
-    assert "would deactivate 2 of the tenant's 4 active" in message
+    assert "the bulk users.csv would deactivate 2 of the tenant's 4 active users" in message
     assert "changeThreshold=10%" in message
     assert codes(imported, str(status["referenceId"])) == ["sync_threshold"]
     assert status["counts"] == counts()

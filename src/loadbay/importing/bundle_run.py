@@ -87,7 +87,9 @@ class BundleRun(ImportRun):
                     for f in self.files:
                         if f.mode == BULK and self.shapes[f.name].import_type.sync is not None:
                             # Refuses a sync over changeThreshold; the keys are read again later.
-                            self._sync_keys(self.shapes[f.name], bulk, self.keys[f.name])
+                            self._sync_keys(
+                                self.shapes[f.name], bulk, self.keys[f.name], source=f"the bulk {f.name}"
+                            )
                 if self.abort_on_error and not self.dry_run and not self.resume_batches:
                     for f in self.files:
                         f.base = dict(self.tally.counts)
@@ -142,7 +144,11 @@ class BundleRun(ImportRun):
         self.current = f
         shape = self.shapes[f.name]
         sync = f.mode == BULK and shape.import_type.sync is not None
-        keys = self._sync_keys(shape, bulk, self.keys[f.name]) if sync and not f.synced else None
+        keys = (
+            self._sync_keys(shape, bulk, self.keys[f.name], source=f"the bulk {f.name}")
+            if sync and not f.synced
+            else None
+        )
         if not (resumed and f.synced):
             self.parts = self._file_pass(f, bulk, write=not self.dry_run, checkpoint=True, resumed=resumed)
         if keys is not None:
