@@ -307,6 +307,19 @@ def test_a_delta_bundle_deactivates_a_user_and_moves_an_enrollment(imported: Api
     assert sorted(results) == ["enrollments-result.csv", "users-result.csv"]
 
 
+def test_a_renamed_user_keeps_their_enrollments_under_the_new_username(imported: ApiUser) -> None:
+    [ada] = [u for u in district()["users"] if u["sourcedId"] == "u1"]
+    renamed = ada | {"status": "active", "dateLastModified": DELTA_AT, "username": "ada.lovelace"}
+    status = upload(imported, bundle({"users": [renamed]}, mode="delta"))
+    assert status["status"] == "processed", status["messages"]
+    assert file_counts(status) == {"users.csv": {"updated": 1}}
+    memberships = read(imported, "memberships")
+    ada_links = {key for key, m in memberships.items() if m["userSourcedId"] == "u1"}
+    assert ada_links
+    assert {memberships[key]["username"] for key in ada_links} == {"ada.lovelace"}
+    assert "ada" not in {m["username"] for m in memberships.values()}
+
+
 def outcomes(result: str) -> dict[str, str]:
     """A result CSV's outcome by key (the sourcedId)."""
     rows = list(csv.DictReader(io.StringIO(result)))

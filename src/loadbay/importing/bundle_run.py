@@ -45,7 +45,7 @@ from loadbay.importing.report import OUTCOMES, Tally
 from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.importing.run import ImportRun, _Cancelled
 from loadbay.importing.shape import Shape, file_shape
-from loadbay.importing.write import FAILED
+from loadbay.importing.write import FAILED, UPDATED
 from loadbay.models import CANCELLED, PROCESSED, ImportJob, ImportMessage
 from loadbay.models import FAILED as STATUS_FAILED
 from loadbay.runtime import Runtime
@@ -156,7 +156,11 @@ class BundleRun(ImportRun):
             self.parts = self._sync(shape, bulk, keys, part=self.parts + 1, write=not self.dry_run)
         f.status, f.last_part, f.lines = DONE, self.parts, self.tally.file_line
         self._count(f)
-        self._checkpoint(bulk, messages=pl.DataFrame(), batches=self.parts, begin=True)
+        follow = shape.import_type.after_updates
+        in_transaction = not self.dry_run and follow is not None and f.counts.get(UPDATED, 0) > 0
+        if in_transaction and follow is not None:
+            bulk.run(follow(bulk.dialect, self.tenant_id), begin=True)
+        self._checkpoint(bulk, messages=pl.DataFrame(), batches=self.parts, begin=not in_transaction)
 
     def _file_pass(
         self, f: FileProgress, bulk: BulkSession, *, write: bool, checkpoint: bool, resumed: bool = False

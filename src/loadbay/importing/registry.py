@@ -12,6 +12,7 @@ from loadbay.importing.columns import Column, Required
 
 if TYPE_CHECKING:
     from loadbay.importing.batch import BatchContext, Planned
+    from loadbay.importing.bulk import Step
     from loadbay.importing.tables import Table
     from loadbay.models import Base
 
@@ -72,6 +73,10 @@ class ImportType:
     # ``removal_columns`` apply to such rows: their other cells are not needed.
     removal: Callable[[frozenset[str]], pl.Expr | None] | None = field(default=None, compare=False)
     removal_columns: tuple[str, ...] = ()
+    # Statements (given the dialect and the tenant) run once a file of this type has updated
+    # rows, in the transaction that records the file done: a OneRoster users file's renamed
+    # users carry their new username into their memberships.
+    after_updates: Callable[[str, int], list[Step]] | None = field(default=None, compare=False)
     _by_lower: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

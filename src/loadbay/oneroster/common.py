@@ -11,11 +11,12 @@ quoted cell; they are stored trimmed and de-duplicated, in order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
 from loadbay.importing.batch import BatchContext, Planned
+from loadbay.importing.bulk import Step
 from loadbay.importing.columns import Check, Column, Required
 from loadbay.importing.messages import Finding
 from loadbay.importing.planning import findings, stripped
@@ -53,6 +54,7 @@ def oneroster_type(
     columns: Sequence[Column],
     writer: Writer,
     sync: SyncRule | None = None,
+    after_updates: Callable[[str, int], list[Step]] | None = None,
 ) -> ImportType:
     """Register the import type of one OneRoster file (``entity``: its name without .csv)."""
     return register(
@@ -68,6 +70,7 @@ def oneroster_type(
             extra_prefix="metadata.",
             removal=_removal,
             removal_columns=tuple(column.name for column in HEAD),
+            after_updates=after_updates,
         )
     )
 

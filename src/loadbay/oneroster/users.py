@@ -22,11 +22,12 @@ from __future__ import annotations
 import polars as pl
 
 from loadbay.importing.batch import BatchContext, Planned
+from loadbay.importing.bulk import Execute, Step
 from loadbay.importing.columns import EMAIL, Check, Column, Required, one_of, pattern
 from loadbay.importing.messages import Finding, no_messages, ordered
 from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import SyncRule
-from loadbay.importing.tables import ROW
+from loadbay.importing.tables import ROW, distinct_from, literal
 from loadbay.importing.write import TableWrite
 from loadbay.models import ROOT_ORGANIZATION, RosterUser
 from loadbay.oneroster.common import (
@@ -255,10 +256,28 @@ def _taken_usernames(context: BatchContext, df: pl.DataFrame) -> pl.DataFrame:
     return messages
 
 
+def follow_renames(dialect: str, tenant_id: int) -> list[Step]:
+    """A membership names its user by username: after a users file renamed some, each
+    OneRoster membership takes its user's current username (an enrollment is matched to its
+    user by sourcedId, which never changes)."""
+    tenant = literal(tenant_id)
+    current = (
+        "SELECT u.username FROM roster_users AS u "
+        "WHERE u.tenant_id = group_memberships.tenant_id AND u.source_id = group_memberships.user_source_id"
+    )
+    sql = (
+        f"UPDATE group_memberships SET username = ({current}) "  # noqa: S608
+        f"WHERE tenant_id = {tenant} AND user_source_id IS NOT NULL "
+        f"AND username {distinct_from(dialect)} ({current}) AND EXISTS ({current})"
+    )
+    return [Execute(sql)]
+
+
 USERS = oneroster_type(
     "users",
     description="OneRoster users: students, teachers, parents and staff, as roster users keyed by sourcedId.",
     columns=COLUMNS,
     writer=plan_users,
     sync=SyncRule(RosterUser, deactivate=True, noun="users", key=_KEY),
+    after_updates=follow_renames,
 )
