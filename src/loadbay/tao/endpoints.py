@@ -183,5 +183,10 @@ def download(reference_id: str, client: RosteringClient, session: WriteSession, 
     except FilesDeleted:
         raise ApiError(410, files_deleted_message(job)) from None
     ttl = runtime.settings.signed_url_ttl_seconds
-    # Named after the upload (users-result.csv, or a bundle's bundle-result.zip).
-    return {"signedUrl": signed_result_url(runtime.storage, job, key=key, ttl_seconds=ttl), "expiresIn": ttl}
+    if key.endswith(".zip"):
+        # A bundle's result: a zip, named after the upload (bundle-result.zip), which only a link
+        # Loadbay serves can say; a CSV keeps the store's own link (a presigned S3 URL).
+        url = signed_result_url(runtime.storage, job, key=key, ttl_seconds=ttl)
+    else:
+        url = runtime.storage.signed_url(key, ttl_seconds=ttl)
+    return {"signedUrl": url, "expiresIn": ttl}
