@@ -93,7 +93,10 @@ def _request_bodies() -> dict[tuple[str, str], dict[str, Any]]:
             closed=True,
             description=(
                 "The file and these options, nothing else: any other field is a 400 naming it. "
-                "Each option may be sent in the query instead; sent in both, the values must agree."
+                "Each option may be sent in the query instead; sent in both, the values must agree. "
+                "The file is a CSV, or a OneRoster 1.1 bundle (a zip with manifest.csv, known by "
+                "its content): for a bundle importType and mode are a 400, and changeThreshold "
+                "holds the syncs of its bulk files."
             ),
         ),
         ("post", "/files/v1/{clientId}/upload_files"): _multipart(

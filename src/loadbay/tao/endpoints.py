@@ -45,7 +45,8 @@ _BOOLEAN = {"true": True, "1": True, "yes": True, "false": False, "0": False, "n
 async def upload(
     request: Request, client: RosteringClient, session: WriteSession, runtime: RuntimeDep
 ) -> Any:
-    """Stream a CSV file into storage and queue its import (seed 000).
+    """Stream a CSV file (or a OneRoster 1.1 bundle, a zip) into storage and queue its import
+    (seed 000).
 
     With an ``Idempotency-Key`` header, the same file sent again with the same key answers as
     the first upload did and starts nothing (see loadbay.idempotency).
