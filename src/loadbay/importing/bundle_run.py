@@ -45,6 +45,7 @@ from loadbay.importing.report import OUTCOMES, Tally
 from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.importing.run import ImportRun, _Cancelled
 from loadbay.importing.shape import Shape, file_shape
+from loadbay.importing.sync import anything_to_sync
 from loadbay.importing.write import FAILED, UPDATED
 from loadbay.models import CANCELLED, PROCESSED, ImportJob, ImportMessage
 from loadbay.models import FAILED as STATUS_FAILED
@@ -85,7 +86,7 @@ class BundleRun(ImportRun):
             with bulk_session(self.runtime) as bulk:
                 if not self.resume_batches:
                     for f in self.files:
-                        if f.mode == BULK and self.shapes[f.name].import_type.sync is not None:
+                        if self._syncs(f, bulk):
                             # Refuses a sync over changeThreshold; the keys are read again later.
                             self._sync_keys(
                                 self.shapes[f.name], bulk, self.keys[f.name], source=f"the bulk {f.name}"
@@ -143,7 +144,7 @@ class BundleRun(ImportRun):
             self.tally.file_line = 1
         self.current = f
         shape = self.shapes[f.name]
-        sync = f.mode == BULK and shape.import_type.sync is not None
+        sync = self._syncs(f, bulk)
         keys = (
             self._sync_keys(shape, bulk, self.keys[f.name], source=f"the bulk {f.name}")
             if sync and not f.synced
@@ -161,6 +162,15 @@ class BundleRun(ImportRun):
         if in_transaction and follow is not None:
             bulk.run(follow(bulk.dialect, self.tenant_id), begin=True)
         self._checkpoint(bulk, messages=pl.DataFrame(), batches=self.parts, begin=not in_transaction)
+
+    def _syncs(self, f: FileProgress, bulk: BulkSession) -> bool:
+        """Whether ``f`` is a bulk file with rows to sync: the tenant has rows of its type that
+        another import wrote (none on a first load, whose files need not be read for keys).
+        Rows this import wrote do not count, so a run taken over decides as the first did."""
+        rule = self.shapes[f.name].import_type.sync
+        if f.mode != BULK or rule is None:
+            return False
+        return anything_to_sync(bulk, rule=rule, tenant_id=self.tenant_id, import_id=self.job_id)
 
     def _file_pass(
         self, f: FileProgress, bulk: BulkSession, *, write: bool, checkpoint: bool, resumed: bool = False

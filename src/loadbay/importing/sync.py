@@ -117,6 +117,28 @@ def file_keys(storage: ObjectStorage, *, key: str, shape: Shape, settings: Setti
     return pl.concat(parts).unique()
 
 
+def _synced_rows(dialect: str, rule: SyncRule, *, tenant_id: int, import_id: str) -> str:
+    """The condition on ``t`` (the rule's table) of the rows a sync may take away."""
+    table = rule.table
+    where = [f"t.{quoted(table.scope)} = {literal(tenant_id)}"]
+    where.append(f"t.last_import_id {distinct_from(dialect)} {literal(import_id)}")
+    if rule.deactivate:
+        where.append("t.active")
+    where += [f"t.{quoted(table.key[0])} <> {literal(kept)}" for kept in rule.keep]
+    # A row without the key (a TAO user, keyed by username, when OneRoster's sourcedId keys the
+    # sync) is not the file's to keep or take away: it is neither counted nor touched.
+    where += [f"t.{quoted(c)} IS NOT NULL" for c in table.key]
+    return " AND ".join(where)
+
+
+def anything_to_sync(bulk: BulkSession, *, rule: SyncRule, tenant_id: int, import_id: str) -> bool:
+    """Whether the tenant has a row a sync of ``rule`` could take away (written by another import):
+    when it has none, a file's keys need not be read (a first load)."""
+    where = _synced_rows(bulk.dialect, rule, tenant_id=tenant_id, import_id=import_id)
+    sql = f"SELECT 1 AS found FROM {quoted(rule.table.name)} AS t WHERE {where} LIMIT 1"  # noqa: S608
+    return frame_of(bulk.run([Query(sql)])[0]).height > 0
+
+
 def plan_sync(
     bulk: BulkSession, *, rule: SyncRule, tenant_id: int, import_id: str, keys: pl.DataFrame
 ) -> SyncPlan:
@@ -125,16 +147,9 @@ def plan_sync(
     Rows this import wrote itself (an organization unit whose id it generated) are not missing.
     """
     table = rule.table
-    where = [f"t.{quoted(table.scope)} = {literal(tenant_id)}"]
-    where.append(f"t.last_import_id {distinct_from(bulk.dialect)} {literal(import_id)}")
-    if rule.deactivate:
-        where.append("t.active")
-    where += [f"t.{quoted(table.key[0])} <> {literal(kept)}" for kept in rule.keep]
-    # A row without the key (a TAO user, keyed by username, when OneRoster's sourcedId keys the
-    # sync) is not the file's to keep or take away: it is neither counted nor touched.
-    where += [f"t.{quoted(c)} IS NOT NULL" for c in table.key]
+    where = _synced_rows(bulk.dialect, rule, tenant_id=tenant_id, import_id=import_id)
     projected = ", ".join(f"t.{quoted(c)} AS {quoted(c)}" for c in table.key)
-    sql = f"SELECT {projected} FROM {quoted(table.name)} AS t WHERE {' AND '.join(where)}"  # noqa: S608
+    sql = f"SELECT {projected} FROM {quoted(table.name)} AS t WHERE {where}"  # noqa: S608
     stored = frame_of(bulk.run([Query(sql)])[0])
     if not stored.height:
         stored = pl.DataFrame(schema=dict.fromkeys(table.key, pl.Utf8))
