@@ -14,12 +14,13 @@ files with their secrets blanked.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 
@@ -195,8 +196,19 @@ class BundleRun(ImportRun):
         f.counts = {k: self.tally.counts[k] - f.base.get(k, 0) for k in OUTCOMES}
 
     def _writers(self, shape: Shape) -> tuple[ResultWriter, RedactedCopy | None]:
-        # Each file its own result parts (its columns); the kept copy is made at the end.
-        return self._results(shape), None
+        # Each file its own result parts (its columns) and, when it has secrets, its copy's parts.
+        return self._results(shape), self._redacted(shape)
+
+    def _redacted(self, shape: Shape) -> RedactedCopy | None:
+        if not shape.secret_indexes and shape.import_type.mask is None:
+            return None
+        return RedactedCopy(
+            self.storage,
+            prefix=work_prefix(self.job_id, f"copy/{shape.import_type.name}"),
+            header=shape.header_as_written,
+            secret_indexes=shape.secret_indexes,
+            delimiter=shape.delimiter,
+        )
 
     def _results(self, shape: Shape) -> ResultWriter:
         return ResultWriter(
@@ -294,18 +306,33 @@ class BundleRun(ImportRun):
         with tempfile.NamedTemporaryFile(suffix=".zip") as spool:
             with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
                 for f in self.files:
-                    redacted = work_prefix(self.job_id, f"kept/{f.name}")
-                    store_failed_copy(
-                        self.storage,
-                        source_key=self.keys[f.name],
-                        final_key=redacted,
-                        work_prefix=work_prefix(self.job_id, f"kept-parts/{f.name}"),
-                        import_type=get_type(f.import_type, bundle=f.import_type.split(".", 1)[0]),
-                        scope=self.scope,
-                    )
-                    with self.storage.open(redacted) as source, archive.open(f.name, "w") as out:
-                        while chunk := source.read(1024 * 1024):
-                            out.write(chunk)
+                    with archive.open(f.name, "w") as out:
+                        self._keep(f, out, processed=state == "processed")
             spool.flush()
             self.storage.put_file(final, Path(spool.name))
         return final
+
+    def _keep(self, f: FileProgress, out: IO[bytes], *, processed: bool) -> None:
+        """One file of the kept copy: as it came when it has nothing secret; else from the copy's
+        parts its passes wrote (read by the native reader), or, for a file an ending cut short,
+        read again to its first defect with its secret columns blanked."""
+        shape = self.shapes.get(f.name)
+        redacted = self._redacted(shape) if shape is not None else None
+        if shape is not None and redacted is None:
+            with self.storage.open(self.keys[f.name]) as source:
+                shutil.copyfileobj(source, out, 1024 * 1024)
+            return
+        if redacted is not None and processed and f.status == DONE:
+            redacted.write_to(out, first=f.first_part + 1, last=f.last_part)
+            return
+        copy = work_prefix(self.job_id, f"kept/{f.name}")
+        store_failed_copy(
+            self.storage,
+            source_key=self.keys[f.name],
+            final_key=copy,
+            work_prefix=work_prefix(self.job_id, f"kept-parts/{f.name}"),
+            import_type=get_type(f.import_type, bundle=f.import_type.split(".", 1)[0]),
+            scope=self.scope,
+        )
+        with self.storage.open(copy) as source:
+            shutil.copyfileobj(source, out, 1024 * 1024)
