@@ -87,16 +87,6 @@ def _unknown_terms(known: set[str]) -> Finding:
     )
 
 
-def _stored(context: BatchContext, deleted: pl.DataFrame) -> pl.DataFrame:
-    """The tobedeleted rows whose group is stored. A deactivation cannot create a row, and the
-    engine refuses an update-only write with a key it does not find (on SQLite), so a class
-    never imported is left out here: its row is unchanged."""
-    if not deleted.height:
-        return deleted
-    found = context.lookup(RosterGroup, deleted, [])[ROW]
-    return deleted.filter(pl.col(ROW).is_in(found.implode()))
-
-
 def plan_classes(context: BatchContext, frame: pl.DataFrame) -> Planned:
     """Upsert the batch's classes as groups; a delta's tobedeleted rows deactivate theirs."""
     present = context.present
@@ -149,7 +139,7 @@ def plan_classes(context: BatchContext, frame: pl.DataFrame) -> Planned:
         model=RosterGroup,
         key="name",
         kept=write,
-        deleted=_stored(context, accepted.filter(pl.col("_deleted")).select(ROW, "name")),
+        deleted=accepted.filter(pl.col("_deleted")).select(ROW, "name"),
         deactivate=True,
         messages=messages,
     )

@@ -167,19 +167,10 @@ def plan_users(context: BatchContext, frame: pl.DataFrame) -> Planned:
         model=RosterUser,
         key="source_id",
         kept=write,
-        deleted=_stored_only(context, accepted.filter(pl.col("_deleted")).select(ROW, "source_id")),
+        deleted=accepted.filter(pl.col("_deleted")).select(ROW, "source_id"),
         deactivate=True,
         messages=messages,
     )
-
-
-def _stored_only(context: BatchContext, deleted: pl.DataFrame) -> pl.DataFrame:
-    """The tobedeleted rows whose user is stored; the others are unchanged. (SQLite's merge
-    refuses a deactivation of a key it does not find: the write cannot create a user.)"""
-    if not deleted.height:
-        return deleted
-    found = context.lookup(RosterUser, deleted, [], key=_KEY)
-    return deleted.filter(pl.col(ROW).is_in(found[ROW].implode()))
 
 
 def _unknown_orgs(context: BatchContext, df: pl.DataFrame) -> Finding:
