@@ -19,6 +19,8 @@ from loadbay.importing.registry import SyncRule
 from loadbay.importing.tables import ROW
 from loadbay.importing.write import TableWrite
 from loadbay.models import AcademicSession, Course, RosterGroup
+from loadbay.oneroster import academic_sessions
+from loadbay.oneroster import courses as course_file
 from loadbay.oneroster.common import (
     head_findings,
     id_list,
@@ -34,11 +36,8 @@ from loadbay.oneroster.common import (
 from loadbay.rostering.common import known_org_ids
 
 CLASS_TYPES = ("homeroom", "scheduled")
-# What ``remember`` records the ids a bundle accepted without writing them under (a dry run):
-# this file's classes, and the files it refers to.
+# What ``remember`` records the ids a bundle accepted without writing them under (a dry run).
 ACCEPTED_CLASSES = "oneroster.classes"
-ACCEPTED_COURSES = "oneroster.courses"
-ACCEPTED_SESSIONS = "oneroster.academicSessions"
 
 COLUMNS = (
     Column("title", Required.ALWAYS, "The class's title (the group's description)."),
@@ -98,9 +97,9 @@ def plan_classes(context: BatchContext, frame: pl.DataFrame) -> Planned:
         to_be_deleted(context).alias("_deleted"),
     )
     schools = _known_schools(context, df["_school"])
-    courses = known_ids(context, Course, df["_course"], accepted=ACCEPTED_COURSES)
+    courses = known_ids(context, Course, df["_course"], accepted=course_file.ACCEPTED)
     terms = known_ids(
-        context, AcademicSession, df["_terms"].explode().drop_nulls(), accepted=ACCEPTED_SESSIONS
+        context, AcademicSession, df["_terms"].explode().drop_nulls(), accepted=academic_sessions.ACCEPTED
     )
     checks = [
         unknown_reference("courseSourcedId", pl.col("_course"), courses, what="a course", file="courses.csv"),

@@ -88,6 +88,18 @@ def date_check(problem: str = "is not a date such as 2026-09-01") -> Check:
     return Check("invalid_format", check)
 
 
+def _true_or_false(value: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(value.str.to_lowercase().is_in(["true", "false"]))
+        .then(None)
+        .otherwise(pl.format("'{}' is not true or false", value))
+    )
+
+
+# OneRoster's booleans: true or false, in any case.
+TRUE_OR_FALSE = Check("invalid_boolean", _true_or_false)
+
+
 def status_findings(context: BatchContext) -> list[Finding]:
     """The rules of ``status`` and ``dateLastModified`` for the file's mode (bulk or delta)."""
     present = context.present

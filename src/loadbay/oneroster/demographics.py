@@ -19,6 +19,7 @@ from loadbay.importing.tables import ROW
 from loadbay.importing.write import TableWrite
 from loadbay.models import Demographic, RosterUser
 from loadbay.oneroster.common import (
+    TRUE_OR_FALSE,
     date_check,
     head_findings,
     known_ids,
@@ -28,7 +29,7 @@ from loadbay.oneroster.common import (
     unknown_reference,
     with_deletions,
 )
-from loadbay.oneroster.users import ACCEPTED, TRUE_OR_FALSE
+from loadbay.oneroster.users import ACCEPTED
 
 SEXES = ("male", "female")
 # The true/false columns → their stored columns.

@@ -16,15 +16,17 @@ import polars as pl
 
 from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.bulk import Query
-from loadbay.importing.columns import Check, Column, Required, one_of
+from loadbay.importing.columns import Column, Required, one_of
 from loadbay.importing.messages import Finding, ordered
 from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import SyncRule
 from loadbay.importing.tables import ROW, frame_of, literal, quoted, select_all, table_of
 from loadbay.importing.write import TableWrite
 from loadbay.models import Base, GroupMembership, RosterGroup, RosterUser
+from loadbay.oneroster import users
 from loadbay.oneroster.classes import ACCEPTED_CLASSES
 from loadbay.oneroster.common import (
+    TRUE_OR_FALSE,
     date_check,
     head_findings,
     oneroster_type,
@@ -35,8 +37,6 @@ from loadbay.oneroster.common import (
 from loadbay.rostering.common import known_org_ids
 
 ROLES = ("administrator", "proctor", "student", "teacher")
-# users.csv's memo of the users a run accepted without writing them (common.remember).
-ACCEPTED_USERS = "oneroster.users"
 # Up to this many groups, a tenant's group names are read once per import and kept; beyond,
 # each batch looks its classes up.
 CLASS_NAMES_READ_AT_ONCE = 200_000
@@ -44,14 +44,6 @@ _CLASS_NAMES = "oneroster.enrollments.class_names"
 _MEMBERSHIPS_AT_START = "oneroster.enrollments.memberships_at_start"
 _LINKS_SEEN = "oneroster.enrollments.links_seen"
 LINK = ("username", "group_name", "role")
-
-
-def _true_or_false(value: pl.Expr) -> pl.Expr:
-    return (
-        pl.when(value.str.to_lowercase().is_in(["true", "false"]))
-        .then(None)
-        .otherwise(pl.format("'{}' is not true or false", value))
-    )
 
 
 COLUMNS = (
@@ -62,7 +54,7 @@ COLUMNS = (
     Column(
         "primary",
         description="true or false: the class's primary teacher. Blank: not said.",
-        checks=(Check("invalid_boolean", _true_or_false),),
+        checks=(TRUE_OR_FALSE,),
     ),
     Column("beginDate", description="The first day of the enrollment (YYYY-MM-DD).", checks=(date_check(),)),
     Column("endDate", description="The last day of the enrollment (YYYY-MM-DD).", checks=(date_check(),)),
@@ -113,7 +105,7 @@ def _usernames(context: BatchContext, wanted: pl.Series) -> pl.DataFrame:
     stored = context.lookup(RosterUser, keys, ["source_id", "username"], key=("source_id",)).select(
         pl.col("source_id").alias("user_source_id"), "username"
     )
-    remembered: set[str] = context.cache.get(ACCEPTED_USERS, set())
+    remembered: set[str] = context.cache.get(users.ACCEPTED, set())
     if not remembered:
         return stored
     standing_in = wanted.filter(

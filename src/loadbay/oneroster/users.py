@@ -23,7 +23,7 @@ import polars as pl
 
 from loadbay.importing.batch import BatchContext, Planned
 from loadbay.importing.bulk import Execute, Step
-from loadbay.importing.columns import EMAIL, Check, Column, Required, one_of, pattern
+from loadbay.importing.columns import EMAIL, Column, Required, one_of, pattern
 from loadbay.importing.messages import Finding, no_messages, ordered
 from loadbay.importing.planning import failed_rows, findings, stripped
 from loadbay.importing.registry import SyncRule
@@ -31,6 +31,7 @@ from loadbay.importing.tables import ROW, distinct_from, literal
 from loadbay.importing.write import TableWrite
 from loadbay.models import ROOT_ORGANIZATION, RosterUser
 from loadbay.oneroster.common import (
+    TRUE_OR_FALSE,
     head_findings,
     id_list,
     joined_ids,
@@ -52,16 +53,6 @@ ACCEPTED = "oneroster.users"
 _TAKEN = "oneroster.usernames"
 _KEY = ("source_id",)
 
-
-def _true_or_false(value: pl.Expr) -> pl.Expr:
-    return (
-        pl.when(value.str.to_lowercase().is_in(["true", "false"]))
-        .then(None)
-        .otherwise(pl.format("'{}' is not true or false", value))
-    )
-
-
-TRUE_OR_FALSE = Check("invalid_boolean", _true_or_false)
 
 COLUMNS = (
     Column(
