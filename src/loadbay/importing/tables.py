@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 import polars as pl
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, SmallInteger, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, Index, Integer, SmallInteger, UniqueConstraint
 from sqlalchemy.dialects import postgresql
 
 from loadbay.importing.bulk import POSTGRESQL, SQLITE, BulkSession, Ingest, Query
@@ -43,6 +43,13 @@ class Table:
     # Every unique key of the table after its scope column: a write may be keyed by another one
     # than ``key`` (a OneRoster user by its sourcedId rather than its username).
     keys: frozenset[tuple[str, ...]] = frozenset()
+    # The keys unique only where every key column is set (a partial index: a OneRoster sourcedId,
+    # which TAO's rows lack); a write or a join by one names that condition too.
+    partial: frozenset[tuple[str, ...]] = frozenset()
+
+    @property
+    def key_is_partial(self) -> bool:
+        return self.key in self.partial
 
     def keyed_by(self, key: tuple[str, ...]) -> Table:
         if key not in self.keys:
@@ -60,6 +67,7 @@ def table_of(model: type[Base]) -> Table:
     )
     uniques = [[column.name for column in c.columns] for c in declared]
     scope, *key = uniques[0]
+    partial = [_partial_key(index) for index in table.indexes if index.unique]  # type: ignore[attr-defined]
     types: dict[str, pl.DataType] = {}
     for column in table.columns:
         kind = column.type
@@ -86,8 +94,21 @@ def table_of(model: type[Base]) -> Table:
         sql=sql,
         required=required,
         exact=exact,
-        keys=frozenset(tuple(u[1:]) for u in uniques if u[0] == scope),
+        keys=frozenset(tuple(u[1:]) for u in [*uniques, *partial] if u[0] == scope),
+        partial=frozenset(tuple(u[1:]) for u in partial if u[0] == scope),
     )
+
+
+def _partial_key(index: Index) -> list[str]:
+    """A unique index's columns; it must be unique where they are all set, the one partial kind
+    the engine writes by (``ON CONFLICT (…) WHERE … IS NOT NULL``)."""
+    columns = [column.name for column in index.columns]
+    wanted = " AND ".join(f"{name} IS NOT NULL" for name in columns[1:])
+    for dialect in ("sqlite", "postgresql"):
+        where = index.dialect_options[dialect]["where"]
+        if where is None or str(where) != wanted:
+            raise ValueError(f"index {index.name}: the engine only writes by a key unique WHERE {wanted}")
+    return columns
 
 
 def _exact(kind: Any) -> pl.DataType:
@@ -149,6 +170,9 @@ def select_all(bulk: BulkSession, model: type[Base], *, scope_value: Any, column
 def key_join(table: Table, left: str, right: str, scope_value: Any) -> str:
     on = [f"{left}.{quoted(table.scope)} = {literal(scope_value)}"]
     on += [f"{left}.{quoted(k)} = {right}.{quoted(k)}" for k in table.key]
+    if table.key_is_partial:
+        # Lets the planner use the partial index (SQLite and PostgreSQL both ask for the condition).
+        on += [f"{left}.{quoted(k)} IS NOT NULL" for k in table.key]
     return " AND ".join(on)
 
 

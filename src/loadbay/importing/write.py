@@ -199,7 +199,10 @@ def _merge(dialect: str, write: TableWrite, *, stage: str) -> _Merge:
     selected = ", ".join(
         [_value(dialect, table, c, "s") for c in columns] + [literal(v) for v in constants.values()]
     )
-    keys = ", ".join(quoted(c) for c in (table.scope, *table.key))
+    target_key = "(" + ", ".join(quoted(c) for c in (table.scope, *table.key)) + ")"
+    if table.key_is_partial:
+        # The conflict target of a partial unique index names its condition.
+        target_key += " WHERE " + " AND ".join(f"{quoted(c)} IS NOT NULL" for c in table.key)
     updates = bool(write.updatable) and not write.keep_existing
     action = "DO NOTHING"
     if updates:
@@ -217,7 +220,7 @@ def _merge(dialect: str, write: TableWrite, *, stage: str) -> _Merge:
     return _Merge(
         insert=f"INSERT INTO {target} ({names}) SELECT {selected} FROM {stage_name(dialect, stage)} AS s",  # noqa: S608
         stored=f"SELECT 1 FROM {target} AS t WHERE {key_join(table, 't', 's', constants[table.scope])}",  # noqa: S608
-        conflict=f"ON CONFLICT ({keys}) {action}",
+        conflict=f"ON CONFLICT {target_key} {action}",
         updates=updates,
     )
 
