@@ -56,3 +56,53 @@ def test_dropping_the_bulk_tables_foreign_keys_keeps_their_rows(tmp_path: Path) 
             )
         )
     engine.dispose()
+
+
+def _user(connection: object, username: str, source_id: str | None) -> None:
+    connection.execute(  # type: ignore[attr-defined]
+        text(
+            "INSERT INTO roster_users (tenant_id, username, organization_id, active, source_id, "
+            "created_at, updated_at) VALUES (1, :username, 'root', true, :source_id, "
+            "'2026-01-01', '2026-01-01')"
+        ),
+        {"username": username, "source_id": source_id},
+    )
+
+
+def test_a_sourced_id_is_unique_where_it_is_set(runtime: Runtime) -> None:
+    # Migration 0013: TAO's users have no sourcedId and are not indexed by one; OneRoster's are
+    # still one row per sourcedId and tenant.
+    with runtime.engine.begin() as connection:
+        connection.execute(text("INSERT INTO tenants (id, name, created_at) VALUES (1, 'd', '2026-01-01')"))
+        _user(connection, "ann", None)
+        _user(connection, "bob", None)
+        _user(connection, "cy", "u-1")
+    with pytest.raises(IntegrityError), runtime.engine.begin() as connection:
+        _user(connection, "dee", "u-1")
+    with runtime.engine.connect() as connection:
+        users = (
+            connection.execute(text("SELECT username FROM roster_users ORDER BY username")).scalars().all()
+        )
+    assert users == ["ann", "bob", "cy"]
+
+
+def test_the_partial_sourced_id_keys_keep_the_rows(tmp_path: Path) -> None:
+    # SQLite rebuilds the table to drop the full key of 0012: its rows must survive it.
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(Path(loadbay.migrate.__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "2026_12_07_0012")
+        connection.execute(text("INSERT INTO tenants (id, name, created_at) VALUES (1, 'd', '2026-01-01')"))
+        _user(connection, "ann", None)
+        _user(connection, "cy", "u-1")
+    upgrade(engine)
+    with engine.connect() as connection:
+        users = connection.execute(
+            text("SELECT username, source_id FROM roster_users ORDER BY username")
+        ).all()
+    assert users == [("ann", None), ("cy", "u-1")]
+    with pytest.raises(IntegrityError, match="UNIQUE"), engine.begin() as connection:
+        _user(connection, "dee", "u-1")
+    engine.dispose()
