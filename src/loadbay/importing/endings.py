@@ -22,7 +22,7 @@ from loadbay.importing.messages import ERROR, cancelled_notice, clear_messages
 from loadbay.importing.objects import RESULT_PARTS, result_key, stored_key, work_prefix
 from loadbay.importing.registry import get_type
 from loadbay.importing.report import Tally
-from loadbay.importing.results import RedactedCopy, ResultWriter
+from loadbay.importing.results import PartWriter, RedactedCopy, ResultWriter
 from loadbay.importing.shape import Shape
 from loadbay.importing.write import FAILED
 from loadbay.models import CANCELLED, PROCESSED, ImportJob, ImportMessage, utcnow
@@ -44,6 +44,7 @@ class Endings:
         self.tenant_id = job.tenant_id
         self.import_type = job.import_type
         self.lease = lease
+        self._writers: dict[tuple[str, ...], PartWriter] = {}
 
     def clear_messages(self) -> None:
         with self.runtime.write_sessions() as session:
@@ -60,28 +61,45 @@ class Endings:
         """The writer of the upload's copy without secrets; None when the file has nothing to hide."""
         if not shape.secret_indexes and shape.import_type.mask is None:
             return None
-        return RedactedCopy(
-            self.storage,
-            prefix=work_prefix(self.job_id, "copy"),
-            header=shape.header_as_written,
-            secret_indexes=shape.secret_indexes,
-            delimiter=shape.delimiter,
-        )
+        key = ("copy", *shape.header)
+        if (writer := self._writers.get(key)) is None:
+            writer = self._writers[key] = RedactedCopy(
+                self.storage,
+                prefix=work_prefix(self.job_id, "copy"),
+                header=shape.header_as_written,
+                secret_indexes=shape.secret_indexes,
+                delimiter=shape.delimiter,
+            )
+        assert isinstance(writer, RedactedCopy)
+        return writer
 
     def results(self, shape: Shape) -> ResultWriter:
-        """The writer of the result file's parts, which a run writes and an ending assembles."""
-        return ResultWriter(
-            self.storage,
-            prefix=work_prefix(self.job_id, RESULT_PARTS),
-            columns=shape.header,
-            secret=shape.import_type.secret_columns,
-        )
+        """The writer of the result file's parts, which a run writes and an ending assembles.
+        One per file for the whole run: the ending stores its spool when it holds every part."""
+        key = ("results", *shape.header)
+        if (writer := self._writers.get(key)) is None:
+            writer = self._writers[key] = ResultWriter(
+                self.storage,
+                prefix=work_prefix(self.job_id, RESULT_PARTS),
+                columns=shape.header,
+                secret=shape.import_type.secret_columns,
+            )
+        assert isinstance(writer, ResultWriter)
+        return writer
+
+    def close(self) -> None:
+        """Drop the writers' spools."""
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
 
     def processed(self, shape: Shape, tally: Tally, parts: int) -> None:
         self.lease.ensure()
-        self.results(shape).assemble(parts=parts, key=result_key(self.job_id))
         final_key = stored_key(self.job_id, "processed")
         redacted = self.redacted_copy(shape)
+        # One after the other: side by side they saved 0.1 s of a 1M-row users import and
+        # held 30-60 MB more at its peak (docs/engine.md).
+        self.results(shape).assemble(parts=parts, key=result_key(self.job_id))
         if redacted is not None:
             redacted.assemble(parts=parts, key=final_key)
         else:

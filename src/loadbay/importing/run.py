@@ -69,7 +69,10 @@ def run_import(runtime: Runtime, *, job_id: str, lease: Lease) -> str | None:
             from loadbay.importing.bundle_run import BundleRun
 
             run = BundleRun(runtime, job, lease)
-    run.execute()
+    try:
+        run.execute()
+    finally:
+        run.endings.close()
     return run.endings.import_type
 
 
