@@ -14,13 +14,9 @@ files with their secrets blanked.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import polars as pl
 
@@ -28,21 +24,19 @@ from loadbay.importing.bulk import BulkSession, bulk_session
 from loadbay.importing.bundle import (
     BULK,
     DONE,
-    PENDING,
     RUNNING,
     BundleRefused,
     FileProgress,
     load_progress,
     unpack,
 )
+from loadbay.importing.bundle_zips import BundleZips, redacted_writer, result_writer
 from loadbay.importing.csvtext import FileRejected
-from loadbay.importing.failed_copy import store_failed_copy
 from loadbay.importing.lease import Lease
 from loadbay.importing.messages import ERROR, cancelled_notice
-from loadbay.importing.objects import RESULT_PARTS, result_key, stored_key, work_prefix
+from loadbay.importing.objects import stored_key, work_prefix
 from loadbay.importing.passes import Source
 from loadbay.importing.read import open_stored
-from loadbay.importing.registry import get_type
 from loadbay.importing.report import OUTCOMES, Tally
 from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.importing.run import ImportRun, _Cancelled
@@ -197,25 +191,8 @@ class BundleRun(ImportRun):
 
     def _writers(self, shape: Shape) -> tuple[ResultWriter, RedactedCopy | None]:
         # Each file its own result parts (its columns) and, when it has secrets, its copy's parts.
-        return self._results(shape), self._redacted(shape)
-
-    def _redacted(self, shape: Shape) -> RedactedCopy | None:
-        if not shape.secret_indexes and shape.import_type.mask is None:
-            return None
-        return RedactedCopy(
-            self.storage,
-            prefix=work_prefix(self.job_id, f"copy/{shape.import_type.name}"),
-            header=shape.header_as_written,
-            secret_indexes=shape.secret_indexes,
-            delimiter=shape.delimiter,
-        )
-
-    def _results(self, shape: Shape) -> ResultWriter:
-        return ResultWriter(
-            self.storage,
-            prefix=work_prefix(self.job_id, f"{RESULT_PARTS}/{shape.import_type.name}"),
-            columns=shape.header,
-            secret=shape.import_type.secret_columns,
+        return result_writer(self.storage, self.job_id, shape), redacted_writer(
+            self.storage, self.job_id, shape
         )
 
     def _progress(self) -> str | None:
@@ -263,9 +240,10 @@ class BundleRun(ImportRun):
         state = "processed" if status == PROCESSED else "failed"
         # Side by side: both are mostly zlib, which lets go of the GIL (1.8 s -> 1.2 s at the end
         # of a 1M-enrollment bundle).
+        zips = BundleZips(self.storage, self.job_id, self.scope, self.files, self.shapes, self.keys)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kept-copy") as pool:
-            kept_copy = pool.submit(self._kept, state)
-            result = self._result_zip(status, notice)
+            kept_copy = pool.submit(zips.kept, state)
+            result = zips.result(parts=self.parts, status=status, notice=notice)
             kept = kept_copy.result()
         with bulk_session(self.runtime) as bulk:
             # The files as they end (an aborted check's counts, a cancelled check's reset): the
@@ -279,60 +257,3 @@ class BundleRun(ImportRun):
             result=result,
             messages=[notice] if notice is not None else None,
         )
-
-    def _result_zip(self, status: str, notice: ImportMessage | None) -> str:
-        """Each file's result CSV (its rows so far), zipped at the result's key."""
-        result = result_key(self.job_id, "zip")
-        with tempfile.NamedTemporaryFile(suffix=".zip") as spool:
-            with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-                for f in self.files:
-                    if f.name not in self.shapes or f.status == PENDING:
-                        continue
-                    last = f.last_part if f.status == DONE else self.parts
-                    with archive.open(f.name.removesuffix(".csv") + "-result.csv", "w") as out:
-                        self._results(self.shapes[f.name]).write_to(out, first=f.first_part + 1, last=last)
-                if notice is not None and status == STATUS_FAILED and notice.code != "aborted":
-                    archive.writestr("bundle-messages.txt", notice.message + "\r\n")
-            spool.flush()
-            self.storage.put_file(result, Path(spool.name))
-        return result
-
-    def _kept(self, state: str) -> str | None:
-        """The bundle's files, secrets blanked, zipped at the kept copy's key; None when it was
-        never unpacked (a zip refused while inflating is not kept: it may be a bomb)."""
-        if not self.keys:
-            return None
-        final = stored_key(self.job_id, state, "zip")
-        with tempfile.NamedTemporaryFile(suffix=".zip") as spool:
-            with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-                for f in self.files:
-                    with archive.open(f.name, "w") as out:
-                        self._keep(f, out, processed=state == "processed")
-            spool.flush()
-            self.storage.put_file(final, Path(spool.name))
-        return final
-
-    def _keep(self, f: FileProgress, out: IO[bytes], *, processed: bool) -> None:
-        """One file of the kept copy: as it came when it has nothing secret; else from the copy's
-        parts its passes wrote (read by the native reader), or, for a file an ending cut short,
-        read again to its first defect with its secret columns blanked."""
-        shape = self.shapes.get(f.name)
-        redacted = self._redacted(shape) if shape is not None else None
-        if shape is not None and redacted is None:
-            with self.storage.open(self.keys[f.name]) as source:
-                shutil.copyfileobj(source, out, 1024 * 1024)
-            return
-        if redacted is not None and processed and f.status == DONE:
-            redacted.write_to(out, first=f.first_part + 1, last=f.last_part)
-            return
-        copy = work_prefix(self.job_id, f"kept/{f.name}")
-        store_failed_copy(
-            self.storage,
-            source_key=self.keys[f.name],
-            final_key=copy,
-            work_prefix=work_prefix(self.job_id, f"kept-parts/{f.name}"),
-            import_type=get_type(f.import_type, bundle=f.import_type.split(".", 1)[0]),
-            scope=self.scope,
-        )
-        with self.storage.open(copy) as source:
-            shutil.copyfileobj(source, out, 1024 * 1024)

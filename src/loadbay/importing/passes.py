@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from loadbay.config import Settings
+from loadbay.importing.ahead import ahead
 from loadbay.importing.batch import BatchContext, Combine
 from loadbay.importing.lease import Lease
 from loadbay.importing.messages import error_rows, ordered
 from loadbay.importing.planning import failed_rows
-from loadbay.importing.read import ahead, open_stored
+from loadbay.importing.read import open_stored
 from loadbay.importing.report import Reporter, Tally, placed
 from loadbay.importing.results import RedactedCopy, ResultWriter
 from loadbay.importing.shape import Shape
