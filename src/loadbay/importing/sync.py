@@ -105,7 +105,7 @@ def file_keys(storage: ObjectStorage, *, key: str, shape: Shape, settings: Setti
     parts: list[pl.DataFrame] = []
     with storage.open(key) as binary:
         for batch in open_stored(binary).batches(
-            shape.header, batch_bytes=settings.batch_bytes, batch_rows=settings.batch_rows
+            shape.header, batch_bytes=settings.batch_bytes, batch_rows=settings.slice_rows
         ):
             keys = batch.frame.select(
                 pl.col(name).fill_null("").str.strip_chars().alias(column)
