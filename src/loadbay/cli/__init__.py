@@ -9,6 +9,7 @@ import typer
 
 from loadbay.cli import accounts, clients, companies, server
 from loadbay.client.commands import add_client_commands
+from loadbay.kit.memory import limit_arenas
 
 app = typer.Typer(help="Loadbay: bulk data intake over an API.", no_args_is_help=True)
 for command in (server.serve, server.api, server.worker, server.migrate):
@@ -21,4 +22,6 @@ add_client_commands(app)
 
 
 def main() -> None:
+    # First thing: the limit holds only for arenas made after it (src/loadbay/kit/memory.py).
+    limit_arenas()
     app()

@@ -35,9 +35,11 @@ def serve(
     from loadbay.app import create_app
     from loadbay.config import Settings
     from loadbay.kit.httpserver import CappedHttpToolsProtocol
+    from loadbay.kit.memory import system_arrow_pool
     from loadbay.migrate import upgrade
     from loadbay.runtime import Runtime
 
+    system_arrow_pool()
     setup_logging()
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)  # type: ignore[arg-type]
@@ -110,7 +112,9 @@ def worker(
     """A standalone worker: claims pending imports and runs them until SIGTERM."""
     from loadbay.catalog import load_import_types
     from loadbay.jobs.worker import WorkerPool
+    from loadbay.kit.memory import system_arrow_pool
 
+    system_arrow_pool()
     setup_logging()
     load_import_types()
     runtime = open_runtime()

@@ -7,10 +7,14 @@ process then holds about 70 MB instead of 110 MB.
 
 import sys
 
+from loadbay.kit.memory import limit_arenas, system_arrow_pool
+
+limit_arenas()
 for _unused in ("polars", "numpy", "pandas"):
     sys.modules.setdefault(_unused, None)  # type: ignore[arg-type]
 
 from loadbay.importing.sqlite_child import serve  # noqa: E402
 
 if __name__ == "__main__":
+    system_arrow_pool()
     serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)
