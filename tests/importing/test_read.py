@@ -145,3 +145,17 @@ def test_records_spanning_blocks_keep_their_lines(batch_bytes: int) -> None:
             expected.append((line, line, [str(i), f"plain {i}"]))
             line += 1
     assert found == expected
+
+
+def test_a_block_is_cut_into_even_slices() -> None:
+    # 10 rows in one block, at most 4 a slice: 4, 3 and 3, not 4, 4 and a slice of 2 that costs
+    # a slice's fixed work for two rows. Lines and cells stay in order across the cuts.
+    data = b"a,b\n" + b"".join(f"{i},x{i}\n".encode() for i in range(10))
+    stored = read(data)
+    batches = list(stored.batches(["a", "b"], batch_bytes=1 << 20, batch_rows=4, even=True))
+    assert [batch.height for batch in batches] == [4, 3, 3]
+    assert [line for batch in batches for line in batch.lines] == list(range(2, 12))
+    assert [cell for batch in batches for cell in batch.frame["a"]] == [str(i) for i in range(10)]
+    # Not asked for: slices of exactly batch_rows (a checkpoint every batch_rows rows).
+    exact = read(data).batches(["a", "b"], batch_bytes=1 << 20, batch_rows=4)
+    assert [batch.height for batch in exact] == [4, 4, 2]

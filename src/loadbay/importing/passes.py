@@ -77,7 +77,11 @@ class Pass:
             with self.storage.open(source.key) as binary:
                 stored = open_stored(binary)
                 for batch in stored.batches(
-                    shape.header, batch_bytes=settings.batch_bytes, batch_rows=settings.slice_rows
+                    shape.header,
+                    batch_bytes=settings.batch_bytes,
+                    batch_rows=settings.slice_rows,
+                    # A checkpoint of exactly batch_rows rows stays so when slices are as long.
+                    even=settings.slice_rows < settings.batch_rows,
                 ):
                     if resume_line and int(batch.lines[0]) <= resume_line:
                         # Rows committed before the crash: only their keys are needed, for repeats.
