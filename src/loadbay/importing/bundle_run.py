@@ -154,9 +154,10 @@ class BundleRun(ImportRun):
         f.status, f.last_part, f.lines = DONE, self.parts, self.tally.file_line
         self._count(f)
         follow = shape.import_type.after_updates
-        in_transaction = not self.dry_run and follow is not None and f.counts.get(UPDATED, 0) > 0
-        if in_transaction and follow is not None:
+        in_transaction = False
+        if follow is not None and not self.dry_run and f.counts.get(UPDATED, 0) > 0:
             bulk.run(follow(bulk.dialect, self.tenant_id), begin=True)
+            in_transaction = True
         self._checkpoint(bulk, messages=pl.DataFrame(), batches=self.parts, begin=not in_transaction)
 
     def _syncs(self, f: FileProgress, bulk: BulkSession) -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from loadbay.importing import results
 from loadbay.importing.bundle import DONE, PENDING, FileProgress
 from loadbay.importing.failed_copy import store_failed_copy
 from loadbay.importing.objects import RESULT_PARTS, result_key, stored_key, work_prefix
@@ -23,25 +24,14 @@ from loadbay.models import ImportMessage
 
 def result_writer(storage: ObjectStorage, job_id: str, shape: Shape) -> ResultWriter:
     """A file's result parts (each file has its own columns)."""
-    return ResultWriter(
-        storage,
-        prefix=work_prefix(job_id, f"{RESULT_PARTS}/{shape.import_type.name}"),
-        columns=shape.header,
-        secret=shape.import_type.secret_columns,
+    return results.result_writer(
+        storage, work_prefix(job_id, f"{RESULT_PARTS}/{shape.import_type.name}"), shape
     )
 
 
 def redacted_writer(storage: ObjectStorage, job_id: str, shape: Shape) -> RedactedCopy | None:
     """A file's parts of the kept copy; None when it has nothing secret."""
-    if not shape.secret_indexes and shape.import_type.mask is None:
-        return None
-    return RedactedCopy(
-        storage,
-        prefix=work_prefix(job_id, f"copy/{shape.import_type.name}"),
-        header=shape.header_as_written,
-        secret_indexes=shape.secret_indexes,
-        delimiter=shape.delimiter,
-    )
+    return results.redacted_copy(storage, work_prefix(job_id, f"copy/{shape.import_type.name}"), shape)
 
 
 @dataclass

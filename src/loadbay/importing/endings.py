@@ -22,7 +22,7 @@ from loadbay.importing.messages import ERROR, cancelled_notice, clear_messages
 from loadbay.importing.objects import RESULT_PARTS, result_key, stored_key, work_prefix
 from loadbay.importing.registry import get_type
 from loadbay.importing.report import Tally
-from loadbay.importing.results import PartWriter, RedactedCopy, ResultWriter
+from loadbay.importing.results import RedactedCopy, ResultWriter, redacted_copy, result_writer
 from loadbay.importing.shape import Shape
 from loadbay.importing.write import FAILED
 from loadbay.models import CANCELLED, PROCESSED, ImportJob, ImportMessage, utcnow
@@ -44,7 +44,9 @@ class Endings:
         self.tenant_id = job.tenant_id
         self.import_type = job.import_type
         self.lease = lease
-        self._writers: dict[tuple[str, ...], PartWriter] = {}
+        # One writer per file's header for the whole run (a bundle has its own).
+        self._results: dict[tuple[str, ...], ResultWriter] = {}
+        self._copies: dict[tuple[str, ...], RedactedCopy | None] = {}
 
     def clear_messages(self) -> None:
         with self.runtime.write_sessions() as session:
@@ -59,39 +61,26 @@ class Endings:
 
     def redacted_copy(self, shape: Shape) -> RedactedCopy | None:
         """The writer of the upload's copy without secrets; None when the file has nothing to hide."""
-        if not shape.secret_indexes and shape.import_type.mask is None:
-            return None
-        key = ("copy", *shape.header)
-        if (writer := self._writers.get(key)) is None:
-            writer = self._writers[key] = RedactedCopy(
-                self.storage,
-                prefix=work_prefix(self.job_id, "copy"),
-                header=shape.header_as_written,
-                secret_indexes=shape.secret_indexes,
-                delimiter=shape.delimiter,
-            )
-        assert isinstance(writer, RedactedCopy)
-        return writer
+        key = tuple(shape.header)
+        if key not in self._copies:
+            self._copies[key] = redacted_copy(self.storage, work_prefix(self.job_id, "copy"), shape)
+        return self._copies[key]
 
     def results(self, shape: Shape) -> ResultWriter:
         """The writer of the result file's parts, which a run writes and an ending assembles.
         One per file for the whole run: the ending stores its spool when it holds every part."""
-        key = ("results", *shape.header)
-        if (writer := self._writers.get(key)) is None:
-            writer = self._writers[key] = ResultWriter(
-                self.storage,
-                prefix=work_prefix(self.job_id, RESULT_PARTS),
-                columns=shape.header,
-                secret=shape.import_type.secret_columns,
-            )
-        assert isinstance(writer, ResultWriter)
-        return writer
+        key = tuple(shape.header)
+        if key not in self._results:
+            self._results[key] = result_writer(self.storage, work_prefix(self.job_id, RESULT_PARTS), shape)
+        return self._results[key]
 
     def close(self) -> None:
         """Drop the writers' spools."""
-        for writer in self._writers.values():
-            writer.close()
-        self._writers.clear()
+        for writer in [*self._results.values(), *self._copies.values()]:
+            if writer is not None:
+                writer.close()
+        self._results.clear()
+        self._copies.clear()
 
     def processed(self, shape: Shape, tally: Tally, parts: int) -> None:
         self.lease.ensure()

@@ -14,13 +14,16 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import polars as pl
 
 from loadbay.importing.objects import part_key
 from loadbay.kit.cells import safe_cell, safe_cell_expr
 from loadbay.kit.storage import ObjectStorage
+
+if TYPE_CHECKING:
+    from loadbay.importing.shape import Shape
 
 RESULT_COLUMNS = ["line", "outcome", "key", "messages"]
 _CRLF = "\r\n"
@@ -43,7 +46,8 @@ class PartWriter:
         self._delimiter = delimiter
         self._spool: IO[bytes] | None = None
         self.header = header
-        # The header and parts 1.._through; None once a part came out of order.
+        # The header and parts 1.._through (None before the first part); once a part comes out
+        # of order, _through is -1 for good and the whole file is dropped.
         self._whole: IO[bytes] | None = None
         self._through = 0
 
@@ -57,15 +61,13 @@ class PartWriter:
             self._spool = tempfile.NamedTemporaryFile(suffix=".csv")  # noqa: SIM115 (closed by flush)
         return self._spool
 
-    def _header_line(self) -> bytes:
-        header = io.StringIO()
-        csv.writer(header, delimiter=self._delimiter, lineterminator=_CRLF).writerow(self.header)
-        return header.getvalue().encode("utf-8")
-
-    def writerow(self, row: list[str]) -> None:
+    def _line(self, row: list[str]) -> bytes:
         line = io.StringIO()
         csv.writer(line, delimiter=self._delimiter, lineterminator=_CRLF).writerow(row)
-        self._file().write(line.getvalue().encode("utf-8"))
+        return line.getvalue().encode("utf-8")
+
+    def writerow(self, row: list[str]) -> None:
+        self._file().write(self._line(row))
 
     def write_frame(self, frame: pl.DataFrame) -> None:
         """Every row of ``frame`` (all Utf8 columns, in header order) in one go."""
@@ -96,7 +98,7 @@ class PartWriter:
             return
         if self._whole is None:
             self._whole = tempfile.NamedTemporaryFile(suffix=".csv")  # noqa: SIM115 (closed by close)
-            self._whole.write(self._header_line())
+            self._whole.write(self._line(self.header))
             self._whole.flush()
         _append(part, self._whole)
         self._through = number
@@ -119,7 +121,7 @@ class PartWriter:
 
     def write_to(self, out: IO[bytes], *, first: int, last: int) -> None:
         """The header and parts ``first``..``last`` (a bundle's file's share of the parts) into ``out``."""
-        out.write(self._header_line())
+        out.write(self._line(self.header))
         for number in range(first, last + 1):
             with self._storage.open(self.part_key(number)) as part:
                 shutil.copyfileobj(part, out, 1024 * 1024)
@@ -212,3 +214,22 @@ class RedactedCopy(PartWriter):
         """The batch's cells (columns in file order) with the secret columns blanked."""
         secret = [frame.columns[i] for i in self._secret]
         self.write_frame(frame.with_columns(pl.lit("").alias(name) for name in secret))
+
+
+def result_writer(storage: ObjectStorage, prefix: str, shape: Shape) -> ResultWriter:
+    """The result parts of a file of ``shape`` under ``prefix``."""
+    return ResultWriter(storage, prefix=prefix, columns=shape.header, secret=shape.import_type.secret_columns)
+
+
+def redacted_copy(storage: ObjectStorage, prefix: str, shape: Shape) -> RedactedCopy | None:
+    """The parts of the kept copy of a file of ``shape`` under ``prefix``; None when the file has
+    nothing to hide (it is kept as it came)."""
+    if not shape.secret_indexes and shape.import_type.mask is None:
+        return None
+    return RedactedCopy(
+        storage,
+        prefix=prefix,
+        header=shape.header_as_written,
+        secret_indexes=shape.secret_indexes,
+        delimiter=shape.delimiter,
+    )

@@ -89,8 +89,7 @@ def password_hashes(context: BatchContext, df: pl.DataFrame, *, key: str) -> pl.
     if not plain.height:
         return hashes
     # A TAO user by its username; a OneRoster user by its sourcedId, the table's other key.
-    by = None if key == "username" else (key,)
-    stored = context.lookup(RosterUser, plain.select(ROW, key), ["password_hash"], key=by)
+    stored = context.lookup(RosterUser, plain.select(ROW, key), ["password_hash"], key=(key,))
     plain = plain.join(stored, on=ROW, how="left", maintain_order="left")
     if "hashing" not in context.cache:
         context.cache["hashing"] = PasswordHashing(context.settings)
