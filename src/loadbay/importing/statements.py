@@ -49,6 +49,15 @@ def _change(dialect: str, stored: str, new: str, *, keep: bool) -> str:
     return f"({new} IS NOT NULL AND {differs})" if keep else differs
 
 
+def _staged_changes(dialect: str, write: TableWrite, columns: list[str]) -> str:
+    """Whether the staged row ``s`` changes a column of ``columns`` of the stored row ``t``."""
+    table, keep = write.table, write.keep_when_null
+    changes = [
+        _change(dialect, f"t.{quoted(c)}", _value(dialect, table, c, "s"), keep=c in keep) for c in columns
+    ]
+    return " OR ".join(changes) or "false"
+
+
 def existing_steps(dialect: str, write: TableWrite, *, stage: str) -> list[Step]:
     """Stage ``write``; the last step returns ``_row`` and ``changed`` for each staged row whose
     key is stored already (a row it does not return is new)."""
@@ -56,14 +65,7 @@ def existing_steps(dialect: str, write: TableWrite, *, stage: str) -> list[Step]
     target = quoted(table.name)
     staged = stage_name(dialect, stage)
     scope_value = write.constants[table.scope]
-    updatable = write.updatable if not write.keep_existing else []
-    differs = (
-        " OR ".join(
-            _change(dialect, f"t.{quoted(c)}", _value(dialect, table, c, "s"), keep=c in write.keep_when_null)
-            for c in updatable
-        )
-        or "false"
-    )
+    differs = _staged_changes(dialect, write, write.updatable if not write.keep_existing else [])
     sql = (
         f"SELECT s.{quoted(ROW)} AS {quoted(ROW)}, ({differs}) AS changed FROM {staged} AS s "  # noqa: S608
         f"JOIN {target} AS t ON {key_join(table, 't', 's', scope_value)}"
@@ -87,13 +89,10 @@ def update_sql(dialect: str, write: TableWrite, *, stage: str, returning: str = 
     sets += [
         f"{quoted(c)} = {literal(v)}" for c, v in constants.items() if c not in ("created_at", table.scope)
     ]
-    differs = " OR ".join(
-        _change(dialect, f"t.{quoted(c)}", _value(dialect, table, c, "s"), keep=c in write.keep_when_null)
-        for c in write.updatable
-    )
+    differs = _staged_changes(dialect, write, write.updatable)
     return (
         f"UPDATE {quoted(table.name)} AS t SET {', '.join(sets)} FROM {stage_name(dialect, stage)} AS s "  # noqa: S608
-        f"WHERE {key_join(table, 't', 's', constants[table.scope])} AND ({differs or 'false'}){returning}"
+        f"WHERE {key_join(table, 't', 's', constants[table.scope])} AND ({differs}){returning}"
     )
 
 
