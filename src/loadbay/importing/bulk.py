@@ -114,19 +114,6 @@ class Executor:
 
     def __post_init__(self) -> None:
         self._cursor = self.connection.cursor()
-        if self.dialect == SQLITE:
-            # temp_store: the statement journal of a batch (to undo a refused append) and the
-            # staged batches stay in memory. wal_autocheckpoint: this connection copies the WAL
-            # into the database every 40 MB instead of every 4 MB; fewer, larger checkpoints took
-            # a 1M-row append from 3.1-3.7 s to 2.4-2.6 s (docs/engine.md).
-            for pragma in (
-                "busy_timeout=30000",
-                "synchronous=NORMAL",
-                "foreign_keys=ON",
-                "temp_store=MEMORY",
-                "wal_autocheckpoint=10000",
-            ):
-                self._cursor.execute(f"PRAGMA {pragma}")
 
     def run(self, steps: Sequence[Step], *, begin: bool = False, commit: bool = False) -> list[Result]:
         """Run ``steps``: after opening a transaction when ``begin``, then committing it when
@@ -263,12 +250,6 @@ def connect_postgresql(url: str) -> Executor:
     import adbc_driver_postgresql.dbapi
 
     return Executor(adbc_driver_postgresql.dbapi.connect(url, autocommit=True), POSTGRESQL)
-
-
-def connect_sqlite(path: str) -> Executor:
-    import adbc_driver_sqlite.dbapi
-
-    return Executor(adbc_driver_sqlite.dbapi.connect(path, autocommit=True), SQLITE)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,71 @@
+"""The SQLite writer process: steps and Arrow tables cross its pipes intact, and its checkpointer
+copies committed rows into the database file while the writer goes on."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from loadbay.importing.bulk import BulkError, Execute, Ingest, Query
+from loadbay.importing.sqlite_child import acquire
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    path = tmp_path / "child.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, note TEXT)")
+    return path
+
+
+def _items(count: int) -> pa.Table:
+    # Several megabytes, with nulls: more than one pipe buffer, and a validity bitmap to carry.
+    return pa.table(
+        {
+            "id": pa.array(range(count), pa.int64()),
+            "name": [f"item {i:08d} " + "x" * 40 for i in range(count)],
+            "note": [None if i % 3 else f"note {i}" for i in range(count)],
+        }
+    )
+
+
+def _rows_in_main_file(database: Path, scratch: Path) -> int:
+    """Rows in the database file itself, the WAL left out: what a checkpoint has copied there."""
+    copy = scratch / "main-only.db"
+    shutil.copyfile(database, copy)
+    with sqlite3.connect(copy) as connection:
+        try:
+            return int(connection.execute("SELECT count(*) FROM items").fetchone()[0])
+        except sqlite3.DatabaseError:  # copied while the checkpointer wrote a page: try again
+            return -1
+
+
+def test_arrow_tables_cross_the_pipe_both_ways_intact(database: Path) -> None:
+    items = _items(100_000)
+    with acquire(str(database)) as child:
+        child.run([Ingest("items", items, temporary=False)], begin=True, commit=True)
+        (back,) = child.run([Query("SELECT id, name, note FROM items ORDER BY id")])
+    assert back is not None
+    assert back.to_pylist() == items.to_pylist()
+
+
+def test_an_error_in_the_child_reaches_the_parent_as_an_error(database: Path) -> None:
+    with acquire(str(database)) as child, pytest.raises(BulkError):
+        child.run([Execute("INSERT INTO no_such_table VALUES (1)")], begin=True, commit=True)
+
+
+def test_committed_rows_reach_the_database_file_without_another_write(database: Path, tmp_path: Path) -> None:
+    # Far below the size at which the writer's own commit would copy the WAL: only the
+    # checkpointer moves these rows out of the WAL.
+    with acquire(str(database)) as child:
+        child.run([Ingest("items", _items(20_000), temporary=False)], begin=True, commit=True)
+        deadline = time.monotonic() + 10
+        while (rows := _rows_in_main_file(database, tmp_path)) != 20_000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert rows == 20_000
