@@ -52,3 +52,14 @@ def test_only_files_no_import_needs_are_swept(rostering: ApiUser, tmp_path: Path
     # The queued import still runs from its upload.
     run_jobs(rostering.runtime)
     assert rostering.status(waiting)["status"] == "processed"
+
+
+def test_a_scratch_file_left_by_a_killed_import_is_swept_after_the_grace_period(rostering: ApiUser) -> None:
+    scratch = rostering.runtime.storage.scratch
+    assert scratch is not None
+    left = scratch / "tmp-result.csv"
+    left.write_text("line,outcome\n")
+    assert sweep_orphans(rostering.runtime) == 0
+    assert left.exists()
+    assert sweep_orphans(rostering.runtime, now=LATER) == 1
+    assert not left.exists()

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -173,3 +176,62 @@ def test_an_object_deleted_after_opening_raises_storage_error_on_read(storage: O
     storage.delete(KEY)
     with pytest.raises(StorageError), reader:
         reader.read()
+
+
+def _read(storage: ObjectStorage, key: str) -> bytes:
+    with storage.open(key) as handle:
+        return handle.read()
+
+
+def test_a_scratch_file_is_stored_without_a_copy_and_outlives_its_scratch_name(
+    storage: ObjectStorage,
+) -> None:
+    assert storage.scratch is not None
+    made = storage.scratch / "result.csv"
+    made.write_bytes(b"line,outcome\r\n2,created\r\n")
+    storage.put_file("import-csv/results/r1.csv", made)
+    # The same file under two names: nothing was copied.
+    assert made.stat().st_nlink == 2
+    made.unlink()
+    assert _read(storage, "import-csv/results/r1.csv") == b"line,outcome\r\n2,created\r\n"
+
+
+def test_a_stored_object_written_over_leaves_the_other_name_as_it_was(storage: ObjectStorage) -> None:
+    assert storage.scratch is not None
+    made = storage.scratch / "kept.csv"
+    made.write_bytes(b"first\n")
+    storage.put_file("a/one.csv", made)
+    storage.copy("a/one.csv", "a/two.csv")
+    put(storage, "a/one.csv", b"second\n")
+    assert _read(storage, "a/one.csv") == b"second\n"
+    assert _read(storage, "a/two.csv") == b"first\n"
+    assert made.read_bytes() == b"first\n"
+
+
+def test_a_file_from_elsewhere_is_stored_as_a_copy(storage: ObjectStorage, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "mine.csv"
+    elsewhere.write_bytes(b"before\n")
+    storage.put_file("a/mine.csv", elsewhere)
+    # The caller may go on using its own file.
+    elsewhere.write_bytes(b"after\n")
+    assert _read(storage, "a/mine.csv") == b"before\n"
+
+
+def test_a_key_that_is_not_a_plain_path_is_stored_as_a_copy(storage: ObjectStorage) -> None:
+    assert storage.scratch is not None
+    made = storage.scratch / "odd.csv"
+    made.write_bytes(b"x\n")
+    storage.put_file(KEY, made)  # a space in the key: the store's own encoding decides its path
+    assert made.stat().st_nlink == 1
+    assert _read(storage, KEY) == b"x\n"
+
+
+def test_scratch_files_not_written_since_the_moment_are_swept(storage: ObjectStorage) -> None:
+    assert storage.scratch is not None
+    old, fresh = storage.scratch / "old.csv", storage.scratch / "fresh.csv"
+    old.write_bytes(b"left by a killed process\n")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    fresh.write_bytes(b"being written\n")
+    assert storage.sweep_scratch(datetime.now(UTC) - timedelta(hours=1)) == 1
+    assert not old.exists()
+    assert fresh.exists()

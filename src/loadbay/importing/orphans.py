@@ -4,7 +4,9 @@ Every path that stores an upload deletes it again when the request fails, and an
 its pending upload and its work folder once it has finished. A process killed between the
 store and the commit, or between the commit and the delete, leaves a file behind that nothing
 names: this sweep finds those, once they are older than ``orphan_grace_seconds`` (so an upload
-still on its way to its commit is never touched), and deletes them.
+still on its way to its commit is never touched), and deletes them. A local store's scratch
+files (result files being made) that a killed process left go the same way, once none has
+been written for as long.
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ def sweep_orphans(runtime: Runtime, *, now: datetime | None = None) -> int:
     orphans = find_orphans(runtime, now=now)
     for key in orphans:
         runtime.storage.delete(key)
+    moment = (now or datetime.now(UTC)) - timedelta(seconds=runtime.settings.orphan_grace_seconds)
+    scratch = runtime.storage.sweep_scratch(moment)
     if orphans:
         log.info("deleted %d stored file(s) that no import needed", len(orphans))
-    return len(orphans)
+    if scratch:
+        log.info("deleted %d scratch file(s) that a stopped process left", scratch)
+    return len(orphans) + scratch

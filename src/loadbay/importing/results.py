@@ -58,7 +58,7 @@ class PartWriter:
 
     def _file(self) -> IO[bytes]:
         if self._spool is None:
-            self._spool = tempfile.NamedTemporaryFile(suffix=".csv")  # noqa: SIM115 (closed by flush)
+            self._spool = tempfile.NamedTemporaryFile(suffix=".csv", dir=self._storage.scratch)  # noqa: SIM115 (closed by flush)
         return self._spool
 
     def _line(self, row: list[str]) -> bytes:
@@ -97,7 +97,7 @@ class PartWriter:
             self._through = -1
             return
         if self._whole is None:
-            self._whole = tempfile.NamedTemporaryFile(suffix=".csv")  # noqa: SIM115 (closed by close)
+            self._whole = tempfile.NamedTemporaryFile(suffix=".csv", dir=self._storage.scratch)  # noqa: SIM115 (closed by close)
             self._whole.write(self._line(self.header))
             self._whole.flush()
         _append(part, self._whole)
@@ -113,8 +113,10 @@ class PartWriter:
         if self._whole is not None and parts and self._through == parts:
             self._whole.flush()
             self._storage.put_file(key, Path(self._whole.name))
+            # A local store may hold it as another name of the same file: it is not added to again.
+            self.close()
             return
-        with tempfile.NamedTemporaryFile(suffix=".csv") as spool:
+        with tempfile.NamedTemporaryFile(suffix=".csv", dir=self._storage.scratch) as spool:
             self.write_to(spool, first=1, last=parts)
             spool.flush()
             self._storage.put_file(key, Path(spool.name))

@@ -41,6 +41,7 @@ _PIPE_BYTES = 1 << 20
 WAL_CAP_PAGES = 131_072
 # The WAL file kept on disk once a checkpoint has emptied it.
 WAL_KEEP_BYTES = 64 << 20
+_CHECKPOINT_NICE = 10
 # temp_store: the statement journal of a batch (to undo a refused append) and the staged batches
 # stay in memory.
 _PRAGMAS = (
@@ -237,6 +238,11 @@ class Checkpointer:
         self._wanted.set()
 
     def _run(self) -> None:
+        if sys.platform.startswith("linux"):
+            # Linux gives each thread its own nice value: the copy takes what CPU the writer and
+            # the import's stages leave, and lags behind them while they run.
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _CHECKPOINT_NICE)
         executor = connect(self._path)
         try:
             while True:

@@ -8,12 +8,15 @@ real presigned GET URLs.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import io
 import json
 import os
+import re
 import time
+import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,10 +71,17 @@ class ObjectStorage:
         parsed = urlparse(url)
         self.is_local = parsed.scheme == "file"
         self._store: Any
+        # A local store's folder, and where files to be stored are made first (None: the system's
+        # temporary folder). On the store's own filesystem, put_file links them in.
+        self._root: Path | None = None
+        self.scratch: Path | None = None
         if self.is_local:
             root = Path(unquote(parsed.path))
             root.mkdir(parents=True, exist_ok=True)
             self._store = LocalStore(root)
+            self._root = root
+            self.scratch = root / _SCRATCH
+            self.scratch.mkdir(exist_ok=True)
         elif parsed.scheme == "s3":
             self._store = _s3_store(parsed.netloc, parsed.path.strip("/"), settings)
         else:
@@ -90,6 +100,10 @@ class ObjectStorage:
             await obstore.put_async(self._store, key, chunks)
 
     def put_file(self, key: str, path: Path) -> None:
+        """Store the file at ``path`` under ``key``. A file made in ``scratch`` may become the
+        stored object itself: it is not written again once stored (it may be deleted)."""
+        if self._root is not None and path.parent == self.scratch and _link(path, self._root, key):
+            return
         with _storage_errors():
             obstore.put(self._store, key, path)
 
@@ -141,6 +155,19 @@ class ObjectStorage:
             paths = [meta["path"] for meta in obstore.list(self._store, prefix=prefix).collect()]
             for start in range(0, len(paths), 1000):
                 obstore.delete(self._store, paths[start : start + 1000])
+
+    def sweep_scratch(self, moment: datetime) -> int:
+        """Delete the scratch files last written before ``moment``: a process killed while it
+        made them (a running import appends to its own at least once per checkpoint)."""
+        if self.scratch is None:
+            return 0
+        swept = 0
+        for path in self.scratch.iterdir():
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime < moment.timestamp():
+                    path.unlink()
+                    swept += 1
+        return swept
 
     def check(self) -> None:
         """Raise StorageError unless the store answers a listing."""
@@ -237,6 +264,36 @@ class _RawReader(io.RawIOBase):
         if not self.closed:
             self._reader.close()
         super().close()
+
+
+# Under a local store's folder; no key starts with a dot, so no listing of keys meets it.
+_SCRATCH = ".scratch"
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*(/[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*)*")
+
+
+def _link(path: Path, root: Path, key: str) -> bool:
+    """Store ``path`` under ``key`` in the local store at ``root`` as a second name of the same
+    file, not a copy of its bytes (a 1M-row users import's result and kept copy: 0.2-0.4 s).
+
+    The two names stay independent: a store writes an object by renaming a new file over it,
+    never in place, and the first name is only deleted. False (store a copy instead) when the
+    key is not a plain path or the file is on another filesystem.
+    """
+    if not _PLAIN_KEY.fullmatch(key):
+        return False
+    target = root / key
+    staged = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(path, staged)
+    except OSError:
+        return False
+    try:
+        os.replace(staged, target)
+    except OSError:
+        staged.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _s3_store(bucket: str, prefix: str, settings: Settings, *, endpoint: str | None = None) -> Any:
