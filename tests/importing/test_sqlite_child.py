@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from sqlalchemy.sql.elements import quoted_name
 
 from loadbay.importing.bulk import BulkError, Execute, Ingest, Query
 from loadbay.importing.sqlite_child import acquire
@@ -69,3 +70,14 @@ def test_committed_rows_reach_the_database_file_without_another_write(database: 
         while (rows := _rows_in_main_file(database, tmp_path)) != 20_000 and time.monotonic() < deadline:
             time.sleep(0.05)
     assert rows == 20_000
+
+
+def test_a_request_the_writer_cannot_take_is_an_error_and_the_writer_goes_on(database: Path) -> None:
+    # The writer keeps SQLAlchemy out: a step carrying one of its objects (as a table's name
+    # once did) is refused, where it used to cost an import of SQLAlchemy at the first slice.
+    with acquire(str(database)) as child:
+        with pytest.raises(BulkError, match="could not take a request"):
+            child.run([Query(quoted_name("SELECT 1 AS one", None))])
+        (answer,) = child.run([Query("SELECT 1 AS one")])
+    assert answer is not None
+    assert answer.to_pylist() == [{"one": 1}]

@@ -273,6 +273,11 @@ def serve(path: str, requests: IO[bytes], replies: IO[bytes]) -> None:
                 steps, begin, commit, rollback = _receive(requests)
             except EOFError:
                 return
+            except Exception as exc:
+                # Read whole but not unpickled (it names a module this process keeps out): the
+                # pipe is still in step, so the parent gets the error and the writer goes on.
+                _send(replies, ("error", (BulkError, f"the SQLite writer could not take a request: {exc!r}")))
+                continue
             try:
                 if rollback:
                     executor.rollback()

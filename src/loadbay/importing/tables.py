@@ -87,7 +87,9 @@ def table_of(model: type[Base]) -> Table:
     required = frozenset(c.name for c in table.columns if not c.nullable and not c.primary_key)
     exact = {column.name: _exact(column.type) for column in table.columns}
     return Table(
-        name=table.name,  # type: ignore[attr-defined]
+        # A plain str: SQLAlchemy's own (quoted_name) would make the SQLite writer process import
+        # SQLAlchemy to unpickle a step (0.1 s, at the first slice of its first import).
+        name=str(table.name),  # type: ignore[attr-defined]
         scope=scope,
         key=tuple(key),
         polars=types,
