@@ -41,7 +41,8 @@ _PIPE_BYTES = 1 << 20
 WAL_CAP_PAGES = 131_072
 # The WAL file kept on disk once a checkpoint has emptied it.
 WAL_KEEP_BYTES = 64 << 20
-_CHECKPOINT_NICE = 10
+# The lowest priority: the checkpointer runs on what CPU is left; WAL_CAP_PAGES bounds its lag.
+_CHECKPOINT_NICE = 19
 # temp_store: the statement journal of a batch (to undo a refused append) and the staged batches
 # stay in memory.
 _PRAGMAS = (
