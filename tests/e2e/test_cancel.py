@@ -30,8 +30,9 @@ def _token(server: LoadbayServer, client: dict[str, str]) -> str:
 def test_a_running_import_cancelled_from_the_cli_stops_at_a_batch_and_keeps_its_rows(
     server_factory: type[LoadbayServer], tmp_path: Path
 ) -> None:
-    # Checkpoints of 50,000 rows: twenty in the file, so the cancel lands while it runs.
-    server = server_factory().start(LOADBAY_MAX_UPLOAD_BYTES=str(100 << 20), LOADBAY_BATCH_ROWS="50000")
+    # Checkpoints of 5,000 rows: two hundred in the file, which keep the import running for
+    # seconds while the CLI starts and asks (with 50,000, a fast machine finished it first).
+    server = server_factory().start(LOADBAY_MAX_UPLOAD_BYTES=str(100 << 20), LOADBAY_BATCH_ROWS="5000")
     client = server.create_client()
     headers = {"Authorization": f"Bearer {_token(server, client)}"}
     path = tmp_path / "groups.csv"
