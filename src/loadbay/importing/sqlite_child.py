@@ -43,6 +43,7 @@ WAL_CAP_PAGES = 131_072
 WAL_KEEP_BYTES = 64 << 20
 # The lowest priority: the checkpointer runs on what CPU is left; WAL_CAP_PAGES bounds its lag.
 _CHECKPOINT_NICE = 19
+_CACHE_KIB = 16 << 10
 # temp_store: the statement journal of a batch (to undo a refused append) and the staged batches
 # stay in memory.
 _PRAGMAS = (
@@ -52,6 +53,10 @@ _PRAGMAS = (
     "temp_store=MEMORY",
     f"wal_autocheckpoint={WAL_CAP_PAGES}",
     f"journal_size_limit={WAL_KEEP_BYTES}",
+    # 16 MiB of page cache instead of 2 (a negative size is in KiB): the indexes' pages stay in
+    # memory through a checkpoint's slices instead of going to the WAL and back. 1M users rows:
+    # 3-4% faster, for at most 14 MB more in the writer (docs/engine.md).
+    f"cache_size={-_CACHE_KIB}",
 )
 
 
