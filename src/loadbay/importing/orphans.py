@@ -27,9 +27,14 @@ PENDING_PREFIX = stored_prefix("pending")
 _CHUNK = 500
 
 
+def _grace_ended(runtime: Runtime, now: datetime | None) -> datetime:
+    """Files last written before this are past the grace period."""
+    return (now or datetime.now(UTC)) - timedelta(seconds=runtime.settings.orphan_grace_seconds)
+
+
 def find_orphans(runtime: Runtime, *, now: datetime | None = None) -> list[str]:
     """Keys of stored uploads and work files that no import needs, past the grace period."""
-    moment = (now or datetime.now(UTC)) - timedelta(seconds=runtime.settings.orphan_grace_seconds)
+    moment = _grace_ended(runtime, now)
     storage = runtime.storage
     # An upload waits at pending/<id>.csv until its import has filed it elsewhere.
     uploads = {
@@ -67,7 +72,7 @@ def sweep_orphans(runtime: Runtime, *, now: datetime | None = None) -> int:
     orphans = find_orphans(runtime, now=now)
     for key in orphans:
         runtime.storage.delete(key)
-    moment = (now or datetime.now(UTC)) - timedelta(seconds=runtime.settings.orphan_grace_seconds)
+    moment = _grace_ended(runtime, now)
     scratch = runtime.storage.sweep_scratch(moment)
     if orphans:
         log.info("deleted %d stored file(s) that no import needed", len(orphans))

@@ -8,7 +8,6 @@ real presigned GET URLs.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import io
@@ -18,7 +17,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -163,7 +162,7 @@ class ObjectStorage:
             return 0
         swept = 0
         for path in self.scratch.iterdir():
-            with contextlib.suppress(OSError):
+            with suppress(OSError):
                 if path.stat().st_mtime < moment.timestamp():
                     path.unlink()
                     swept += 1
