@@ -9,8 +9,9 @@ checks, writes, the result file and polling.
 
 In the same run the same rows go straight into a table of the same shape, the best way each
 database bulk-loads: the file parsed by polars, then ADBC ingest (SQLite: one prepared INSERT
-bound from Arrow; PostgreSQL: binary COPY) for a create, and ingest into a temporary table plus
-one ``INSERT … SELECT … ON CONFLICT DO UPDATE`` for an update. The ratio is Loadbay's rows/s over
+bound from Arrow, into a database with the page size Loadbay gives its own; PostgreSQL: binary
+COPY) for a create, and ingest into a temporary table plus one ``INSERT … SELECT … ON CONFLICT
+DO UPDATE`` for an update. The ratio is Loadbay's rows/s over
 raw rows/s. Peak RSS is the most the server process and its SQLite writer process held at once.
 
 BENCH_BAD_ROWS (default 1000000) adds one more import: a groups file with 10% bad rows of mixed
@@ -47,6 +48,7 @@ from tests.e2e.server import LoadbayServer
 
 from loadbay.catalog import load_import_types
 from loadbay.config import normalize_database_url
+from loadbay.db import SQLITE_PAGE_BYTES
 from loadbay.importing.registry import get_type
 
 
@@ -235,6 +237,8 @@ def raw_load(template: Template, dialect: str, url: str, path: Path, *, update: 
         import adbc_driver_sqlite.dbapi as driver
 
         connection = driver.connect(url)
+        # The page size Loadbay gives a new database: the same rows on the same pages.
+        connection.execute(f"PRAGMA page_size={SQLITE_PAGE_BYTES}")
         ddl = template.table_sql.format(serial="INTEGER")
     else:
         import adbc_driver_postgresql.dbapi as driver  # type: ignore[no-redef]

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.sql.elements import quoted_name
 
 from loadbay.importing.bulk import BulkError, Execute, Ingest, Query
-from loadbay.importing.sqlite_child import acquire
+from loadbay.importing.sqlite_child import WAL_CAP_BYTES, acquire
 
 
 @pytest.fixture
@@ -82,3 +82,20 @@ def test_a_request_the_writer_cannot_take_is_an_error_and_the_writer_goes_on(dat
         (answer,) = child.run([Query("SELECT 1 AS one")])
     assert answer is not None
     assert answer.to_pylist() == [{"one": 1}]
+
+
+@pytest.mark.parametrize("page_bytes", [4096, 16384])
+def test_the_writers_wal_cap_is_the_same_bytes_whatever_the_page_size(
+    tmp_path: Path, page_bytes: int
+) -> None:
+    # SQLite counts the cap in pages: a database made with larger pages must not let the WAL
+    # grow four times as far before the writer's own commit copies it.
+    path = tmp_path / f"pages-{page_bytes}.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"PRAGMA page_size={page_bytes}")
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE items (id INTEGER PRIMARY KEY)")
+    with acquire(str(path)) as child:
+        (cap,) = child.run([Query("PRAGMA wal_autocheckpoint")])
+    assert cap is not None
+    assert cap.to_pylist()[0]["wal_autocheckpoint"] * page_bytes == WAL_CAP_BYTES

@@ -36,9 +36,9 @@ _MAX_IDLE = 4
 # The pipes' kernel buffers (Linux's default 64 KiB, raised up to fs/pipe-max-size): a 50,000-row
 # slice of users is about 10 MB, and every 64 KiB cost the two processes a switch.
 _PIPE_BYTES = 1 << 20
-# The WAL a run may grow before its own commit copies it into the database (pages of 4 KiB:
-# 512 MiB). Below it the Checkpointer does that copy beside the writes.
-WAL_CAP_PAGES = 131_072
+# The WAL a run may grow before its own commit copies it into the database (SQLite counts it in
+# pages, of the database's own size). Below it the Checkpointer does that copy beside the writes.
+WAL_CAP_BYTES = 512 << 20
 # The WAL file kept on disk once a checkpoint has emptied it.
 WAL_KEEP_BYTES = 64 << 20
 # The lowest priority: the checkpointer runs on what CPU is left; WAL_CAP_PAGES bounds its lag.
@@ -51,7 +51,6 @@ _PRAGMAS = (
     "synchronous=NORMAL",
     "foreign_keys=ON",
     "temp_store=MEMORY",
-    f"wal_autocheckpoint={WAL_CAP_PAGES}",
     f"journal_size_limit={WAL_KEEP_BYTES}",
     # 16 MiB of page cache instead of 2 (a negative size is in KiB): the indexes' pages stay in
     # memory through a checkpoint's slices instead of going to the WAL and back. 1M users rows:
@@ -218,7 +217,9 @@ def connect(path: str) -> Executor:
 
     connection = adbc_driver_sqlite.dbapi.connect(path, autocommit=True)
     cursor = connection.cursor()
-    for pragma in _PRAGMAS:
+    cursor.execute("PRAGMA page_size")
+    (page_bytes,) = cursor.fetchone() or (4096,)
+    for pragma in (*_PRAGMAS, f"wal_autocheckpoint={WAL_CAP_BYTES // page_bytes}"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
     return Executor(connection, SQLITE)
