@@ -147,6 +147,20 @@ def client_token(server: LoadbayServer, tenant: str = "district-a") -> str:
     return token
 
 
+def process_tree(root: int) -> list[int]:
+    """``root`` and its descendants."""
+    pids = [root]
+    for pid in pids:
+        # Every thread's children: the SQLite writer processes are started by worker threads.
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            pids.extend(int(child) for child in children)
+    return pids
+
+
 class PeakRss:
     """The most resident memory a process and its children held at once, sampled every 50 ms."""
 
@@ -164,22 +178,10 @@ class PeakRss:
         self._stop.set()
         self._thread.join()
 
-    def _tree(self) -> list[int]:
-        pids = [self.pid]
-        for pid in pids:
-            # Every thread's children: the SQLite writer processes are started by worker threads.
-            for task in Path(f"/proc/{pid}/task").glob("*"):
-                try:
-                    children = (task / "children").read_text().split()
-                except OSError:
-                    continue
-                pids.extend(int(child) for child in children)
-        return pids
-
     def _sample(self) -> None:
         while not self._stop.wait(0.05):
             total = 0
-            for pid in self._tree():
+            for pid in process_tree(self.pid):
                 try:
                     status = Path(f"/proc/{pid}/status").read_text()
                 except OSError:
@@ -187,6 +189,35 @@ class PeakRss:
                 line = next((row for row in status.splitlines() if row.startswith("VmRSS:")), None)
                 total += int(line.split()[1]) * 1024 if line else 0
             self.peak = max(self.peak, total)
+
+
+def settle(server: LoadbayServer, *, quiet: float = 0.05, longest: float = 30.0) -> None:
+    """Wait until the server and its writer are idle and the disk has what was written, so the
+    next timing does not share the machine with the last one's aftermath (a WAL checkpoint, the
+    kernel writing back a file). A raw load that ran beside it once read 2x slower."""
+    assert server.process is not None
+    os.sync()
+    ticks = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + longest
+
+    def cpu() -> float:
+        total = 0
+        for pid in process_tree(server.process.pid):  # type: ignore[union-attr]
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / ticks
+
+    before = cpu()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu()
+        if now - before < quiet:
+            break
+        before = now
+    os.sync()
 
 
 def run_loadbay(server: LoadbayServer, token: str, path: Path) -> tuple[float, dict[str, object], int]:
@@ -339,7 +370,9 @@ def bench_database(kind: str, sizes: list[int], work: Path, pg_base: str | None,
                     counts = result["counts"]
                     assert result["status"] == "processed", result
                     assert counts["created" if phase == "create" else "updated"] == rows, result  # type: ignore[index]
+                    settle(server)
                     raw = raw_load(template, kind, raw_url, path, update=phase == "update")
+                    settle(server)
                     _print(kind, template.name, rows, phase, elapsed, raw, rss)
                     path.unlink()
             finally:
@@ -518,6 +551,7 @@ def bench_bundle(kind: str, work: Path, pg_base: str | None, enrollments: int) -
         elapsed, result, rss = run_loadbay(server, client_token(server), bundle)
         assert result["status"] == "processed", result
         assert result["counts"]["created"] == total, result  # type: ignore[index]
+        settle(server)
         raw = raw_bundle(kind, raw_url, paths)
         elapsed_per_row = elapsed / total
         _print(kind, "bundle", total, "create", elapsed, raw, rss)
