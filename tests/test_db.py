@@ -13,6 +13,16 @@ def _pragma(path: Path, name: str) -> object:
         return connection.execute(f"PRAGMA {name}").fetchone()[0]
 
 
+def _old_database(path: Path, notes: list[str]) -> None:
+    """A database as an earlier Loadbay made it: 4 KiB pages, in WAL mode, holding ``notes``."""
+    with sqlite3.connect(path) as old:
+        old.execute("PRAGMA page_size=4096")
+        old.execute("PRAGMA journal_mode=WAL")
+        old.execute("CREATE TABLE notes (body TEXT)")
+        old.executemany("INSERT INTO notes VALUES (?)", [(note,) for note in notes])
+    old.close()
+
+
 def test_a_new_database_gets_large_pages_and_a_wal(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     engine = create_db_engine(f"sqlite:///{path}", pool_size=2, pool_timeout=5)
@@ -27,12 +37,7 @@ def test_a_new_database_gets_large_pages_and_a_wal(tmp_path: Path) -> None:
 
 def test_a_database_made_with_small_pages_keeps_them_and_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    with sqlite3.connect(path) as old:
-        old.execute("PRAGMA page_size=4096")
-        old.execute("PRAGMA journal_mode=WAL")
-        old.execute("CREATE TABLE notes (body TEXT)")
-        old.execute("INSERT INTO notes VALUES ('from before')")
-    old.close()
+    _old_database(path, ["from before"])
 
     engine = create_db_engine(f"sqlite:///{path}", pool_size=2, pool_timeout=5)
     with engine.begin() as connection:
@@ -48,12 +53,7 @@ def test_a_database_made_with_small_pages_keeps_them_and_its_rows(tmp_path: Path
 def test_the_documented_conversion_gives_an_old_database_large_pages(tmp_path: Path) -> None:
     # docs/operations.md: the statements that convert a database an earlier Loadbay made.
     path = tmp_path / "old.db"
-    with sqlite3.connect(path) as old:
-        old.execute("PRAGMA page_size=4096")
-        old.execute("PRAGMA journal_mode=WAL")
-        old.execute("CREATE TABLE notes (body TEXT)")
-        old.executemany("INSERT INTO notes VALUES (?)", [(f"note {i}",) for i in range(1000)])
-    old.close()
+    _old_database(path, [f"note {i}" for i in range(1000)])
     converting = sqlite3.connect(path, isolation_level=None)
     converting.executescript(
         "PRAGMA journal_mode=DELETE; PRAGMA page_size=16384; VACUUM; PRAGMA journal_mode=WAL;"

@@ -41,7 +41,7 @@ _PIPE_BYTES = 1 << 20
 WAL_CAP_BYTES = 512 << 20
 # The WAL file kept on disk once a checkpoint has emptied it.
 WAL_KEEP_BYTES = 64 << 20
-# The lowest priority: the checkpointer runs on what CPU is left; WAL_CAP_PAGES bounds its lag.
+# The lowest priority: the checkpointer runs on what CPU is left; WAL_CAP_BYTES bounds its lag.
 _CHECKPOINT_NICE = 19
 _CACHE_KIB = 16 << 10
 # temp_store: the statement journal of a batch (to undo a refused append) and the staged batches
