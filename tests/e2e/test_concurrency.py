@@ -48,9 +48,11 @@ def test_200_concurrent_uploads_from_10_tenants_are_all_imported_once(
         answers.append(response)
         return response
 
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=UPLOADS)
-    with httpx.Client(base_url=server.url, timeout=60, limits=limits) as http:
-        headers = []
+    headers = []
+    # Tokens on connections of their own: an upload sent on a connection that sat idle past the
+    # server's keep-alive (5 s, while 200 threads start) can meet it closing, and no client
+    # resends a POST.
+    with httpx.Client(base_url=server.url, timeout=60) as http:
         for client in clients:
             data = {
                 "grant_type": "client_credentials",
@@ -59,6 +61,8 @@ def test_200_concurrent_uploads_from_10_tenants_are_all_imported_once(
             }
             token = call(http, "POST", "/api/v1/oauth2/tokens", data=data).json()["access_token"]
             headers.append({"Authorization": f"Bearer {token}"})
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=UPLOADS)
+    with httpx.Client(base_url=server.url, timeout=60, limits=limits) as http:
         start = threading.Barrier(UPLOADS)
 
         def upload(index: int) -> tuple[int, str]:
@@ -116,11 +120,12 @@ def test_concurrent_uploads_with_one_idempotency_key_make_one_import(
     runtime = Runtime.create(make_settings(server.data_dir, server.database_url))
     client = new_client(runtime, tenant="tenant-retry")
     runtime.close()
+    data = {"grant_type": "client_credentials", "client_id": client.client_id}
+    data["client_secret"] = client.client_secret
+    # A connection of its own, as above: the uploads start on fresh ones.
+    token = httpx.post(f"{server.url}/api/v1/oauth2/tokens", data=data).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "nightly-groups-2026-12-03"}
     with httpx.Client(base_url=server.url, timeout=60) as http:
-        data = {"grant_type": "client_credentials", "client_id": client.client_id}
-        data["client_secret"] = client.client_secret
-        token = http.post("/api/v1/oauth2/tokens", data=data).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "nightly-groups-2026-12-03"}
         start = threading.Barrier(10)
 
         def upload(_: int) -> httpx.Response:

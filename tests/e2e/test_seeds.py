@@ -189,7 +189,8 @@ def test_an_import_killed_midway_finishes_after_restart(
 ) -> None:
     server = server_factory().start(LOADBAY_LEASE_SECONDS="3", LOADBAY_BATCH_ROWS="500", LOADBAY_WORKERS="1")
     token = _token(server, server.create_client())
-    rows = 20_000
+    # Twelve checkpoints of 500 rows: the kill lands after the first, with eleven to go.
+    rows = 6_000
     users = tmp_path / "users.csv"
     with users.open("w") as handle:
         handle.write("user_username,user_name,user_password,user_organizationId\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,6 +47,15 @@ def _deliveries(server: LoadbayServer, token: str, endpoint_id: str) -> list[dic
     assert status == 200, body
     items: list[dict[str, object]] = json.loads(body)["items"]
     return items
+
+
+def _wait_for_attempts(server: LoadbayServer, token: str, endpoint_id: str, attempts: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if [d["attempts"] for d in _deliveries(server, token, endpoint_id)] == [attempts]:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no delivery with {attempts} attempt(s): {_deliveries(server, token, endpoint_id)}")
 
 
 def _delivered(requests: list[dict[str, object]]) -> bool:
@@ -97,9 +107,12 @@ def test_a_delivery_survives_the_server_killed_between_attempts(
     server = server_factory().start(**env)
     token = _token(server, server.create_client())
     receiver = receiver_factory(fail_first=1)
-    _register(server, token, receiver)
+    endpoint_id = _register(server, token, receiver)
     reference = _upload(server, token, tmp_path / "groups.csv")
     receiver.wait_for(lambda requests: len(requests) == 1)
+    # Killed once the failed attempt is recorded: between attempts, not during one (a dispatcher
+    # killed mid-attempt holds its lease until it runs out, 30 s: tests/webhooks/test_dispatch.py).
+    _wait_for_attempts(server, token, endpoint_id, 1)
     server.stop(signal.SIGKILL)
 
     restarted = server_factory().start(**env)

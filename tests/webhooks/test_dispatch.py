@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from loadbay.db import transaction
 from loadbay.models import WebhookDelivery
 from loadbay.webhooks.dispatch import Dispatcher
+from loadbay.webhooks.service import claim_due_delivery
 from tests.conftest import ApiUser, counts
 from tests.webhooks.receiver import Receiver
 
@@ -100,6 +101,29 @@ def test_a_failing_receiver_is_retried_later_with_the_same_message_id(
         "delivered",
         [500, 200],
     )
+
+
+def test_a_delivery_whose_dispatcher_died_mid_attempt_is_sent_once_its_lease_runs_out(
+    rostering: ApiUser, receiver_factory: Callable[..., Receiver]
+) -> None:
+    receiver = receiver_factory()
+    endpoint_id = _hooked(rostering, receiver)
+    rostering.import_file(GROUPS)
+    # A dispatcher claimed it and was killed before it recorded anything.
+    with transaction(rostering.runtime.write_sessions) as session:
+        assert claim_due_delivery(session, worker_id="host:1:dead", lease_seconds=60) is not None
+    dispatcher = Dispatcher(rostering.runtime)
+    try:
+        assert dispatcher.run_once() is False
+        with transaction(rostering.runtime.write_sessions) as session:
+            session.execute(update(WebhookDelivery).values(lease_expires_at=time.time() - 1))
+        assert dispatcher.run_once() is True
+    finally:
+        dispatcher.close()
+    [request] = receiver.received()
+    assert request["status"] == 200
+    [delivery] = _log(rostering, endpoint_id)
+    assert (delivery["status"], delivery["attempts"]) == ("delivered", 1)
 
 
 def test_a_delivery_is_given_up_once_the_retry_period_has_passed(
