@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     s3_public_endpoint: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # How long an idle HTTP connection is kept for the client's next request. Longer than a load
+    # balancer's own idle timeout (60 s on the common ones), so that a balancer never sends a
+    # request on a connection Loadbay is closing: it would answer 502, and no client resends a
+    # POST. uvicorn's own default is 5 s.
+    keep_alive_seconds: int = Field(default=75, ge=1)
     # A lease must outlive the longest gap between two heartbeats; workers renew every third.
     lease_seconds: int = Field(default=30, gt=1)
     max_attempts: int = Field(default=3, ge=1)

@@ -57,6 +57,7 @@ def serve(
         port=settings.port,
         log_level="info",
         http=CappedHttpToolsProtocol,
+        timeout_keep_alive=settings.keep_alive_seconds,
         log_config=_uvicorn_log_config(),
     )
 
@@ -83,7 +84,9 @@ def api(
         # Several processes answer /metrics in turn: each writes its counters here, and whichever
         # is scraped sums them all (prometheus-client's multiprocess mode).
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="loadbay-metrics-")
-    open_runtime().close()
+    runtime = open_runtime()
+    keep_alive = runtime.settings.keep_alive_seconds
+    runtime.close()
     uvicorn.run(
         "loadbay.app:api_from_env",
         factory=True,
@@ -91,6 +94,7 @@ def api(
         port=port,
         workers=workers,
         http=CappedHttpToolsProtocol,
+        timeout_keep_alive=keep_alive,
         log_config=_uvicorn_log_config(),
     )
 
