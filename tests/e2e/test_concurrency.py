@@ -49,9 +49,9 @@ def test_200_concurrent_uploads_from_10_tenants_are_all_imported_once(
         return response
 
     headers = []
-    # Tokens on connections of their own: an upload sent on a connection that sat idle past the
-    # server's keep-alive (5 s, while 200 threads start) can meet it closing, and no client
-    # resends a POST.
+    # Tokens on connections of their own: an upload sent on a connection that sat idle while 200
+    # threads started could meet the server closing it at the end of its keep-alive, and no
+    # client resends a POST (uvicorn's 5 s did that once; LOADBAY_KEEP_ALIVE_SECONDS is now 75).
     with httpx.Client(base_url=server.url, timeout=60) as http:
         for client in clients:
             data = {
