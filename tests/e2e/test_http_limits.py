@@ -89,14 +89,20 @@ def test_pipelined_requests_after_a_large_body_are_served(server: LoadbayServer)
 def _ask_healthz(sock: socket.socket) -> bytes:
     """One whole answer to ``GET /healthz`` on ``sock``, which stays open for the next."""
     sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+
+    def more() -> bytes:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection instead of answering"
+        return chunk
+
     answer = b""
     while b"\r\n\r\n" not in answer:
-        answer += sock.recv(65536)
+        answer += more()
     head, body = answer.split(b"\r\n\r\n", 1)
     length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
     while len(body) < length:
-        body += sock.recv(65536)
-    return answer
+        body += more()
+    return head + b"\r\n\r\n" + body
 
 
 @pytest.mark.parametrize("command", ["serve", "api"])
@@ -114,7 +120,7 @@ def test_an_idle_connection_is_kept_for_the_configured_keep_alive_then_closed(
         time.sleep(1)
         # Idle for half the keep-alive: the same connection serves the next request.
         assert _ask_healthz(sock).startswith(b"HTTP/1.1 200 OK\r\n")
-        time.sleep(3)
+        time.sleep(4)
         # Idle past it: the server has closed its end already (uvicorn's 5 s would keep it open).
         sock.settimeout(0.5)
         assert sock.recv(65536) == b""
