@@ -3,6 +3,7 @@ real local object storage, the real app, and helpers to act as an API client."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import Engine, create_engine, text, update
 from sqlalchemy.engine import make_url
 
 from loadbay.app import create_app
@@ -51,6 +52,7 @@ def postgres_url() -> Iterator[str]:
     upgrade(engine)
     engine.dispose()
     yield test_url
+    _engine(test_url).dispose()
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -64,12 +66,22 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     server.stop()
 
 
+@functools.cache
+def _engine(url: str) -> Engine:
+    return create_engine(url)
+
+
 def _truncate_all(url: str) -> None:
-    engine = create_engine(url)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    """Every table emptied and every id sequence started again. DELETE, children first, takes
+    2-8 ms where one TRUNCATE of all the tables took 130-200 ms (it makes every table anew)."""
+    with _engine(url).begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        sequences = connection.execute(
+            text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+        ).scalars()
+        for sequence in sequences:
+            connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
 
 @pytest.fixture(scope="session")
