@@ -413,21 +413,24 @@ def bench_bad_rows(kind: str, work: Path, pg_base: str | None, rows: int) -> Non
             drop_postgres(pg_base, name)  # type: ignore[arg-type]
 
 
-def bench_small(work: Path) -> None:
+def bench_small(kind: str, work: Path, pg_base: str | None) -> None:
     """A one-row import: how soon after its upload it ends (the median of 10)."""
-    case = work / "small"
+    case = work / f"small-{kind}"
     case.mkdir()
-    server, _raw_url, _dropped = _server("sqlite", case, None)
+    server, _raw_url, dropped = _server(kind, case, pg_base)
     try:
         token = client_token(server)
         path = case / "one.csv"
         write_file(TEMPLATES[0], path, 1, generation=1)
         times = sorted(run_loadbay(server, token, path)[0] for _ in range(10))
         print(
-            f"one-row import, upload to processed: median {times[5] * 1000:.0f} ms, worst {times[-1] * 1000:.0f} ms"
+            f"one-row import on {kind}, upload to processed: median {times[5] * 1000:.0f} ms, "
+            f"worst {times[-1] * 1000:.0f} ms"
         )
     finally:
         server.stop()
+        for name in dropped:
+            drop_postgres(pg_base, name)  # type: ignore[arg-type]
 
 
 def bench_hashing(work: Path, rows: int) -> None:
@@ -598,7 +601,9 @@ def main() -> None:
                     bench_bundle("postgresql", work, pg_base, enrollments)
             else:
                 print("(PostgreSQL skipped: set LOADBAY_TEST_DATABASE_URL to include it)")
-        bench_small(work)
+        for kind in databases:
+            if kind == "sqlite" or pg_base:
+                bench_small(kind, work, pg_base)
         bench_hashing(work, int(os.environ.get("BENCH_HASH_ROWS", "10000")))
 
 
