@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import closing
 from typing import Any
 
 from sqlalchemy import select, update
@@ -45,12 +46,9 @@ def test_an_ended_import_is_delivered_signed_with_its_counts_and_result_url(
     receiver = receiver_factory()
     endpoint_id = _hooked(rostering, receiver)
     status = rostering.import_file(GROUPS)
-    dispatcher = Dispatcher(rostering.runtime)
-    try:
+    with closing(Dispatcher(rostering.runtime)) as dispatcher:
         assert dispatcher.run_once() is True
         assert dispatcher.run_once() is False
-    finally:
-        dispatcher.close()
     [request] = receiver.received()
     assert request["verified"] is True
     assert request["status"] == 200
@@ -79,8 +77,7 @@ def test_a_failing_receiver_is_retried_later_with_the_same_message_id(
     receiver = receiver_factory(fail_first=1)
     endpoint_id = _hooked(rostering, receiver)
     rostering.import_file(GROUPS)
-    dispatcher = Dispatcher(rostering.runtime)
-    try:
+    with closing(Dispatcher(rostering.runtime)) as dispatcher:
         assert dispatcher.run_once() is True
         [delivery] = _log(rostering, endpoint_id)
         assert (delivery["status"], delivery["attempts"]) == ("pending", 1)
@@ -91,8 +88,6 @@ def test_a_failing_receiver_is_retried_later_with_the_same_message_id(
         assert dispatcher.run_once() is False
         _due_now(rostering)
         assert dispatcher.run_once() is True
-    finally:
-        dispatcher.close()
     first, second = receiver.received()
     assert first["id"] == second["id"]
     assert [first["status"], second["status"]] == [500, 200]
@@ -112,14 +107,11 @@ def test_a_delivery_whose_dispatcher_died_mid_attempt_is_sent_once_its_lease_run
     # A dispatcher claimed it and was killed before it recorded anything.
     with transaction(rostering.runtime.write_sessions) as session:
         assert claim_due_delivery(session, worker_id="host:1:dead", lease_seconds=60) is not None
-    dispatcher = Dispatcher(rostering.runtime)
-    try:
+    with closing(Dispatcher(rostering.runtime)) as dispatcher:
         assert dispatcher.run_once() is False
         with transaction(rostering.runtime.write_sessions) as session:
             session.execute(update(WebhookDelivery).values(lease_expires_at=time.time() - 1))
         assert dispatcher.run_once() is True
-    finally:
-        dispatcher.close()
     [request] = receiver.received()
     assert request["status"] == 200
     [delivery] = _log(rostering, endpoint_id)
@@ -133,13 +125,10 @@ def test_a_delivery_is_given_up_once_the_retry_period_has_passed(
     endpoint_id = _hooked(rostering, receiver)
     rostering.runtime.settings.webhook_retry_hours = 0.0001  # 0.36 s
     rostering.import_file(GROUPS)
-    dispatcher = Dispatcher(rostering.runtime)
-    try:
+    with closing(Dispatcher(rostering.runtime)) as dispatcher:
         time.sleep(0.4)
         assert dispatcher.run_once() is True
         assert dispatcher.run_once() is False
-    finally:
-        dispatcher.close()
     [delivery] = _log(rostering, endpoint_id)
     assert (delivery["status"], delivery["attempts"], delivery["nextAttemptAt"]) == ("failed", 1, None)
 
@@ -152,11 +141,8 @@ def test_a_target_that_turned_private_is_not_called_and_is_retried(
     rostering.import_file(GROUPS)
     # As if the name had been pointed at a private address after it was registered.
     rostering.runtime.settings.webhook_allow_private = False
-    dispatcher = Dispatcher(rostering.runtime)
-    try:
+    with closing(Dispatcher(rostering.runtime)) as dispatcher:
         assert dispatcher.run_once() is True
-    finally:
-        dispatcher.close()
     assert receiver.received() == []
     [delivery] = _log(rostering, endpoint_id)
     assert delivery["status"] == "pending"
@@ -180,12 +166,9 @@ def test_cancelled_and_failed_imports_are_events_and_scopes_decide_who_hears(
     )
     # A file that cannot be read fails as a whole.
     rostering.import_file('group_name,group_organizationId\ng1,"unclosed\n')
-    dispatcher = Dispatcher(rostering.runtime)
-    try:
+    with closing(Dispatcher(rostering.runtime)) as dispatcher:
         while dispatcher.run_once():
             pass
-    finally:
-        dispatcher.close()
     types = [r["event"]["type"] for r in receiver.received()]
     assert types[0] == "import.cancelled"
     assert "import.failed" in types
@@ -201,13 +184,10 @@ def test_no_cookie_a_receiver_sets_is_sent_back(
     receiver = receiver_factory(fail_first=1)
     _hooked(rostering, receiver)
     rostering.import_file(GROUPS)
-    dispatcher = Dispatcher(rostering.runtime)
-    try:
+    with closing(Dispatcher(rostering.runtime)) as dispatcher:
         assert dispatcher.run_once() is True
         _due_now(rostering)
         assert dispatcher.run_once() is True
-    finally:
-        dispatcher.close()
     assert [(r["status"], r["cookie"]) for r in receiver.received()] == [(500, None), (200, None)]
 
 
@@ -218,12 +198,9 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline(
     endpoint_id = _hooked(rostering, receiver)
     rostering.runtime.settings.webhook_timeout_seconds = 0.5
     rostering.import_file(GROUPS)
-    dispatcher = Dispatcher(rostering.runtime)
-    started = time.monotonic()
-    try:
+    with closing(Dispatcher(rostering.runtime)) as dispatcher:
+        started = time.monotonic()
         assert dispatcher.run_once() is True
-    finally:
-        dispatcher.close()
     # Each byte came within the read timeout; the attempt as a whole still ended at 2 x 0.5 s.
     assert time.monotonic() - started < 5
     [delivery] = _log(rostering, endpoint_id)
@@ -235,14 +212,10 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline(
 def test_an_idle_dispatcher_does_not_wait_for_the_write_lock(rostering: ApiUser) -> None:
     """With nothing due, a poll only reads: on SQLite it neither queues behind nor holds up an
     import's writes, which hold the database's write lock for a whole checkpoint."""
-    dispatcher = Dispatcher(rostering.runtime)
-    try:
-        with rostering.runtime.write_sessions() as writer:
-            # An import's writer holds the write lock (on PostgreSQL: a transaction that wrote).
-            writer.execute(update(WebhookDelivery).values(lease_owner=None))
-            started = time.monotonic()
-            assert dispatcher.run_once() is False
-            assert time.monotonic() - started < 2
-            writer.rollback()
-    finally:
-        dispatcher.close()
+    with closing(Dispatcher(rostering.runtime)) as dispatcher, rostering.runtime.write_sessions() as writer:
+        # An import's writer holds the write lock (on PostgreSQL: a transaction that wrote).
+        writer.execute(update(WebhookDelivery).values(lease_owner=None))
+        started = time.monotonic()
+        assert dispatcher.run_once() is False
+        assert time.monotonic() - started < 2
+        writer.rollback()
