@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from alembic import command
@@ -17,7 +16,6 @@ _LOCK_KEY = 746_511_203  # an arbitrary constant: the advisory lock that seriali
 # What alembic_version holds in a database this process has brought to the newest revision
 # (one row per branch left open; branches that depend on others close into them).
 _newest: set[frozenset[str]] = set()
-_newest_lock = threading.Lock()
 
 
 def _versions(connection: Connection) -> frozenset[str]:
@@ -42,5 +40,5 @@ def upgrade(engine: Engine) -> None:
         # "heads": features add their revisions on branches of their own; all of them apply.
         command.upgrade(config, "heads")
         versions = _versions(connection)
-    with _newest_lock:
-        _newest.add(versions)
+    # Once committed: a set's add needs no lock of its own.
+    _newest.add(versions)

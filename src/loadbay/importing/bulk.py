@@ -218,8 +218,6 @@ class BulkSession(Protocol):
     def rollback(self) -> None:
         """Undo the open transaction, if there is one."""
 
-    def close(self) -> None: ...
-
 
 class LocalSession:
     """Steps run in this process (PostgreSQL)."""
@@ -241,9 +239,6 @@ class LocalSession:
     def rollback(self) -> None:
         with self._lock:
             self._executor.rollback()
-
-    def close(self) -> None:
-        self._executor.close()
 
 
 def connect_postgresql(url: str) -> Executor:
