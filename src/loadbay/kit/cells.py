@@ -18,10 +18,12 @@ def safe_cell(value: str) -> str:
     return value
 
 
-_FORMULA_REGEX = "^[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]"
-
-
 def safe_cell_expr(column: pl.Expr) -> pl.Expr:
-    """``safe_cell`` over a whole column at once."""
-    risky = column.str.contains(_FORMULA_REGEX) & ~column.str.contains(_PLAIN_NUMBER.pattern)
+    """``safe_cell`` over a whole column at once.
+
+    The first character is compared with a list, not a pattern, and the number pattern runs
+    only on the cells that start like a formula (the others are null to it, and polars skips
+    nulls): 0.26 -> 0.14 s of CPU for a million rows of five columns (docs/engine.md)."""
+    starts = pl.when(column.str.head(1).is_in(list(_FORMULA_START))).then(column)
+    risky = ~starts.str.contains(_PLAIN_NUMBER.pattern)
     return pl.when(risky).then(pl.lit("'") + column).otherwise(column)
