@@ -26,6 +26,7 @@ sourcedId) in the same run.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -34,7 +35,7 @@ import threading
 import time
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -341,7 +342,10 @@ def _print(
     )
 
 
-def _server(kind: str, case: Path, pg_base: str | None) -> tuple[LoadbayServer, str, list[str]]:
+@contextlib.contextmanager
+def _serving(kind: str, case: Path, pg_base: str | None) -> Iterator[tuple[LoadbayServer, str]]:
+    """A one-worker ``loadbay serve`` on a fresh database, and the URL of an empty one for the raw
+    load; both databases are dropped (PostgreSQL) when the server has stopped."""
     dropped: list[str] = []
     if kind == "sqlite":
         database_url, raw_url = f"sqlite:///{case / 'loadbay.db'}", str(case / "raw.db")
@@ -351,8 +355,13 @@ def _server(kind: str, case: Path, pg_base: str | None) -> tuple[LoadbayServer, 
         raw_url, raw_name = fresh_postgres(pg_base)
         dropped = [loadbay_name, raw_name]
     server = LoadbayServer(data_dir=case / "data", database_url=database_url)
-    server.start(LOADBAY_MAX_UPLOAD_BYTES=str(4 << 30), LOADBAY_WORKERS="1")
-    return server, raw_url, dropped
+    try:
+        server.start(LOADBAY_MAX_UPLOAD_BYTES=str(4 << 30), LOADBAY_WORKERS="1")
+        yield server, raw_url
+    finally:
+        server.stop()
+        for name in dropped:
+            drop_postgres(pg_base, name)  # type: ignore[arg-type]
 
 
 def bench_database(kind: str, sizes: list[int], work: Path, pg_base: str | None, bad_rows: int) -> None:
@@ -360,8 +369,7 @@ def bench_database(kind: str, sizes: list[int], work: Path, pg_base: str | None,
         for template in TEMPLATES:
             case = work / f"{kind}-{template.name}-{rows}"
             case.mkdir()
-            server, raw_url, dropped = _server(kind, case, pg_base)
-            try:
+            with _serving(kind, case, pg_base) as (server, raw_url):
                 token = client_token(server)
                 for phase, generation in (("create", 1), ("update", 2)):
                     path = case / f"{template.name}-{generation}.csv"
@@ -375,10 +383,6 @@ def bench_database(kind: str, sizes: list[int], work: Path, pg_base: str | None,
                     settle(server)
                     _print(kind, template.name, rows, phase, elapsed, raw, rss)
                     path.unlink()
-            finally:
-                server.stop()
-                for name in dropped:
-                    drop_postgres(pg_base, name)  # type: ignore[arg-type]
     if bad_rows:
         bench_bad_rows(kind, work, pg_base, bad_rows)
 
@@ -387,8 +391,7 @@ def bench_bad_rows(kind: str, work: Path, pg_base: str | None, rows: int) -> Non
     """The same size of groups file clean, then with 10% bad rows, each into an empty tenant."""
     case = work / f"{kind}-bad"
     case.mkdir()
-    server, _raw_url, dropped = _server(kind, case, pg_base)
-    try:
+    with _serving(kind, case, pg_base) as (server, _raw_url):
         clean = case / "clean.csv"
         write_file(TEMPLATES[0], clean, rows, generation=1)
         clean_time, result, rss = run_loadbay(server, client_token(server, "district-clean"), clean)
@@ -407,18 +410,13 @@ def bench_bad_rows(kind: str, work: Path, pg_base: str | None, rows: int) -> Non
             f" (the file is {size:.2f}x its size)",
             flush=True,
         )
-    finally:
-        server.stop()
-        for name in dropped:
-            drop_postgres(pg_base, name)  # type: ignore[arg-type]
 
 
 def bench_small(kind: str, work: Path, pg_base: str | None) -> None:
     """A one-row import: how soon after its upload it ends (the median of 10)."""
     case = work / f"small-{kind}"
     case.mkdir()
-    server, _raw_url, dropped = _server(kind, case, pg_base)
-    try:
+    with _serving(kind, case, pg_base) as (server, _raw_url):
         token = client_token(server)
         path = case / "one.csv"
         write_file(TEMPLATES[0], path, 1, generation=1)
@@ -427,10 +425,6 @@ def bench_small(kind: str, work: Path, pg_base: str | None) -> None:
             f"one-row import on {kind}, upload to processed: median {times[5] * 1000:.0f} ms, "
             f"worst {times[-1] * 1000:.0f} ms"
         )
-    finally:
-        server.stop()
-        for name in dropped:
-            drop_postgres(pg_base, name)  # type: ignore[arg-type]
 
 
 def bench_hashing(work: Path, rows: int) -> None:
@@ -547,8 +541,7 @@ def raw_bundle(dialect: str, url: str, paths: dict[str, Path]) -> float:
 def bench_bundle(kind: str, work: Path, pg_base: str | None, enrollments: int) -> None:
     case = work / f"{kind}-bundle"
     case.mkdir()
-    server, raw_url, dropped = _server(kind, case, pg_base)
-    try:
+    with _serving(kind, case, pg_base) as (server, raw_url):
         bundle, paths = write_bundle(case, enrollments)
         total = sum(sum(1 for _ in path.open()) - 1 for path in paths.values())
         elapsed, result, rss = run_loadbay(server, client_token(server), bundle)
@@ -563,10 +556,6 @@ def bench_bundle(kind: str, work: Path, pg_base: str | None, enrollments: int) -
             f"{elapsed_per_row * 1e6:.1f} µs a row",
             flush=True,
         )
-    finally:
-        server.stop()
-        for name in dropped:
-            drop_postgres(pg_base, name)  # type: ignore[arg-type]
 
 
 def main() -> None:
