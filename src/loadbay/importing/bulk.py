@@ -247,8 +247,9 @@ def connect_postgresql(url: str) -> Executor:
     return Executor(adbc_driver_postgresql.dbapi.connect(url, autocommit=True), POSTGRESQL)
 
 
-# Idle PostgreSQL connections kept per runtime: one per worker thread that imports at once.
-_MAX_IDLE_POSTGRESQL = 4
+# Idle bulk sessions kept for the next import (PostgreSQL connections per runtime, SQLite writer
+# processes per database file): one per worker thread that imports at once is enough.
+MAX_IDLE_SESSIONS = 4
 
 
 class PostgresPool:
@@ -287,7 +288,7 @@ class PostgresPool:
                 reusable = False
         if reusable:
             with self._lock:
-                if not self._closed and len(self._idle) < _MAX_IDLE_POSTGRESQL:
+                if not self._closed and len(self._idle) < MAX_IDLE_SESSIONS:
                     self._idle.append(executor)
                     return
         executor.close()

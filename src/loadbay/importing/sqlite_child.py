@@ -28,11 +28,18 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
-from loadbay.importing.bulk import SQLITE, BulkError, Executor, Query, Result, Step, translate
+from loadbay.importing.bulk import (
+    MAX_IDLE_SESSIONS,
+    SQLITE,
+    BulkError,
+    Executor,
+    Query,
+    Result,
+    Step,
+    translate,
+)
 
 _HEADER = struct.Struct("!Q")
-# Idle children kept per database file: one per worker thread that imports at once is enough.
-_MAX_IDLE = 4
 # The pipes' kernel buffers (Linux's default 64 KiB, raised up to fs/pipe-max-size): a 50,000-row
 # slice of users is about 10 MB, and every 64 KiB cost the two processes a switch.
 _PIPE_BYTES = 1 << 20
@@ -190,7 +197,7 @@ def _release(child: ChildSession) -> None:
     if not child.broken:
         with _lock:
             idle = _idle.setdefault(child.path, [])
-            if len(idle) < _MAX_IDLE:
+            if len(idle) < MAX_IDLE_SESSIONS:
                 idle.append(child)
                 return
     child.close()
