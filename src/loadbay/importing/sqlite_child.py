@@ -56,7 +56,7 @@ _PRAGMAS = (
     "synchronous=NORMAL",
     "foreign_keys=ON",
     # The staged batches, statement journals and sorts live in SQLite's temporary files (unlinked
-    # at once; in SQLITE_TMPDIR or TMPDIR, else /var/tmp) behind a 16 MiB page cache of their
+    # at once, beside the database: ChildSession) behind a 16 MiB page cache of their
     # own, so a slice's stage seldom reaches the disk. Kept in memory instead, they grew the
     # writer with every slice of an update until the checkpoint's commit: 1M users rows updated
     # peaked at 565-628 MB against 503-520 MB, at the same speed (docs/engine.md).
@@ -117,6 +117,10 @@ class ChildSession:
         self.path = path
         self._process = subprocess.Popen(
             [sys.executable, "-m", "loadbay.importing.sqlite_writer", path],
+            # SQLite's temporary files beside the database, whose folder is writable (the WAL is
+            # made there), unless told otherwise: /var/tmp, its default, may not be (a container
+            # with a read-only root).
+            env={**os.environ, "SQLITE_TMPDIR": os.environ.get("SQLITE_TMPDIR") or os.path.dirname(path)},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             # The child's own errors (it cannot start, the disk is gone) go where ours go.
