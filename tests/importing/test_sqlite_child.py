@@ -102,13 +102,15 @@ def test_the_writers_wal_cap_is_the_same_bytes_whatever_the_page_size(
     assert cap.to_pylist()[0]["wal_autocheckpoint"] * page_bytes == WAL_CAP_BYTES
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc to see the writer's files")
+@pytest.mark.skipif(
+    not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc to see the writer's files"
+)
 def test_the_writers_temporary_files_are_beside_the_database(database: Path) -> None:
     # A stage larger than the temporary page cache spills to SQLite's temporary file. It is made
     # in the database's folder, writable wherever the database is, not in /var/tmp.
     with acquire(str(database)) as child:
         child.run([Ingest("stage", _items(400_000)), Query("SELECT count(*) AS n FROM stage")], begin=True)
-        descriptors = Path(f"/proc/{child._process.pid}/fd")  # noqa: SLF001
+        descriptors = Path(f"/proc/{child.pid}/fd")
         opened = [os.readlink(fd) for fd in descriptors.iterdir()]
         child.run([], commit=True)
     temporary = [name for name in opened if "etilqs_" in name]

@@ -133,6 +133,10 @@ class ChildSession:
         # writing stage writes (importing/run.py).
         self._lock = threading.Lock()
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
     def run(self, steps: Sequence[Step], *, begin: bool = False, commit: bool = False) -> list[Result]:
         return self._call((list(steps), begin, commit, False))
 
